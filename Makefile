@@ -1,0 +1,45 @@
+# The quick start is `make run` and `make test`; both install what they need.
+SHELL := /bin/bash
+BUF := tools/node_modules/.bin/buf
+GO ?= go
+
+.PHONY: run test generate check-generated lint tools bench build clean
+
+run: ## the gateway with its built-in Nango simulator (no account needed)
+	$(GO) run ./cmd/server --demo
+
+build:
+	$(GO) build -o bin/nango-gateway ./cmd/server
+
+test: check-generated ## every test, after checking gen/ is fresh
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 10m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+tools: $(BUF)
+
+$(BUF): tools/package.json tools/package-lock.json
+	cd tools && npm install --no-audit --no-fund --loglevel=error
+	touch $(BUF)
+
+lint: tools
+	scripts/protodeps.sh
+	$(BUF) lint
+
+generate: tools ## regenerate gen/ from proto/ with pinned, local plugins
+	scripts/protodeps.sh
+	$(BUF) lint
+	rm -rf gen/nango gen/openapiv2/gateway.swagger.json
+	$(BUF) generate
+
+# Fails when gen/ differs from what `make generate` produces.
+check-generated: generate
+	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
+		echo "gen/ is stale: run 'make generate' and commit the result" >&2; \
+		git status --porcelain -- gen >&2; git diff --stat -- gen >&2; exit 1; \
+	fi
+
+clean:
+	rm -rf bin .protodeps

@@ -1,0 +1,10 @@
+// Package openapiv2 embeds the OpenAPI v2 description of the REST face, generated from
+// proto/ by `make generate` (this file is the only one here not generated).
+package openapiv2
+
+import _ "embed"
+
+// JSON is gateway.swagger.json: every service's HTTP routes, served at /openapi.json.
+//
+//go:embed gateway.swagger.json
+var JSON []byte
