@@ -26,9 +26,10 @@ const (
 
 // IntegrationConfigDefaults are per-integration defaults of a connect session.
 type IntegrationConfigDefaults struct {
-	state               protoimpl.MessageState `protogen:"open.v1"`
-	UserScopes          []string               `protobuf:"bytes,1,rep,name=user_scopes,json=userScopes,proto3" json:"user_scopes,omitempty"`
-	AuthorizationParams map[string]string      `protobuf:"bytes,2,rep,name=authorization_params,json=authorizationParams,proto3" json:"authorization_params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Comma-separated user scopes (Slack's format), as Nango takes them.
+	UserScopes          *string           `protobuf:"bytes,1,opt,name=user_scopes,json=userScopes,proto3,oneof" json:"user_scopes,omitempty"`
+	AuthorizationParams map[string]string `protobuf:"bytes,2,rep,name=authorization_params,json=authorizationParams,proto3" json:"authorization_params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Such as {"oauth_scopes_override": "…"}: provider-specific keys.
 	ConnectionConfig *structpb.Struct `protobuf:"bytes,3,opt,name=connection_config,json=connectionConfig,proto3" json:"connection_config,omitempty"`
 	unknownFields    protoimpl.UnknownFields
@@ -65,11 +66,11 @@ func (*IntegrationConfigDefaults) Descriptor() ([]byte, []int) {
 	return file_nango_gateway_v1_connect_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *IntegrationConfigDefaults) GetUserScopes() []string {
-	if x != nil {
-		return x.UserScopes
+func (x *IntegrationConfigDefaults) GetUserScopes() string {
+	if x != nil && x.UserScopes != nil {
+		return *x.UserScopes
 	}
-	return nil
+	return ""
 }
 
 func (x *IntegrationConfigDefaults) GetAuthorizationParams() map[string]string {
@@ -477,15 +478,16 @@ var File_nango_gateway_v1_connect_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_connect_proto_rawDesc = "" +
 	"\n" +
-	"\x1enango/gateway/v1/connect.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1cnango/gateway/v1/types.proto\"\xc3\x02\n" +
-	"\x19IntegrationConfigDefaults\x12\x1f\n" +
-	"\vuser_scopes\x18\x01 \x03(\tR\n" +
-	"userScopes\x12w\n" +
+	"\x1enango/gateway/v1/connect.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1cnango/gateway/v1/types.proto\"\xe1\x02\n" +
+	"\x19IntegrationConfigDefaults\x12-\n" +
+	"\vuser_scopes\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01H\x00R\n" +
+	"userScopes\x88\x01\x01\x12w\n" +
 	"\x14authorization_params\x18\x02 \x03(\v2D.nango.gateway.v1.IntegrationConfigDefaults.AuthorizationParamsEntryR\x13authorizationParams\x12D\n" +
 	"\x11connection_config\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x10connectionConfig\x1aF\n" +
 	"\x18AuthorizationParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"J\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0e\n" +
+	"\f_user_scopes\"J\n" +
 	"\x0fConnectOverride\x12&\n" +
 	"\fdocs_connect\x18\x01 \x01(\tH\x00R\vdocsConnect\x88\x01\x01B\x0f\n" +
 	"\r_docs_connect\"\xc2\a\n" +
@@ -611,6 +613,7 @@ func file_nango_gateway_v1_connect_proto_init() {
 		return
 	}
 	file_nango_gateway_v1_types_proto_init()
+	file_nango_gateway_v1_connect_proto_msgTypes[0].OneofWrappers = []any{}
 	file_nango_gateway_v1_connect_proto_msgTypes[1].OneofWrappers = []any{}
 	file_nango_gateway_v1_connect_proto_msgTypes[2].OneofWrappers = []any{}
 	file_nango_gateway_v1_connect_proto_msgTypes[5].OneofWrappers = []any{}

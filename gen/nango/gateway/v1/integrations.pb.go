@@ -27,20 +27,24 @@ const (
 
 // Integration is Nango's ApiPublicIntegration.
 type Integration struct {
-	state                    protoimpl.MessageState `protogen:"open.v1"`
-	UniqueKey                string                 `protobuf:"bytes,1,opt,name=unique_key,json=uniqueKey,proto3" json:"unique_key,omitempty"`
-	Provider                 string                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
-	DisplayName              string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	Logo                     string                 `protobuf:"bytes,4,opt,name=logo,proto3" json:"logo,omitempty"`
-	ForwardWebhooks          bool                   `protobuf:"varint,5,opt,name=forward_webhooks,json=forwardWebhooks,proto3" json:"forward_webhooks,omitempty"`
-	CreatedAt                string                 `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt                string                 `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	CredentialsLabel         *string                `protobuf:"bytes,8,opt,name=credentials_label,json=credentialsLabel,proto3,oneof" json:"credentials_label,omitempty"`
-	PreconfiguredCredentials *bool                  `protobuf:"varint,9,opt,name=preconfigured_credentials,json=preconfiguredCredentials,proto3,oneof" json:"preconfigured_credentials,omitempty"`
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	UniqueKey       string                 `protobuf:"bytes,1,opt,name=unique_key,json=uniqueKey,proto3" json:"unique_key,omitempty"`
+	Provider        string                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	DisplayName     string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Logo            string                 `protobuf:"bytes,4,opt,name=logo,proto3" json:"logo,omitempty"`
+	ForwardWebhooks bool                   `protobuf:"varint,5,opt,name=forward_webhooks,json=forwardWebhooks,proto3" json:"forward_webhooks,omitempty"`
+	CreatedAt       string                 `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt       string                 `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Labels of the credential fields, e.g. {"apiKey": "Token"}, when the provider has them.
+	CredentialsLabel *structpb.Value `protobuf:"bytes,8,opt,name=credentials_label,json=credentialsLabel,proto3,oneof" json:"credentials_label,omitempty"`
+	// Which credentials Nango preconfigured, e.g. ["clientId"].
+	PreconfiguredCredentials *structpb.Value `protobuf:"bytes,9,opt,name=preconfigured_credentials,json=preconfiguredCredentials,proto3,oneof" json:"preconfigured_credentials,omitempty"`
 	// With include=webhook: the URL to register at the provider, or null.
 	WebhookUrl *structpb.Value `protobuf:"bytes,10,opt,name=webhook_url,json=webhookUrl,proto3,oneof" json:"webhook_url,omitempty"`
 	// With include=credentials: the app credentials, or null.
-	Credentials   *structpb.Value `protobuf:"bytes,11,opt,name=credentials,proto3,oneof" json:"credentials,omitempty"`
+	Credentials *structpb.Value `protobuf:"bytes,11,opt,name=credentials,proto3,oneof" json:"credentials,omitempty"`
+	// AWS SigV4 settings of aws-sigv4 integrations: provider-defined keys.
+	AwsSigv4      *structpb.Struct `protobuf:"bytes,12,opt,name=aws_sigv4,json=awsSigv4,proto3,oneof" json:"aws_sigv4,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -124,18 +128,18 @@ func (x *Integration) GetUpdatedAt() string {
 	return ""
 }
 
-func (x *Integration) GetCredentialsLabel() string {
-	if x != nil && x.CredentialsLabel != nil {
-		return *x.CredentialsLabel
+func (x *Integration) GetCredentialsLabel() *structpb.Value {
+	if x != nil {
+		return x.CredentialsLabel
 	}
-	return ""
+	return nil
 }
 
-func (x *Integration) GetPreconfiguredCredentials() bool {
-	if x != nil && x.PreconfiguredCredentials != nil {
-		return *x.PreconfiguredCredentials
+func (x *Integration) GetPreconfiguredCredentials() *structpb.Value {
+	if x != nil {
+		return x.PreconfiguredCredentials
 	}
-	return false
+	return nil
 }
 
 func (x *Integration) GetWebhookUrl() *structpb.Value {
@@ -148,6 +152,13 @@ func (x *Integration) GetWebhookUrl() *structpb.Value {
 func (x *Integration) GetCredentials() *structpb.Value {
 	if x != nil {
 		return x.Credentials
+	}
+	return nil
+}
+
+func (x *Integration) GetAwsSigv4() *structpb.Struct {
+	if x != nil {
+		return x.AwsSigv4
 	}
 	return nil
 }
@@ -434,7 +445,8 @@ func (x *GetIntegrationResponse) GetData() *Integration {
 }
 
 type CreateIntegrationRequest struct {
-	state           protoimpl.MessageState  `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A provider key such as "github" or "google-calendar".
 	Provider        string                  `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
 	UniqueKey       string                  `protobuf:"bytes,2,opt,name=unique_key,json=uniqueKey,proto3" json:"unique_key,omitempty"`
 	DisplayName     *string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3,oneof" json:"display_name,omitempty"`
@@ -1468,7 +1480,7 @@ var File_nango_gateway_v1_integrations_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\n" +
-	"#nango/gateway/v1/integrations.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xad\x04\n" +
+	"#nango/gateway/v1/integrations.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xa6\x05\n" +
 	"\vIntegration\x12\x1d\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tR\tuniqueKey\x12\x1a\n" +
@@ -1479,17 +1491,20 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\tR\tcreatedAt\x12\x1d\n" +
 	"\n" +
-	"updated_at\x18\a \x01(\tR\tupdatedAt\x120\n" +
-	"\x11credentials_label\x18\b \x01(\tH\x00R\x10credentialsLabel\x88\x01\x01\x12@\n" +
-	"\x19preconfigured_credentials\x18\t \x01(\bH\x01R\x18preconfiguredCredentials\x88\x01\x01\x12<\n" +
+	"updated_at\x18\a \x01(\tR\tupdatedAt\x12H\n" +
+	"\x11credentials_label\x18\b \x01(\v2\x16.google.protobuf.ValueH\x00R\x10credentialsLabel\x88\x01\x01\x12X\n" +
+	"\x19preconfigured_credentials\x18\t \x01(\v2\x16.google.protobuf.ValueH\x01R\x18preconfiguredCredentials\x88\x01\x01\x12<\n" +
 	"\vwebhook_url\x18\n" +
 	" \x01(\v2\x16.google.protobuf.ValueH\x02R\n" +
 	"webhookUrl\x88\x01\x01\x12=\n" +
-	"\vcredentials\x18\v \x01(\v2\x16.google.protobuf.ValueH\x03R\vcredentials\x88\x01\x01B\x14\n" +
+	"\vcredentials\x18\v \x01(\v2\x16.google.protobuf.ValueH\x03R\vcredentials\x88\x01\x01\x129\n" +
+	"\taws_sigv4\x18\f \x01(\v2\x17.google.protobuf.StructH\x04R\bawsSigv4\x88\x01\x01B\x14\n" +
 	"\x12_credentials_labelB\x1c\n" +
 	"\x1a_preconfigured_credentialsB\x0e\n" +
 	"\f_webhook_urlB\x0e\n" +
-	"\f_credentials\"\xf0\x03\n" +
+	"\f_credentialsB\f\n" +
+	"\n" +
+	"_aws_sigv4\"\xf0\x03\n" +
 	"\x16IntegrationCredentials\x12;\n" +
 	"\x04type\x18\x01 \x01(\tB'\xbaH$r\"R\x06OAUTH1R\x06OAUTH2R\x03TBAR\x03APPR\x06CUSTOMR\x04type\x12,\n" +
 	"\tclient_id\x18\x02 \x01(\tB\n" +
@@ -1510,15 +1525,15 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\f_private_key\"\x19\n" +
 	"\x17ListIntegrationsRequest\"M\n" +
 	"\x18ListIntegrationsResponse\x121\n" +
-	"\x04data\x18\x01 \x03(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\x97\x01\n" +
+	"\x04data\x18\x01 \x03(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\x99\x01\n" +
 	"\x15GetIntegrationRequest\x12@\n" +
 	"\n" +
-	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x12<\n" +
-	"\ainclude\x18\x02 \x03(\tB\"\xbaH\x1f\x92\x01\x1c\x10\x02\"\x18r\x16R\awebhookR\vcredentialsR\ainclude\"K\n" +
+	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x12>\n" +
+	"\ainclude\x18\x02 \x03(\tB$\xbaH!\x92\x01\x1e\x10\x02\x18\x01\"\x18r\x16R\awebhookR\vcredentialsR\ainclude\"K\n" +
 	"\x16GetIntegrationResponse\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\xc3\x05\n" +
-	"\x18CreateIntegrationRequest\x12=\n" +
-	"\bprovider\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\bprovider\x12@\n" +
+	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\xbe\x05\n" +
+	"\x18CreateIntegrationRequest\x128\n" +
+	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\x12@\n" +
 	"\n" +
 	"unique_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x122\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\n" +
@@ -1537,9 +1552,9 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\r_display_nameB\x13\n" +
 	"\x11_forward_webhooks\"N\n" +
 	"\x19CreateIntegrationResponse\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\xaf\x02\n" +
-	"\"CreateQuickstartIntegrationRequest\x12=\n" +
-	"\bprovider\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\bprovider\x12@\n" +
+	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\xaa\x02\n" +
+	"\"CreateQuickstartIntegrationRequest\x128\n" +
+	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\x12@\n" +
 	"\n" +
 	"unique_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x122\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\n" +
@@ -1680,56 +1695,60 @@ var file_nango_gateway_v1_integrations_proto_goTypes = []any{
 	nil,                                         // 26: nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
 	nil,                                         // 27: nango.gateway.v1.IntegrationPatch.CustomEntry
 	(*structpb.Value)(nil),                      // 28: google.protobuf.Value
-	(*wrapperspb.StringValue)(nil),              // 29: google.protobuf.StringValue
-	(*NangoFunction)(nil),                       // 30: nango.gateway.v1.NangoFunction
-	(*SuccessResponse)(nil),                     // 31: nango.gateway.v1.SuccessResponse
+	(*structpb.Struct)(nil),                     // 29: google.protobuf.Struct
+	(*wrapperspb.StringValue)(nil),              // 30: google.protobuf.StringValue
+	(*NangoFunction)(nil),                       // 31: nango.gateway.v1.NangoFunction
+	(*SuccessResponse)(nil),                     // 32: nango.gateway.v1.SuccessResponse
 }
 var file_nango_gateway_v1_integrations_proto_depIdxs = []int32{
-	28, // 0: nango.gateway.v1.Integration.webhook_url:type_name -> google.protobuf.Value
-	28, // 1: nango.gateway.v1.Integration.credentials:type_name -> google.protobuf.Value
-	29, // 2: nango.gateway.v1.IntegrationCredentials.scopes:type_name -> google.protobuf.StringValue
-	29, // 3: nango.gateway.v1.IntegrationCredentials.webhook_secret:type_name -> google.protobuf.StringValue
-	0,  // 4: nango.gateway.v1.ListIntegrationsResponse.data:type_name -> nango.gateway.v1.Integration
-	0,  // 5: nango.gateway.v1.GetIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	1,  // 6: nango.gateway.v1.CreateIntegrationRequest.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
-	24, // 7: nango.gateway.v1.CreateIntegrationRequest.integration_config:type_name -> nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
-	25, // 8: nango.gateway.v1.CreateIntegrationRequest.custom:type_name -> nango.gateway.v1.CreateIntegrationRequest.CustomEntry
-	0,  // 9: nango.gateway.v1.CreateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	0,  // 10: nango.gateway.v1.CreateQuickstartIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	11, // 11: nango.gateway.v1.UpdateIntegrationRequest.patch:type_name -> nango.gateway.v1.IntegrationPatch
-	1,  // 12: nango.gateway.v1.IntegrationPatch.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
-	26, // 13: nango.gateway.v1.IntegrationPatch.integration_config:type_name -> nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
-	27, // 14: nango.gateway.v1.IntegrationPatch.custom:type_name -> nango.gateway.v1.IntegrationPatch.CustomEntry
-	0,  // 15: nango.gateway.v1.UpdateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	30, // 16: nango.gateway.v1.ListFunctionsResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	17, // 17: nango.gateway.v1.ListFunctionsResponse.pagination:type_name -> nango.gateway.v1.Pagination
-	30, // 18: nango.gateway.v1.GetFunctionResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	31, // 19: nango.gateway.v1.DeleteFunctionResponse.data:type_name -> nango.gateway.v1.SuccessResponse
-	2,  // 20: nango.gateway.v1.IntegrationsService.ListIntegrations:input_type -> nango.gateway.v1.ListIntegrationsRequest
-	4,  // 21: nango.gateway.v1.IntegrationsService.GetIntegration:input_type -> nango.gateway.v1.GetIntegrationRequest
-	6,  // 22: nango.gateway.v1.IntegrationsService.CreateIntegration:input_type -> nango.gateway.v1.CreateIntegrationRequest
-	8,  // 23: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:input_type -> nango.gateway.v1.CreateQuickstartIntegrationRequest
-	10, // 24: nango.gateway.v1.IntegrationsService.UpdateIntegration:input_type -> nango.gateway.v1.UpdateIntegrationRequest
-	13, // 25: nango.gateway.v1.IntegrationsService.DeleteIntegration:input_type -> nango.gateway.v1.DeleteIntegrationRequest
-	15, // 26: nango.gateway.v1.IntegrationsService.ListFunctions:input_type -> nango.gateway.v1.ListFunctionsRequest
-	18, // 27: nango.gateway.v1.IntegrationsService.GetFunction:input_type -> nango.gateway.v1.GetFunctionRequest
-	20, // 28: nango.gateway.v1.IntegrationsService.GetFunctionCode:input_type -> nango.gateway.v1.GetFunctionCodeRequest
-	22, // 29: nango.gateway.v1.IntegrationsService.DeleteFunction:input_type -> nango.gateway.v1.DeleteFunctionRequest
-	3,  // 30: nango.gateway.v1.IntegrationsService.ListIntegrations:output_type -> nango.gateway.v1.ListIntegrationsResponse
-	5,  // 31: nango.gateway.v1.IntegrationsService.GetIntegration:output_type -> nango.gateway.v1.GetIntegrationResponse
-	7,  // 32: nango.gateway.v1.IntegrationsService.CreateIntegration:output_type -> nango.gateway.v1.CreateIntegrationResponse
-	9,  // 33: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:output_type -> nango.gateway.v1.CreateQuickstartIntegrationResponse
-	12, // 34: nango.gateway.v1.IntegrationsService.UpdateIntegration:output_type -> nango.gateway.v1.UpdateIntegrationResponse
-	14, // 35: nango.gateway.v1.IntegrationsService.DeleteIntegration:output_type -> nango.gateway.v1.DeleteIntegrationResponse
-	16, // 36: nango.gateway.v1.IntegrationsService.ListFunctions:output_type -> nango.gateway.v1.ListFunctionsResponse
-	19, // 37: nango.gateway.v1.IntegrationsService.GetFunction:output_type -> nango.gateway.v1.GetFunctionResponse
-	21, // 38: nango.gateway.v1.IntegrationsService.GetFunctionCode:output_type -> nango.gateway.v1.GetFunctionCodeResponse
-	23, // 39: nango.gateway.v1.IntegrationsService.DeleteFunction:output_type -> nango.gateway.v1.DeleteFunctionResponse
-	30, // [30:40] is the sub-list for method output_type
-	20, // [20:30] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	28, // 0: nango.gateway.v1.Integration.credentials_label:type_name -> google.protobuf.Value
+	28, // 1: nango.gateway.v1.Integration.preconfigured_credentials:type_name -> google.protobuf.Value
+	28, // 2: nango.gateway.v1.Integration.webhook_url:type_name -> google.protobuf.Value
+	28, // 3: nango.gateway.v1.Integration.credentials:type_name -> google.protobuf.Value
+	29, // 4: nango.gateway.v1.Integration.aws_sigv4:type_name -> google.protobuf.Struct
+	30, // 5: nango.gateway.v1.IntegrationCredentials.scopes:type_name -> google.protobuf.StringValue
+	30, // 6: nango.gateway.v1.IntegrationCredentials.webhook_secret:type_name -> google.protobuf.StringValue
+	0,  // 7: nango.gateway.v1.ListIntegrationsResponse.data:type_name -> nango.gateway.v1.Integration
+	0,  // 8: nango.gateway.v1.GetIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	1,  // 9: nango.gateway.v1.CreateIntegrationRequest.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
+	24, // 10: nango.gateway.v1.CreateIntegrationRequest.integration_config:type_name -> nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
+	25, // 11: nango.gateway.v1.CreateIntegrationRequest.custom:type_name -> nango.gateway.v1.CreateIntegrationRequest.CustomEntry
+	0,  // 12: nango.gateway.v1.CreateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	0,  // 13: nango.gateway.v1.CreateQuickstartIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	11, // 14: nango.gateway.v1.UpdateIntegrationRequest.patch:type_name -> nango.gateway.v1.IntegrationPatch
+	1,  // 15: nango.gateway.v1.IntegrationPatch.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
+	26, // 16: nango.gateway.v1.IntegrationPatch.integration_config:type_name -> nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
+	27, // 17: nango.gateway.v1.IntegrationPatch.custom:type_name -> nango.gateway.v1.IntegrationPatch.CustomEntry
+	0,  // 18: nango.gateway.v1.UpdateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	31, // 19: nango.gateway.v1.ListFunctionsResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	17, // 20: nango.gateway.v1.ListFunctionsResponse.pagination:type_name -> nango.gateway.v1.Pagination
+	31, // 21: nango.gateway.v1.GetFunctionResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	32, // 22: nango.gateway.v1.DeleteFunctionResponse.data:type_name -> nango.gateway.v1.SuccessResponse
+	2,  // 23: nango.gateway.v1.IntegrationsService.ListIntegrations:input_type -> nango.gateway.v1.ListIntegrationsRequest
+	4,  // 24: nango.gateway.v1.IntegrationsService.GetIntegration:input_type -> nango.gateway.v1.GetIntegrationRequest
+	6,  // 25: nango.gateway.v1.IntegrationsService.CreateIntegration:input_type -> nango.gateway.v1.CreateIntegrationRequest
+	8,  // 26: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:input_type -> nango.gateway.v1.CreateQuickstartIntegrationRequest
+	10, // 27: nango.gateway.v1.IntegrationsService.UpdateIntegration:input_type -> nango.gateway.v1.UpdateIntegrationRequest
+	13, // 28: nango.gateway.v1.IntegrationsService.DeleteIntegration:input_type -> nango.gateway.v1.DeleteIntegrationRequest
+	15, // 29: nango.gateway.v1.IntegrationsService.ListFunctions:input_type -> nango.gateway.v1.ListFunctionsRequest
+	18, // 30: nango.gateway.v1.IntegrationsService.GetFunction:input_type -> nango.gateway.v1.GetFunctionRequest
+	20, // 31: nango.gateway.v1.IntegrationsService.GetFunctionCode:input_type -> nango.gateway.v1.GetFunctionCodeRequest
+	22, // 32: nango.gateway.v1.IntegrationsService.DeleteFunction:input_type -> nango.gateway.v1.DeleteFunctionRequest
+	3,  // 33: nango.gateway.v1.IntegrationsService.ListIntegrations:output_type -> nango.gateway.v1.ListIntegrationsResponse
+	5,  // 34: nango.gateway.v1.IntegrationsService.GetIntegration:output_type -> nango.gateway.v1.GetIntegrationResponse
+	7,  // 35: nango.gateway.v1.IntegrationsService.CreateIntegration:output_type -> nango.gateway.v1.CreateIntegrationResponse
+	9,  // 36: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:output_type -> nango.gateway.v1.CreateQuickstartIntegrationResponse
+	12, // 37: nango.gateway.v1.IntegrationsService.UpdateIntegration:output_type -> nango.gateway.v1.UpdateIntegrationResponse
+	14, // 38: nango.gateway.v1.IntegrationsService.DeleteIntegration:output_type -> nango.gateway.v1.DeleteIntegrationResponse
+	16, // 39: nango.gateway.v1.IntegrationsService.ListFunctions:output_type -> nango.gateway.v1.ListFunctionsResponse
+	19, // 40: nango.gateway.v1.IntegrationsService.GetFunction:output_type -> nango.gateway.v1.GetFunctionResponse
+	21, // 41: nango.gateway.v1.IntegrationsService.GetFunctionCode:output_type -> nango.gateway.v1.GetFunctionCodeResponse
+	23, // 42: nango.gateway.v1.IntegrationsService.DeleteFunction:output_type -> nango.gateway.v1.DeleteFunctionResponse
+	33, // [33:43] is the sub-list for method output_type
+	23, // [23:33] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_integrations_proto_init() }

@@ -116,8 +116,9 @@ func (x *ListProvidersResponse) GetData() []*structpb.Struct {
 }
 
 type GetProviderRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Provider      string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A provider key such as "github" or "google-calendar".
+	Provider      string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -300,13 +301,13 @@ const file_nango_gateway_v1_providers_proto_rawDesc = "" +
 	"\x06search\x18\x01 \x01(\tB\x1f\xbaH\x1cr\x1a\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$H\x00R\x06search\x88\x01\x01B\t\n" +
 	"\a_search\"D\n" +
 	"\x15ListProvidersResponse\x12+\n" +
-	"\x04data\x18\x01 \x03(\v2\x17.google.protobuf.StructR\x04data\"S\n" +
-	"\x12GetProviderRequest\x12=\n" +
-	"\bprovider\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\bprovider\"B\n" +
+	"\x04data\x18\x01 \x03(\v2\x17.google.protobuf.StructR\x04data\"N\n" +
+	"\x12GetProviderRequest\x128\n" +
+	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"B\n" +
 	"\x13GetProviderResponse\x12+\n" +
-	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\"\\\n" +
-	"\x1bGetProviderTemplatesRequest\x12=\n" +
-	"\bprovider\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\bprovider\"S\n" +
+	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\"W\n" +
+	"\x1bGetProviderTemplatesRequest\x128\n" +
+	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"S\n" +
 	"\x1cGetProviderTemplatesResponse\x123\n" +
 	"\x04data\x18\x01 \x03(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data2\xa4\x03\n" +
 	"\x10ProvidersService\x12t\n" +

@@ -33,9 +33,10 @@ type ProxyRequest struct {
 	Params            []*QueryParam `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty"`
 	ConnectionId      string        `protobuf:"bytes,4,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
 	ProviderConfigKey string        `protobuf:"bytes,5,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
-	// Headers for the provider; sent to Nango as Nango-Proxy-<name>.
+	// Headers for the provider; each is sent to Nango as Nango-Proxy-<name>. As with the SDK,
+	// a "Content-Type" entry is also sent as the plain Content-Type when content_type is empty.
 	Headers map[string]string `protobuf:"bytes,6,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// Content type of body; sent both as Content-Type and Nango-Proxy-Content-Type.
+	// The body's media type, sent to Nango as the plain Content-Type header (Nango passes it on).
 	ContentType string `protobuf:"bytes,7,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
 	Body        []byte `protobuf:"bytes,8,opt,name=body,proto3" json:"body,omitempty"`
 	// Replaces the provider's base URL (Base-Url-Override).

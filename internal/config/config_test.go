@@ -1,0 +1,117 @@
+package config
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		check func(t *testing.T, c Config)
+	}{
+		{
+			name: "defaults with a key from the environment",
+			env:  map[string]string{"NANGO_SECRET_KEY": "k"},
+			check: func(t *testing.T, c Config) {
+				if c.NangoHost != "https://api.nango.dev" || c.GRPCAddr != ":50051" || c.HTTPAddr != ":8080" ||
+					c.LogLevel != slog.LevelInfo || c.ShutdownGrace != 15*time.Second || c.NangoSecretKey != "k" {
+					t.Errorf("unexpected defaults: %+v", c)
+				}
+			},
+		},
+		{
+			name: "secret from a _FILE variant, trimmed",
+			env:  map[string]string{"NANGO_SECRET_KEY_FILE": keyFile, "NANGO_WEBHOOK_SIGNING_KEY_FILE": keyFile},
+			check: func(t *testing.T, c Config) {
+				if c.NangoSecretKey != "from-file" || c.WebhookSigningKey != "from-file" {
+					t.Errorf("keys not read from file")
+				}
+			},
+		},
+		{
+			name: "flag wins over environment",
+			args: []string{"--grpc-addr", "127.0.0.1:1", "--log-level=debug"},
+			env:  map[string]string{"NANGO_SECRET_KEY": "k", "GRPC_ADDR": ":9", "LOG_LEVEL": "error"},
+			check: func(t *testing.T, c Config) {
+				if c.GRPCAddr != "127.0.0.1:1" || c.LogLevel != slog.LevelDebug {
+					t.Errorf("flags did not win: %+v", c)
+				}
+			},
+		},
+		{
+			name: "demo needs no key",
+			args: []string{"--demo"},
+			check: func(t *testing.T, c Config) {
+				if !c.Demo {
+					t.Error("demo not set")
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.args, env(tt.env))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"missing key", nil, nil, "NANGO_SECRET_KEY is required"},
+		{"bad host", nil, map[string]string{"NANGO_SECRET_KEY": "k", "NANGO_HOST": "ftp://x"}, "NANGO_HOST"},
+		{"bad grpc addr", nil, map[string]string{"NANGO_SECRET_KEY": "k", "GRPC_ADDR": "50051"}, "GRPC_ADDR"},
+		{"bad http addr", []string{"--http-addr", "nope"}, map[string]string{"NANGO_SECRET_KEY": "k"}, "HTTP_ADDR"},
+		{"bad log level", nil, map[string]string{"NANGO_SECRET_KEY": "k", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"bad grace", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SHUTDOWN_GRACE": "soon"}, "SHUTDOWN_GRACE"},
+		{"bad size", nil, map[string]string{"NANGO_SECRET_KEY": "k", "MAX_MESSAGE_BYTES": "-1"}, "MAX_MESSAGE_BYTES"},
+		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
+		{"unknown flag", []string{"--nope"}, nil, "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.args, env(tt.env))
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line naming %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestStringNeverPrintsSecrets(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"NANGO_SECRET_KEY": "sk-very-secret", "NANGO_WEBHOOK_SIGNING_KEY": "whk-secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.String(); strings.Contains(s, "very-secret") || strings.Contains(s, "whk-secret") {
+		t.Errorf("String() leaks a secret: %s", s)
+	}
+}

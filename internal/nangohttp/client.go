@@ -1,0 +1,430 @@
+package nangohttp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// DefaultMaxResponseBytes bounds how much of one upstream body is read into
+// memory when Config.MaxResponseBytes is zero. It is far above any Nango page
+// (records pages are at most a few MiB) yet stops a runaway body from
+// exhausting the process.
+const DefaultMaxResponseBytes int64 = 64 << 20
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is Nango's API root, e.g. https://api.nango.dev. One trailing
+	// slash is removed; a path prefix (self-hosted behind a path) is kept.
+	BaseURL string
+	// SecretKey is sent as "Authorization: Bearer <key>". It is never logged
+	// and never appears in an error message.
+	SecretKey string
+	// HTTPClient is used for every call; nil selects NewTransport in a client
+	// without an overall timeout (the caller's context bounds each call).
+	HTTPClient *http.Client
+	// UserAgent defaults to "nango-gateway/<module version>".
+	UserAgent string
+	// MaxResponseBytes bounds each response body; 0 means
+	// DefaultMaxResponseBytes. A larger body fails with codes.Internal and
+	// reason "upstream_response_too_large": the gateway cannot hand back a
+	// partial answer, and nothing the caller can change would make it fit.
+	MaxResponseBytes int64
+}
+
+// Client sends requests to Nango. It is safe for concurrent use.
+type Client struct {
+	hc        *http.Client
+	base      *url.URL // BaseURL without the trailing slash
+	basePath  string   // escaped path prefix of BaseURL, "" or "/prefix"
+	secret    string
+	userAgent string
+	maxBody   int64
+}
+
+// New validates cfg and returns a Client. Errors name the offending field.
+func New(cfg Config) (*Client, error) {
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SecretKey == "" {
+		return nil, errors.New("nangohttp: Config.SecretKey is empty")
+	}
+	if strings.IndexFunc(cfg.SecretKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		// A key read from a file with a trailing newline would otherwise fail
+		// every request with an opaque transport error.
+		return nil, errors.New("nangohttp: Config.SecretKey contains whitespace or control characters")
+	}
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = defaultUserAgent()
+	}
+	if !httpguts.ValidHeaderFieldValue(ua) {
+		return nil, errors.New("nangohttp: Config.UserAgent contains characters not allowed in a header")
+	}
+	if cfg.MaxResponseBytes < 0 {
+		return nil, errors.New("nangohttp: Config.MaxResponseBytes is negative")
+	}
+	maxBody := cfg.MaxResponseBytes
+	if maxBody == 0 {
+		maxBody = DefaultMaxResponseBytes
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{
+			Transport: NewTransport(),
+			// Nango's API does not redirect; the proxy must hand a provider's
+			// 3xx back unchanged, Location included, not follow it here.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &Client{
+		hc:        hc,
+		base:      base,
+		basePath:  base.EscapedPath(),
+		secret:    cfg.SecretKey,
+		userAgent: ua,
+		maxBody:   maxBody,
+	}, nil
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("nangohttp: Config.BaseURL is empty")
+	}
+	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	if err != nil {
+		return nil, errors.New("nangohttp: Config.BaseURL is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("nangohttp: Config.BaseURL must be an absolute http or https URL, got %q", u.Redacted())
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("nangohttp: Config.BaseURL must not have a query or fragment, got %q", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, errors.New("nangohttp: Config.BaseURL must not contain user credentials")
+	}
+	return u, nil
+}
+
+func defaultUserAgent() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return "nango-gateway/" + v
+}
+
+// NewTransport returns the transport of the default client: bounded dial and
+// TLS handshake, a keep-alive pool sized for many concurrent calls to one
+// host, HTTP/2 when the server offers it, proxy settings from the
+// environment. It sets no response-header timeout, because a synchronous
+// action may legitimately run for 15 minutes; the caller's context is the
+// only bound on a call.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ForceAttemptHTTP2 = true
+	t.MaxIdleConns = 128
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	t.ResponseHeaderTimeout = 0
+	t.ExpectContinueTimeout = time.Second
+	return t
+}
+
+// CloseIdleConnections closes the client's idle keep-alive connections, for
+// shutdown.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// Request describes one call to Nango.
+type Request struct {
+	// Method defaults to GET. Any token is allowed (the proxy sends PROPFIND).
+	Method string
+	// Path is already escaped and starts with "/"; build it with PathOf. It
+	// is appended to BaseURL and sent byte for byte.
+	Path string
+	// Query is encoded with url.Values.Encode (sorted keys) unless RawQuery
+	// is set, which is then sent byte for byte.
+	Query    url.Values
+	RawQuery string
+	// Header holds extra headers (Connection-Id, Provider-Config-Key,
+	// X-Async, Nango-Proxy-*). Authorization, Proxy-Authorization and Cookie
+	// are dropped: only the gateway's own key goes upstream.
+	Header http.Header
+	// JSON, when non-nil, is the body: a proto.Message (protojson with proto
+	// field names, unpopulated fields omitted), a json.RawMessage (as is), or
+	// any other value (encoding/json). It sets Content-Type: application/json.
+	JSON any
+	// Body is a raw body sent as is (the proxy); the caller sets Content-Type
+	// in Header. JSON and Body are exclusive.
+	Body []byte
+	// HasBody sends Body even when it is empty.
+	HasBody bool
+}
+
+// Response is Nango's answer, body read in full.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends req and returns the response when its status is 2xx. Any other
+// status becomes a gRPC status error (see StatusFromHTTP) and the response is
+// returned too, so a caller may still look at it. Transport and context
+// failures return a nil response and a status error: DeadlineExceeded,
+// Canceled, or Unavailable with reason "upstream_unreachable".
+func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	resp, err := c.roundTrip(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	if !is2xx(resp.Status) {
+		return resp, c.upstreamError(resp)
+	}
+	return resp, nil
+}
+
+// DoProto is Do followed by decoding the body into out with unknown fields
+// discarded (Nango adds fields over time). A 204 resets out; a nil out skips
+// decoding. A body that is not the JSON of out fails with codes.Internal and
+// reason "malformed_upstream_response". Bare JSON arrays cannot be one
+// message: use Do and DecodeArray for those.
+func (c *Client) DoProto(ctx context.Context, req *Request, out proto.Message) (*Response, error) {
+	resp, err := c.Do(ctx, req)
+	if err != nil || out == nil {
+		return resp, err
+	}
+	if resp.Status == http.StatusNoContent {
+		proto.Reset(out)
+		return resp, nil
+	}
+	if err := Decode(resp.Body, out); err != nil {
+		return resp, err
+	}
+	return resp, nil
+}
+
+// DoRaw sends req and returns the response whatever its status: the proxy
+// hands the provider's status, headers and body back unchanged. Transport and
+// context failures, and an over-large body, are still errors.
+func (c *Client) DoRaw(ctx context.Context, req *Request) (*Response, error) {
+	return c.roundTrip(ctx, req, true)
+}
+
+// outgoing is a request ready to send, kept as values so that it can be sent
+// again by a retry policy.
+type outgoing struct {
+	method  string
+	url     url.URL
+	header  http.Header
+	body    []byte
+	hasBody bool
+}
+
+// roundTrip prepares req once and sends it. The retry policy, when added,
+// loops around c.send here: it sees send's raw error and each attempt's
+// status and headers before they are mapped. raw reports whether any status
+// is an acceptable answer (DoRaw).
+func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Response, error) {
+	out, err := c.prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, out)
+	if err != nil {
+		if errors.Is(err, errTooLarge) && resp != nil && !raw && !is2xx(resp.Status) {
+			// The status is the news; an error body that big carries nothing
+			// worth reading.
+			return resp, nil
+		}
+		return nil, c.transportError(ctx, err)
+	}
+	return resp, nil
+}
+
+// errTooLarge reports a body over Config.MaxResponseBytes.
+var errTooLarge = errors.New("response body too large")
+
+// send performs exactly one HTTP exchange and reads the body within the
+// limit. Its errors are unmapped (a *url.Error, a context error or
+// errTooLarge), which is what a retry decision needs. With errTooLarge it
+// also returns the status and headers, with a nil body.
+func (c *Client) send(ctx context.Context, out *outgoing) (*Response, error) {
+	var body io.Reader
+	if out.hasBody {
+		body = bytes.NewReader(out.body) // also sets ContentLength and GetBody
+	}
+	hreq, err := http.NewRequestWithContext(ctx, out.method, c.base.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	u := out.url
+	hreq.URL = &u
+	hreq.Header = out.header.Clone()
+	hresp, err := c.hc.Do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer hresp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header}
+	if int64(len(data)) > c.maxBody {
+		return resp, errTooLarge
+	}
+	resp.Body = data
+	return resp, nil
+}
+
+// prepare validates req and builds what goes on the wire.
+func (c *Client) prepare(req *Request) (*outgoing, error) {
+	if req == nil {
+		return nil, invalidRequest("nil request")
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	if !httpguts.ValidHeaderFieldName(method) { // a method is an HTTP token
+		return nil, invalidRequest("method %q is not a valid HTTP method", method)
+	}
+	if err := checkPath(req.Path); err != nil {
+		return nil, err
+	}
+	query := req.RawQuery
+	if query == "" && len(req.Query) > 0 {
+		query = req.Query.Encode()
+	}
+	if strings.IndexFunc(query, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }) >= 0 {
+		return nil, invalidRequest("query contains a space, a control character or '#'")
+	}
+
+	out := &outgoing{method: method, header: make(http.Header, len(req.Header)+4)}
+	full := c.basePath + req.Path
+	out.url = url.URL{Scheme: c.base.Scheme, Host: c.base.Host, RawQuery: query}
+	out.url.Path, _ = url.PathUnescape(full) // checkPath proved it unescapes
+	out.url.RawPath = full
+	if out.url.EscapedPath() != full && !strings.HasPrefix(full, "//") {
+		// net/url would re-escape a path it considers non-canonical (a
+		// proxied endpoint with "{" for instance); Opaque is written verbatim.
+		out.url = url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Opaque: full, RawQuery: query}
+	}
+
+	for name, values := range req.Header {
+		if !httpguts.ValidHeaderFieldName(name) {
+			return nil, invalidRequest("header name %q is not valid", name)
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, invalidRequest("header %q has a value with characters not allowed in a header", name)
+			}
+		}
+		switch http.CanonicalHeaderKey(name) {
+		case "Authorization", "Proxy-Authorization", "Cookie":
+			continue
+		}
+		key := http.CanonicalHeaderKey(name)
+		out.header[key] = append(out.header[key], values...)
+	}
+	out.header.Set("Authorization", "Bearer "+c.secret)
+	out.header.Set("User-Agent", c.userAgent)
+	if out.header.Get("Accept") == "" {
+		out.header.Set("Accept", "application/json")
+	}
+
+	switch {
+	case req.JSON != nil && (len(req.Body) > 0 || req.HasBody):
+		return nil, invalidRequest("both JSON and Body are set")
+	case req.JSON != nil:
+		b, err := encodeJSON(req.JSON)
+		if err != nil {
+			return nil, newStatus(codes.Internal, "request_encoding_failed", nil,
+				"cannot encode the request body as JSON: %v", err)
+		}
+		out.body, out.hasBody = b, true
+		out.header.Set("Content-Type", "application/json")
+	case len(req.Body) > 0 || req.HasBody:
+		out.body, out.hasBody = req.Body, true
+	}
+	return out, nil
+}
+
+// checkPath accepts an escaped absolute path: no raw spaces, control
+// characters, non-ASCII bytes, '?' or '#', and well-formed %-escapes.
+func checkPath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return invalidRequest("path %q does not start with /", p)
+	}
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b <= ' ' || b >= 0x7f || b == '?' || b == '#' {
+			return invalidRequest("path %q is not escaped; build it with PathOf", p)
+		}
+	}
+	if _, err := url.PathUnescape(p); err != nil {
+		return invalidRequest("path %q has a malformed %%-escape", p)
+	}
+	return nil
+}
+
+func encodeJSON(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case proto.Message:
+		b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		// protojson varies its whitespace on purpose; compacting makes the
+		// wire bytes stable.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, b); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	case json.RawMessage:
+		return v, nil
+	default:
+		return json.Marshal(v)
+	}
+}
+
+func invalidRequest(format string, args ...any) error {
+	return newStatus(codes.InvalidArgument, ReasonInvalidRequest, nil, "nango request: "+format, args...)
+}
+
+func is2xx(status int) bool { return status >= 200 && status <= 299 }
+
+// PathOf escapes each segment with url.PathEscape and joins them, each after
+// a "/": PathOf("connections", "a b") is "/connections/a%20b" and a "/" inside
+// a segment becomes %2F, so an id can never reach another route.
+func PathOf(segments ...string) string {
+	if len(segments) == 0 {
+		return "/"
+	}
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
+	"github.com/nango-gateway/nango-gateway/internal/config"
+	"github.com/nango-gateway/nango-gateway/internal/gateway"
+	"github.com/nango-gateway/nango-gateway/internal/middleware"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
+	"github.com/nango-gateway/nango-gateway/internal/service"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+)
+
+// Server is a running gateway.
+type Server struct {
+	cfg    config.Config
+	logger *slog.Logger
+
+	grpcServer *grpc.Server
+	health     *health.Server
+	httpServer *http.Server
+	grpcLis    net.Listener
+	httpLis    net.Listener
+	selfConn   *grpc.ClientConn
+
+	// closers run in reverse order after both servers stopped.
+	closers []func()
+
+	mu    sync.Mutex
+	ready bool
+
+	serveErr chan error
+}
+
+// New builds the gateway and binds its listeners, so the addresses are known (":0" picks
+// free ports) before Start.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *Server, err error) {
+	s = &Server{cfg: cfg, logger: logger, serveErr: make(chan error, 2)}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	upstreamURL, secretKey := cfg.NangoHost, cfg.NangoSecretKey
+	if cfg.Demo {
+		sim, err := simulator.Start(simulator.Options{Seed: true, APIKey: simulator.SeedAPIKey})
+		if err != nil {
+			return nil, fmt.Errorf("start the Nango simulator: %w", err)
+		}
+		s.closers = append(s.closers, sim.Close)
+		upstreamURL, secretKey = sim.URL(), simulator.SeedAPIKey
+		logger.Info("demo mode: using the built-in Nango simulator", "nango_host", upstreamURL)
+	}
+	upstream, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamURL, SecretKey: secretKey})
+	if err != nil {
+		return nil, fmt.Errorf("upstream client: %w", err)
+	}
+	s.closers = append(s.closers, upstream.CloseIdleConnections)
+
+	chain, err := middleware.ServerOptions(logger, middleware.Extra{})
+	if err != nil {
+		return nil, err
+	}
+	s.grpcServer = grpc.NewServer(append(chain,
+		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
+		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
+	)...)
+	service.RegisterAll(s.grpcServer, service.Deps{
+		Upstream:          upstream,
+		Logger:            logger,
+		MaxProxyBodyBytes: cfg.ProxyMaxBodyBytes,
+	})
+	s.health = health.NewServer()
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	healthpb.RegisterHealthServer(s.grpcServer, s.health)
+	reflection.Register(s.grpcServer)
+
+	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
+	}
+	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+
+	// The REST face is a real client of the gRPC server, so REST calls pass through every
+	// interceptor and streams work.
+	s.selfConn, err = grpc.NewClient(dialTarget(s.grpcLis.Addr()), append(gateway.DialOptions(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
+	)...)
+	if err != nil {
+		return nil, fmt.Errorf("connect the REST face to gRPC: %w", err)
+	}
+	rest, err := gateway.New(ctx, gateway.Options{
+		Conn:              s.selfConn,
+		MaxBodyBytes:      int64(cfg.MaxMessageBytes),
+		ProxyMaxBodyBytes: int64(cfg.ProxyMaxBodyBytes),
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok") })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapiv2.JSON)
+	})
+	mux.Handle("/", rest)
+	s.httpServer = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		// No write timeout: synchronous actions may take 15 minutes and streams are long.
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// GRPCAddr is the bound gRPC address.
+func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
+
+// HTTPAddr is the bound HTTP address.
+func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
+
+// Start serves both listeners in the background and reports SERVING.
+func (s *Server) Start() {
+	go func() { s.serveErr <- s.grpcServer.Serve(s.grpcLis) }()
+	go func() {
+		if err := s.httpServer.Serve(s.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.serveErr <- err
+		}
+	}()
+	s.setReady(true)
+	s.logger.Info("gateway serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr())
+}
+
+// Run starts the gateway and blocks until ctx ends (a signal) or a listener fails, then
+// shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	s.Start()
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.logger.Info("shutting down", "grace", s.cfg.ShutdownGrace.String())
+	case runErr = <-s.serveErr:
+		s.logger.Error("listener failed", "error", runErr)
+	}
+	s.Shutdown()
+	return runErr
+}
+
+// Shutdown reports NOT_SERVING, lets HTTP calls finish, drains gRPC, and forces both after
+// the grace period.
+func (s *Server) Shutdown() {
+	s.setReady(false)
+	s.health.Shutdown()
+	deadline := time.Now().Add(s.cfg.ShutdownGrace)
+
+	httpCtx, cancel := context.WithDeadline(context.Background(), deadline)
+	if err := s.httpServer.Shutdown(httpCtx); err != nil {
+		s.logger.Warn("HTTP calls cut off after the grace period", "error", err)
+		_ = s.httpServer.Close()
+	}
+	cancel()
+
+	drained := make(chan struct{})
+	go func() {
+		s.grpcServer.GracefulStop()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(time.Until(deadline)):
+		s.logger.Warn("gRPC calls cut off after the grace period")
+		s.grpcServer.Stop()
+		<-drained
+	}
+	s.close()
+}
+
+func (s *Server) close() {
+	if s.selfConn != nil {
+		_ = s.selfConn.Close()
+	}
+	for _, l := range []net.Listener{s.grpcLis, s.httpLis} {
+		if l != nil {
+			_ = l.Close()
+		}
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+func (s *Server) setReady(ready bool) {
+	s.mu.Lock()
+	s.ready = ready
+	s.mu.Unlock()
+	if ready {
+		s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	ready := s.ready
+	s.mu.Unlock()
+	if !ready {
+		writePlain(w, http.StatusServiceUnavailable, "not ready")
+		return
+	}
+	writePlain(w, http.StatusOK, "ready")
+}
+
+func writePlain(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body + "\n"))
+}
+
+// dialTarget turns a wildcard listen address into one a client can dial.
+func dialTarget(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return fmt.Sprintf("passthrough:///127.0.0.1:%d", port)
+	}
+	return "passthrough:///" + tcp.String()
+}

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+
+	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/config"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+}
+
+const testKey = "server-test-key"
+
+// startGateway runs a gateway on free loopback ports in front of sim.
+func startGateway(t *testing.T, sim *simulator.Simulator, grace time.Duration) (*Server, *grpc.ClientConn) {
+	t.Helper()
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	cfg := config.Config{
+		NangoHost: upstream.URL, NangoSecretKey: testKey,
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		ShutdownGrace: grace, MaxMessageBytes: 4 << 20, ProxyMaxBodyBytes: 1 << 20,
+	}
+	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	srv.Start()
+	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return srv, conn
+}
+
+func TestReflectionListsTheTwelveServices(t *testing.T) {
+	srv, conn := startGateway(t, simulator.New(simulator.Options{APIKey: testKey}), time.Second)
+	defer srv.Shutdown()
+
+	stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = stream.CloseSend()
+	var ours []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		if strings.HasPrefix(s.GetName(), "nango.gateway.v1.") {
+			ours = append(ours, strings.TrimPrefix(s.GetName(), "nango.gateway.v1."))
+		}
+	}
+	sort.Strings(ours)
+	want := []string{"ActionsService", "ConnectSessionsService", "ConnectionsService", "EnvironmentService",
+		"IntegrationsService", "MetadataService", "ProvidersService", "ProxyService", "RecordsService",
+		"ScriptsService", "SyncsService", "WebhooksService"}
+	if strings.Join(ours, ",") != strings.Join(want, ",") {
+		t.Errorf("services = %v, want %v", ours, want)
+	}
+}
+
+func TestHealthReadinessAndOpenAPIAreServed(t *testing.T) {
+	srv, conn := startGateway(t, simulator.New(simulator.Options{APIKey: testKey}), time.Second)
+	defer srv.Shutdown()
+
+	hc, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil || hc.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("grpc health = %v, %v", hc.GetStatus(), err)
+	}
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/openapi.json": `"swagger"`} {
+		resp, err := http.Get("http://" + srv.HTTPAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d %q", path, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestShutdownDrainsAnInFlightCallAndRefusesNewOnes(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
+	sim.InjectFault(simulator.Fault{Method: http.MethodGet, PathPrefix: "/environment-variables", Latency: 700 * time.Millisecond})
+	srv, conn := startGateway(t, sim, 5*time.Second)
+	client := gatewayv1.NewEnvironmentServiceClient(conn)
+
+	var wg sync.WaitGroup
+	var callErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, callErr = client.GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
+	}()
+	// Wait until the call has reached the upstream before shutting down.
+	deadline := time.Now().Add(5 * time.Second)
+	for len(sim.Requests()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	shutdownDone := make(chan struct{})
+	go func() { srv.Shutdown(); close(shutdownDone) }()
+
+	// Readiness turns NOT_SERVING before the drain completes.
+	time.Sleep(100 * time.Millisecond)
+	if _, err := http.Get("http://" + srv.HTTPAddr() + "/readyz"); err == nil {
+		t.Error("HTTP still accepts connections during shutdown")
+	}
+	wg.Wait()
+	if callErr != nil {
+		t.Errorf("in-flight call failed during shutdown: %v", callErr)
+	}
+	<-shutdownDone
+	if _, err := client.GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{}); err == nil {
+		t.Error("a call after shutdown succeeded")
+	}
+}
+
+func TestShutdownForcesCallsPastTheGracePeriod(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
+	sim.InjectFault(simulator.Fault{PathPrefix: "/environment-variables", Latency: 10 * time.Second})
+	srv, conn := startGateway(t, sim, 200*time.Millisecond)
+	client := gatewayv1.NewEnvironmentServiceClient(conn)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := client.GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
+		errc <- err
+	}()
+	for len(sim.Requests()) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	srv.Shutdown()
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("shutdown took %v with a 200ms grace", took)
+	}
+	if err := <-errc; err == nil {
+		t.Error("the call outliving the grace period succeeded")
+	}
+}

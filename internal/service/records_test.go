@@ -1,0 +1,292 @@
+package service_test
+
+import (
+	"context"
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+)
+
+const recordsModel = "GithubIssue"
+
+func recordsClient(t *testing.T) (*harness, gatewayv1.RecordsServiceClient) {
+	t.Helper()
+	h := newHarness(t, simulator.Options{Seed: true})
+	return h, gatewayv1.NewRecordsServiceClient(h.conn)
+}
+
+func recordsPtr[T any](v T) *T { return &v }
+
+func TestListRecordsSendsTheSDKQueryInOrder(t *testing.T) {
+	recent := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04:05.000Z")
+	recentEnc := strings.ReplaceAll(recent, ":", "%3A")
+	tests := []struct {
+		name      string
+		req       *gatewayv1.ListRecordsRequest
+		wantQuery string
+	}{
+		{
+			name:      "model only",
+			req:       &gatewayv1.ListRecordsRequest{Model: recordsModel},
+			wantQuery: "model=GithubIssue",
+		},
+		{
+			name: "every parameter",
+			req: &gatewayv1.ListRecordsRequest{
+				Model: recordsModel, Variant: recordsPtr("v1"), ModifiedAfter: recordsPtr("2026-01-01T00:00:00.000Z"),
+				Limit: recordsPtr(int32(50)), Filter: recordsPtr("added,updated"), Cursor: recordsPtr("abc=="),
+				Ids: []string{"1", "a b", "x~*/"},
+			},
+			wantQuery: "model=GithubIssue&variant=v1&modified_after=2026-01-01T00%3A00%3A00.000Z&limit=50&filter=added%2Cupdated&cursor=abc%3D%3D&ids=1&ids=a+b&ids=x%7E*%2F",
+		},
+		{
+			name:      "delta is sent as modified_after",
+			req:       &gatewayv1.ListRecordsRequest{Model: recordsModel, Delta: recordsPtr(recent)},
+			wantQuery: "model=GithubIssue&modified_after=" + recentEnc,
+		},
+		{
+			name: "modified_after wins over delta",
+			req: &gatewayv1.ListRecordsRequest{
+				Model: recordsModel, ModifiedAfter: recordsPtr("2026-02-01T00:00:00Z"), Delta: recordsPtr("2026-03-01T00:00:00Z"),
+			},
+			wantQuery: "model=GithubIssue&modified_after=2026-02-01T00%3A00%3A00Z",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, c := recordsClient(t)
+			h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(`{"records":[],"next_cursor":null}`)})
+			tt.req.ProviderConfigKey = sarpIntegration
+			tt.req.ConnectionId = sarpConnection
+			got, err := c.ListRecords(sarpCtx(t), tt.req)
+			if err != nil {
+				t.Fatalf("ListRecords: %v", err)
+			}
+			rec := h.lastRequest(t)
+			sarpRequest(t, rec, "GET", "/records/", tt.wantQuery)
+			sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
+			sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
+			if len(rec.Body) != 0 {
+				t.Fatalf("GET /records/ carried a body: %q", rec.Body)
+			}
+			if len(got.GetRecords()) != 0 || got.GetNextCursor() != nil {
+				t.Fatalf("answer = %v, want no records and a null cursor", got)
+			}
+		})
+	}
+}
+
+func TestListRecordsDecodesRecordsAndTheCursor(t *testing.T) {
+	h, c := recordsClient(t)
+	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(`{"records":[
+		{"id":"7","title":"x","n":3,"_nango_metadata":{"first_seen_at":"2026-01-01T00:00:00.000001+00:00","last_modified_at":"2026-01-01T00:00:00.000001+00:00","last_action":"ADDED","deleted_at":null,"pruned_at":null,"cursor":"Yw=="}}
+	],"next_cursor":"Yw=="}`)})
+	got, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
+	if err != nil {
+		t.Fatalf("ListRecords: %v", err)
+	}
+	record, _ := structpb.NewStruct(map[string]any{
+		"id": "7", "title": "x", "n": 3,
+		"_nango_metadata": map[string]any{
+			"first_seen_at": "2026-01-01T00:00:00.000001+00:00", "last_modified_at": "2026-01-01T00:00:00.000001+00:00",
+			"last_action": "ADDED", "deleted_at": nil, "pruned_at": nil, "cursor": "Yw==",
+		},
+	})
+	want := &gatewayv1.ListRecordsResponse{Records: []*structpb.Struct{record}, NextCursor: wrapperspb.String("Yw==")}
+	if !proto.Equal(got, want) {
+		t.Fatalf("answer = %v\nwant %v", got, want)
+	}
+}
+
+func TestListRecordsPagesThroughEverySeededRecord(t *testing.T) {
+	h, c := recordsClient(t)
+	seen := map[string]bool{}
+	var cursor *string
+	pages := 0
+	for {
+		got, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{
+			ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
+			Limit: recordsPtr(int32(1000)), Cursor: cursor,
+		})
+		if err != nil {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		pages++
+		want := "model=GithubIssue&limit=1000"
+		if cursor != nil {
+			want += "&cursor=" + url.QueryEscape(*cursor) // base64: same bytes as URLSearchParams
+		}
+		sarpRequest(t, h.lastRequest(t), "GET", "/records/", want)
+		for _, r := range got.GetRecords() {
+			id := r.GetFields()["id"].GetStringValue()
+			if id == "" || seen[id] {
+				t.Fatalf("page %d: record id %q empty or seen twice", pages, id)
+			}
+			seen[id] = true
+		}
+		if got.GetNextCursor() == nil {
+			break
+		}
+		last := got.GetRecords()[len(got.GetRecords())-1]
+		if mc := last.GetFields()["_nango_metadata"].GetStructValue().GetFields()["cursor"].GetStringValue(); mc != got.GetNextCursor().GetValue() {
+			t.Fatalf("next_cursor %q is not the last record's cursor %q", got.GetNextCursor().GetValue(), mc)
+		}
+		cursor = recordsPtr(got.GetNextCursor().GetValue())
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if pages != 3 || len(seen) != 2500 {
+		t.Fatalf("got %d records in %d pages, want 2500 in 3", len(seen), pages)
+	}
+}
+
+func TestPruneRecordsSendsTheSDKBody(t *testing.T) {
+	h, c := recordsClient(t)
+	first, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Limit: recordsPtr(int32(5)),
+	})
+	if err != nil {
+		t.Fatalf("ListRecords: %v", err)
+	}
+	until := first.GetNextCursor().GetValue()
+
+	got, err := c.PruneRecords(sarpCtx(t), &gatewayv1.PruneRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
+		UntilCursor: until, Limit: recordsPtr(int32(3)),
+	})
+	if err != nil {
+		t.Fatalf("PruneRecords: %v", err)
+	}
+	rec := h.lastRequest(t)
+	sarpRequest(t, rec, "PATCH", "/records/prune", "")
+	sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
+	sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
+	sarpHeader(t, rec, "Content-Type", "application/json", true)
+	sarpJSONEqual(t, rec.Body, `{"model":"GithubIssue","until_cursor":"`+until+`","limit":3}`)
+	if !proto.Equal(got, &gatewayv1.PruneRecordsResponse{Count: 3, HasMore: true}) {
+		t.Fatalf("answer = %v, want 3 pruned and more left", got)
+	}
+
+	h.sim.InjectFault(simulator.Fault{Method: "PATCH", PathPrefix: "/records/prune", Status: 200, Body: []byte(`{"count":0,"has_more":false}`)})
+	if _, err := c.PruneRecords(sarpCtx(t), &gatewayv1.PruneRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
+		UntilCursor: "abc", Variant: recordsPtr("v1"),
+	}); err != nil {
+		t.Fatalf("PruneRecords with a variant: %v", err)
+	}
+	sarpJSONEqual(t, h.lastRequest(t).Body, `{"model":"GithubIssue","until_cursor":"abc","variant":"v1"}`)
+}
+
+func TestStreamRecordsIsNotImplementedYet(t *testing.T) {
+	h, c := recordsClient(t)
+	stream, err := c.StreamRecords(sarpCtx(t), &gatewayv1.StreamRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
+	})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if err == io.EOF {
+		t.Fatal("the stream ended without an error")
+	}
+	st := sarpCode(t, err, codes.Unimplemented, "")
+	if st.Message() != "records streaming (StreamRecords) is not implemented yet" {
+		t.Fatalf("message = %q", st.Message())
+	}
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Fatalf("the simulator received %d requests", n)
+	}
+}
+
+func TestRecordsRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
+	tests := []struct {
+		name  string
+		field string
+		call  func(ctx context.Context, c gatewayv1.RecordsServiceClient) error
+	}{
+		{"a lower-case model", "model", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: "issue"})
+			return err
+		}},
+		{"a limit over 10000", "limit", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Limit: recordsPtr(int32(10001))})
+			return err
+		}},
+		{"an offset modified_after", "modified_after", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, ModifiedAfter: recordsPtr("2026-01-01T00:00:00+02:00")})
+			return err
+		}},
+		{"an unknown filter", "filter", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Filter: recordsPtr("created")})
+			return err
+		}},
+		{"too many ids", "ids", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			ids := make([]string, 101)
+			for i := range ids {
+				ids[i] = "x"
+			}
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Ids: ids})
+			return err
+		}},
+		{"a missing connection", "connection_id", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, Model: recordsModel})
+			return err
+		}},
+		{"an empty until_cursor", "until_cursor", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.PruneRecords(ctx, &gatewayv1.PruneRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
+			return err
+		}},
+		{"a prune limit of 0", "limit", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
+			_, err := c.PruneRecords(ctx, &gatewayv1.PruneRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, UntilCursor: "c", Limit: recordsPtr(int32(0))})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, c := recordsClient(t)
+			sarpInvalidField(t, h, tt.call(sarpCtx(t), c), tt.field)
+		})
+	}
+}
+
+func TestRecordsRPCsMapNangoErrors(t *testing.T) {
+	h, c := recordsClient(t)
+	calls := []struct {
+		name, method, path string
+		call               func(ctx context.Context) error
+	}{
+		{"ListRecords", "GET", "/records", func(ctx context.Context) error {
+			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
+			return err
+		}},
+		{"PruneRecords", "PATCH", "/records/prune", func(ctx context.Context) error {
+			_, err := c.PruneRecords(ctx, &gatewayv1.PruneRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, UntilCursor: "c"})
+			return err
+		}},
+	}
+	for _, cl := range calls {
+		t.Run(cl.name, func(t *testing.T) {
+			sarpCheckUpstreamErrors(t, h, cl.method, cl.path, cl.call)
+		})
+	}
+}
+
+func TestListRecordsReturnsNangoErrorsFromTheRealRoute(t *testing.T) {
+	_, c := recordsClient(t)
+	_, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: "nobody", Model: recordsModel})
+	sarpCode(t, err, codes.InvalidArgument, "unknown_connection")
+
+	// A cursor that does not decode is Nango's 500, not a 400.
+	_, err = c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Cursor: recordsPtr("!!!")})
+	sarpCode(t, err, codes.Internal, "server_error")
+}

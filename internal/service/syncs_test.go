@@ -1,0 +1,537 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+)
+
+// Seeded simulator data the syncs, actions, records and proxy tests use; the
+// "sarp" prefix (syncs, actions, records, proxy) marks what those tests share.
+const (
+	sarpIntegration = simulator.SeedIntegrationGitHub
+	sarpConnection  = simulator.SeedConnectionGitHub
+	sarpSync        = simulator.SeedSyncGithubIssues
+)
+
+// sarpCtx is a context for one RPC of the syncs, actions, records and proxy tests.
+func sarpCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// sarpJSONEqual fails unless got is JSON equal to want (key order ignored).
+func sarpJSONEqual(t *testing.T, got []byte, want string) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("upstream body %q is not JSON: %v", got, err)
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("bad expectation %q: %v", want, err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("upstream body\n got: %s\nwant: %s", got, want)
+	}
+}
+
+// sarpRequest checks the method, path and raw query the simulator received.
+func sarpRequest(t *testing.T, got simulator.RecordedRequest, method, path, rawQuery string) {
+	t.Helper()
+	if got.Method != method || got.Path != path || got.RawQuery != rawQuery {
+		t.Fatalf("upstream request = %s %s?%s, want %s %s?%s", got.Method, got.Path, got.RawQuery, method, path, rawQuery)
+	}
+}
+
+// sarpHeader checks one header of a recorded request; present reports whether
+// it must be there at all (an empty want with present=true means an empty value).
+func sarpHeader(t *testing.T, got simulator.RecordedRequest, name, want string, present bool) {
+	t.Helper()
+	values, ok := got.Header[http.CanonicalHeaderKey(name)]
+	if !present {
+		if ok {
+			t.Fatalf("header %s = %q, want it absent", name, values)
+		}
+		return
+	}
+	if !ok || len(values) != 1 || values[0] != want {
+		t.Fatalf("header %s = %q (present %v), want exactly %q", name, values, ok, want)
+	}
+}
+
+// sarpCode fails unless err is a status with code and, when reason is set,
+// an ErrorInfo with that reason; it returns the status.
+func sarpCode(t *testing.T, err error, code codes.Code, reason string) *status.Status {
+	t.Helper()
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != code {
+		t.Fatalf("error = %v, want code %v", err, code)
+	}
+	if reason != "" {
+		ei, ok := nangohttp.ErrorInfoFrom(err)
+		if !ok || ei.GetReason() != reason {
+			t.Fatalf("ErrorInfo = %v, want reason %q", ei, reason)
+		}
+	}
+	return st
+}
+
+// sarpInvalidField fails unless err is InvalidArgument naming field and the
+// simulator received nothing.
+func sarpInvalidField(t *testing.T, h *harness, err error, field string) {
+	t.Helper()
+	st := sarpCode(t, err, codes.InvalidArgument, "")
+	if !strings.Contains(st.Message(), field) {
+		t.Fatalf("message %q does not name %s", st.Message(), field)
+	}
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Fatalf("the simulator received %d requests, want none", n)
+	}
+}
+
+// sarpUpstreamErrors are Nango statuses and the codes they must map to.
+var sarpUpstreamErrors = []struct {
+	status int
+	code   string
+	want   codes.Code
+}{
+	{http.StatusBadRequest, "invalid_body", codes.InvalidArgument},
+	{http.StatusNotFound, "not_found", codes.NotFound},
+	{http.StatusTooManyRequests, "too_many_request", codes.ResourceExhausted},
+	{http.StatusInternalServerError, "server_error", codes.Internal},
+}
+
+// sarpCheckUpstreamErrors runs call once per status of sarpUpstreamErrors with
+// a fault on path and checks the mapped error.
+func sarpCheckUpstreamErrors(t *testing.T, h *harness, method, pathPrefix string, call func(ctx context.Context) error) {
+	t.Helper()
+	for _, e := range sarpUpstreamErrors {
+		h.sim.ClearFaults()
+		h.sim.InjectFault(simulator.Fault{
+			Method: method, PathPrefix: pathPrefix, Status: e.status, Code: e.code,
+			Header: http.Header{"Retry-After": {"7"}},
+		})
+		err := call(sarpCtx(t))
+		sarpCode(t, err, e.want, e.code)
+		ei, _ := nangohttp.ErrorInfoFrom(err)
+		if got := ei.GetMetadata()[nangohttp.MetadataHTTPStatus]; got != strconv.Itoa(e.status) {
+			t.Fatalf("%d: http_status metadata = %q", e.status, got)
+		}
+		if e.status == http.StatusTooManyRequests {
+			if d, ok := nangohttp.RetryDelayFromError(err); !ok || d != 7*time.Second {
+				t.Fatalf("429: RetryInfo = %v %v, want 7s", d, ok)
+			}
+		}
+	}
+	h.sim.ClearFaults()
+}
+
+func sarpSyncsClient(t *testing.T) (*harness, gatewayv1.SyncsServiceClient) {
+	t.Helper()
+	h := newHarness(t, simulator.Options{Seed: true})
+	return h, gatewayv1.NewSyncsServiceClient(h.conn)
+}
+
+func syncsStr(s string) *structpb.Value { return structpb.NewStringValue(s) }
+
+func syncsObj(t *testing.T, fields map[string]any) *structpb.Value {
+	t.Helper()
+	v, err := structpb.NewValue(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
+	conn := sarpConnection
+	yes, no := true, false
+	mode := "full_refresh"
+	tests := []struct {
+		name     string
+		call     func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error)
+		method   string
+		path     string
+		wantBody string
+		want     proto.Message
+	}{
+		{
+			name: "TriggerSync with no syncs sends an empty syncs list",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				return c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{ProviderConfigKey: sarpIntegration})
+			},
+			method: "POST", path: "/sync/trigger",
+			wantBody: `{"syncs":[],"provider_config_key":"github"}`,
+			want:     &gatewayv1.TriggerSyncResponse{Success: true},
+		},
+		{
+			name: "TriggerSync sends names, variant objects, connection and opts",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				return c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
+					Syncs:             []*structpb.Value{syncsStr(sarpSync), syncsObj(t, map[string]any{"name": sarpSync, "variant": "base"})},
+					ProviderConfigKey: sarpIntegration,
+					ConnectionId:      &conn,
+					Opts:              &gatewayv1.SyncOptions{Reset_: &yes, EmptyCache: &no},
+				})
+			},
+			method: "POST", path: "/sync/trigger",
+			wantBody: `{"syncs":["github-issues",{"name":"github-issues","variant":"base"}],"provider_config_key":"github","connection_id":"conn-github-1","opts":{"reset":true,"emptyCache":false}}`,
+			want:     &gatewayv1.TriggerSyncResponse{Success: true},
+		},
+		{
+			name: "TriggerSync sends the deprecated sync_mode and full_resync",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				return c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
+					Syncs: []*structpb.Value{syncsStr(sarpSync)}, ProviderConfigKey: sarpIntegration,
+					ConnectionId: &conn, SyncMode: &mode,
+				})
+			},
+			method: "POST", path: "/sync/trigger",
+			wantBody: `{"syncs":["github-issues"],"provider_config_key":"github","connection_id":"conn-github-1","sync_mode":"full_refresh"}`,
+			want:     &gatewayv1.TriggerSyncResponse{Success: true},
+		},
+		{
+			name: "PauseSync",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				return c.PauseSync(ctx, &gatewayv1.PauseSyncRequest{
+					Syncs: []*structpb.Value{syncsStr(sarpSync)}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
+				})
+			},
+			method: "POST", path: "/sync/pause",
+			wantBody: `{"syncs":["github-issues"],"provider_config_key":"github","connection_id":"conn-github-1"}`,
+			want:     &gatewayv1.PauseSyncResponse{Success: true},
+		},
+		{
+			name: "StartSync without a connection",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				return c.StartSync(ctx, &gatewayv1.StartSyncRequest{
+					Syncs: []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync, "variant": "base"})}, ProviderConfigKey: sarpIntegration,
+				})
+			},
+			method: "POST", path: "/sync/start",
+			wantBody: `{"syncs":[{"name":"github-issues","variant":"base"}],"provider_config_key":"github"}`,
+			want:     &gatewayv1.StartSyncResponse{Success: true},
+		},
+		{
+			name: "UpdateSyncConnectionFrequency sends the frequency",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				return c.UpdateSyncConnectionFrequency(ctx, &gatewayv1.UpdateSyncConnectionFrequencyRequest{
+					SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+					Frequency: wrapperspb.String("every 2h"),
+				})
+			},
+			method: "PUT", path: "/sync/update-connection-frequency",
+			wantBody: `{"sync_name":"github-issues","provider_config_key":"github","connection_id":"conn-github-1","frequency":"every 2h"}`,
+			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "every 2h"},
+		},
+		{
+			name: "UpdateSyncConnectionFrequency sends null to revert to the default",
+			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
+				variant := "base"
+				return c.UpdateSyncConnectionFrequency(ctx, &gatewayv1.UpdateSyncConnectionFrequencyRequest{
+					SyncName: sarpSync, SyncVariant: &variant, ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+				})
+			},
+			method: "PUT", path: "/sync/update-connection-frequency",
+			wantBody: `{"sync_name":"github-issues","sync_variant":"base","provider_config_key":"github","connection_id":"conn-github-1","frequency":null}`,
+			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "every hour"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, c := sarpSyncsClient(t)
+			got, err := tt.call(sarpCtx(t), c)
+			if err != nil {
+				t.Fatalf("call: %v", err)
+			}
+			rec := h.lastRequest(t)
+			sarpRequest(t, rec, tt.method, tt.path, "")
+			sarpHeader(t, rec, "Content-Type", "application/json", true)
+			sarpJSONEqual(t, rec.Body, tt.wantBody)
+			if !proto.Equal(got, tt.want) {
+				t.Fatalf("answer = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSyncStatusSendsTheAxiosQueryAndDecodesStatuses(t *testing.T) {
+	h, c := sarpSyncsClient(t)
+	conn := sarpConnection
+	got, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{
+		Syncs: sarpSync + ",github-issues::base", ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
+	})
+	if err != nil {
+		t.Fatalf("SyncStatus: %v", err)
+	}
+	rec := h.lastRequest(t)
+	sarpRequest(t, rec, "GET", "/sync/status", "syncs=github-issues,github-issues::base&provider_config_key=github&connection_id=conn-github-1")
+	if len(got.GetSyncs()) == 0 {
+		t.Fatal("no sync status in the answer")
+	}
+	s := got.GetSyncs()[0]
+	if s.GetName() != sarpSync || s.GetConnectionId() != sarpConnection || s.GetStatus() == "" || s.GetId() == "" {
+		t.Fatalf("status = %v", s)
+	}
+}
+
+func TestSyncStatusEncodesSpacesAndKeepsStarAsAxiosDoes(t *testing.T) {
+	h, c := sarpSyncsClient(t)
+	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/sync/status", Status: 200, Body: []byte(`{"syncs":[]}`)})
+	_, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "s1,s2::v 1", ProviderConfigKey: "my key"})
+	if err != nil {
+		t.Fatalf("SyncStatus: %v", err)
+	}
+	sarpRequest(t, h.lastRequest(t), "GET", "/sync/status", "syncs=s1,s2::v+1&provider_config_key=my+key")
+
+	if _, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration}); err != nil {
+		t.Fatalf("SyncStatus *: %v", err)
+	}
+	sarpRequest(t, h.lastRequest(t), "GET", "/sync/status", "syncs=*&provider_config_key=github")
+}
+
+func TestSyncStatusDecodesEveryNangoKey(t *testing.T) {
+	h, c := sarpSyncsClient(t)
+	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/sync/status", Status: 200, Body: []byte(`{"syncs":[{
+		"id":"5d1d4f0e","connection_id":"c1","name":"issues","variant":"base","status":"SUCCESS","type":"INCREMENTAL",
+		"finishedAt":"2026-01-02T03:04:05.000Z","nextScheduledSyncAt":null,"frequency":"every hour",
+		"latestResult":{"GithubIssue":{"added":3,"updated":2,"deleted":1}},"latestExecutionStatus":"SUCCESS",
+		"recordCount":{"GithubIssue":2500},"checkpoint":{"page":3},"futureKey":1}]}`)})
+	got, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration})
+	if err != nil {
+		t.Fatalf("SyncStatus: %v", err)
+	}
+	checkpoint, _ := structpb.NewStruct(map[string]any{"page": 3})
+	want := &gatewayv1.SyncStatusResponse{Syncs: []*gatewayv1.SyncStatus{{
+		Id: "5d1d4f0e", ConnectionId: "c1", Name: "issues", Variant: "base", Status: "SUCCESS", Type: "INCREMENTAL",
+		FinishedAt: wrapperspb.String("2026-01-02T03:04:05.000Z"), Frequency: "every hour",
+		LatestResult:          map[string]*gatewayv1.SyncModelResult{"GithubIssue": {Added: 3, Updated: 2, Deleted: 1}},
+		LatestExecutionStatus: "SUCCESS", RecordCount: map[string]int32{"GithubIssue": 2500}, Checkpoint: checkpoint,
+	}}}
+	if !proto.Equal(got, want) {
+		t.Fatalf("answer = %v\nwant %v", got, want)
+	}
+}
+
+func TestSyncVariantsAreCreatedAndDeletedWithAJSONBody(t *testing.T) {
+	h, c := sarpSyncsClient(t)
+	created, err := c.CreateSyncVariant(sarpCtx(t), &gatewayv1.CreateSyncVariantRequest{
+		Name: sarpSync, Variant: "eu-1", ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection,
+	})
+	if err != nil {
+		t.Fatalf("CreateSyncVariant: %v", err)
+	}
+	rec := h.lastRequest(t)
+	sarpRequest(t, rec, "POST", "/sync/github-issues/variant/eu-1", "")
+	sarpJSONEqual(t, rec.Body, `{"provider_config_key":"github","connection_id":"conn-github-1"}`)
+	if created.GetId() == "" || created.GetName() != sarpSync || created.GetVariant() != "eu-1" {
+		t.Fatalf("created = %v", created)
+	}
+
+	deleted, err := c.DeleteSyncVariant(sarpCtx(t), &gatewayv1.DeleteSyncVariantRequest{
+		Name: sarpSync, Variant: "eu-1", ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection,
+	})
+	if err != nil {
+		t.Fatalf("DeleteSyncVariant: %v", err)
+	}
+	rec = h.lastRequest(t)
+	sarpRequest(t, rec, "DELETE", "/sync/github-issues/variant/eu-1", "")
+	sarpHeader(t, rec, "Content-Type", "application/json", true)
+	sarpJSONEqual(t, rec.Body, `{"provider_config_key":"github","connection_id":"conn-github-1"}`)
+	if !deleted.GetSuccess() {
+		t.Fatalf("deleted = %v", deleted)
+	}
+
+	// Deleting it again is Nango's 404 not_found.
+	_, err = c.DeleteSyncVariant(sarpCtx(t), &gatewayv1.DeleteSyncVariantRequest{
+		Name: sarpSync, Variant: "eu-1", ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection,
+	})
+	sarpCode(t, err, codes.NotFound, "not_found")
+}
+
+func TestSyncRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
+	conn := sarpConnection
+	yes := true
+	mode := "incremental"
+	tests := []struct {
+		name  string
+		field string
+		call  func(ctx context.Context, c gatewayv1.SyncsServiceClient) error
+	}{
+		{"a number in syncs", "syncs[1]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
+				Syncs: []*structpb.Value{syncsStr("a"), structpb.NewNumberValue(3)}, ProviderConfigKey: sarpIntegration,
+			})
+			return err
+		}},
+		{"an empty sync name", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{Syncs: []*structpb.Value{syncsStr("")}, ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"an object without variant", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.PauseSync(ctx, &gatewayv1.PauseSyncRequest{
+				Syncs: []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync})}, ProviderConfigKey: sarpIntegration,
+			})
+			return err
+		}},
+		{"an object with an extra key", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{
+				Syncs:             []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync, "variant": "v", "x": "y"})},
+				ProviderConfigKey: sarpIntegration,
+			})
+			return err
+		}},
+		{"a non-string variant", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
+				Syncs: []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync, "variant": 2})}, ProviderConfigKey: sarpIntegration,
+			})
+			return err
+		}},
+		{"opts with sync_mode", "opts", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
+				ProviderConfigKey: sarpIntegration, Opts: &gatewayv1.SyncOptions{Reset_: &yes}, SyncMode: &mode,
+			})
+			return err
+		}},
+		{"opts with full_resync", "opts", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
+				ProviderConfigKey: sarpIntegration, Opts: &gatewayv1.SyncOptions{}, FullResync: &yes,
+			})
+			return err
+		}},
+		{"an unknown sync_mode", "sync_mode", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			bad := "sometimes"
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{ProviderConfigKey: sarpIntegration, SyncMode: &bad})
+			return err
+		}},
+		{"StartSync with no syncs", "syncs", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"a missing provider_config_key", "provider_config_key", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.SyncStatus(ctx, &gatewayv1.SyncStatusRequest{Syncs: "*"})
+			return err
+		}},
+		{"an invalid sync_name", "sync_name", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.UpdateSyncConnectionFrequency(ctx, &gatewayv1.UpdateSyncConnectionFrequencyRequest{
+				SyncName: "a b", ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+			})
+			return err
+		}},
+		{"the base variant", "variant", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.CreateSyncVariant(ctx, &gatewayv1.CreateSyncVariantRequest{
+				Name: sarpSync, Variant: "base", ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+			})
+			return err
+		}},
+		{"a missing connection_id", "connection_id", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.DeleteSyncVariant(ctx, &gatewayv1.DeleteSyncVariantRequest{
+				Name: sarpSync, Variant: "v1", ProviderConfigKey: sarpIntegration,
+			})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, c := sarpSyncsClient(t)
+			err := tt.call(sarpCtx(t), c)
+			sarpInvalidField(t, h, err, tt.field)
+		})
+	}
+}
+
+func TestSyncsInvalidEntryCarriesAFieldViolation(t *testing.T) {
+	_, c := sarpSyncsClient(t)
+	_, err := c.TriggerSync(sarpCtx(t), &gatewayv1.TriggerSyncRequest{
+		Syncs: []*structpb.Value{structpb.NewBoolValue(true)}, ProviderConfigKey: sarpIntegration,
+	})
+	st := sarpCode(t, err, codes.InvalidArgument, "")
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) == 1 && br.GetFieldViolations()[0].GetField() == "syncs[0]" {
+			return
+		}
+	}
+	t.Fatalf("no BadRequest violation for syncs[0] in %v", st.Details())
+}
+
+func TestSyncRPCsMapNangoErrors(t *testing.T) {
+	h, c := sarpSyncsClient(t)
+	conn := sarpConnection
+	calls := []struct {
+		name, method, path string
+		call               func(ctx context.Context) error
+	}{
+		{"TriggerSync", "POST", "/sync/trigger", func(ctx context.Context) error {
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"StartSync", "POST", "/sync/start", func(ctx context.Context) error {
+			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{Syncs: []*structpb.Value{syncsStr(sarpSync)}, ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"PauseSync", "POST", "/sync/pause", func(ctx context.Context) error {
+			_, err := c.PauseSync(ctx, &gatewayv1.PauseSyncRequest{Syncs: []*structpb.Value{syncsStr(sarpSync)}, ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"SyncStatus", "GET", "/sync/status", func(ctx context.Context) error {
+			_, err := c.SyncStatus(ctx, &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"UpdateSyncConnectionFrequency", "PUT", "/sync/update-connection-frequency", func(ctx context.Context) error {
+			_, err := c.UpdateSyncConnectionFrequency(ctx, &gatewayv1.UpdateSyncConnectionFrequencyRequest{
+				SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+			})
+			return err
+		}},
+		{"CreateSyncVariant", "POST", "/sync/github-issues/variant", func(ctx context.Context) error {
+			_, err := c.CreateSyncVariant(ctx, &gatewayv1.CreateSyncVariantRequest{
+				Name: sarpSync, Variant: "v1", ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+			})
+			return err
+		}},
+		{"DeleteSyncVariant", "DELETE", "/sync/github-issues/variant", func(ctx context.Context) error {
+			_, err := c.DeleteSyncVariant(ctx, &gatewayv1.DeleteSyncVariantRequest{
+				Name: sarpSync, Variant: "v1", ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+			})
+			return err
+		}},
+	}
+	for _, cl := range calls {
+		t.Run(cl.name, func(t *testing.T) {
+			sarpCheckUpstreamErrors(t, h, cl.method, cl.path, cl.call)
+		})
+	}
+}
+
+func TestSyncRPCsReturnNangoErrorsFromRealRoutes(t *testing.T) {
+	_, c := sarpSyncsClient(t)
+	conn := sarpConnection
+	_, err := c.TriggerSync(sarpCtx(t), &gatewayv1.TriggerSyncRequest{
+		Syncs: []*structpb.Value{syncsStr("no-such-sync")}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
+	})
+	sarpCode(t, err, codes.InvalidArgument, "unknown_sync")
+
+	_, err = c.UpdateSyncConnectionFrequency(sarpCtx(t), &gatewayv1.UpdateSyncConnectionFrequencyRequest{
+		SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: "no-such-connection",
+		Frequency: wrapperspb.String("every 2h"),
+	})
+	sarpCode(t, err, codes.InvalidArgument, "unknown_connection")
+}

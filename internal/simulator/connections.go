@@ -1,0 +1,551 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// jsonbObject renders a stored JSON object in Postgres jsonb key order
+// (shorter keys first, then bytewise), as Nango's metadata comes back.
+func jsonbObject(m map[string]json.RawMessage) obj {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if len(keys[i]) != len(keys[j]) {
+			return len(keys[i]) < len(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	o := make(obj, 0, len(keys))
+	for _, k := range keys {
+		o = append(o, kv{k, m[k]})
+	}
+	return o
+}
+
+// rawObjectMap decodes a JSON object into its members.
+func rawObjectMap(raw json.RawMessage) map[string]json.RawMessage {
+	_, m, ok := decodeObject(raw)
+	if !ok {
+		return map[string]json.RawMessage{}
+	}
+	for k, v := range m {
+		m[k] = compactJSON(v)
+	}
+	return m
+}
+
+// rawWithout removes key from a JSON object, keeping the order of the rest.
+func rawWithout(raw json.RawMessage, key string) json.RawMessage {
+	keys, m, ok := decodeObject(raw)
+	if !ok {
+		return raw
+	}
+	o := obj{}
+	for _, k := range keys {
+		if k != key {
+			o = append(o, kv{k, compactJSON(m[k])})
+		}
+	}
+	b, _ := marshal(o)
+	return b
+}
+
+func tagsOut(t map[string]string) map[string]string {
+	if t == nil {
+		return map[string]string{}
+	}
+	return t
+}
+
+func (eu *endUser) public() any {
+	if eu == nil {
+		return nil
+	}
+	var org any
+	if eu.orgID != "" {
+		org = obj{{"id", eu.orgID}, {"display_name", nullIfEmpty(eu.orgDisplayName)}}
+	}
+	return obj{
+		{"id", eu.id},
+		{"display_name", nullIfEmpty(eu.displayName)},
+		{"email", nullIfEmpty(eu.email)},
+		{"tags", tagsOut(eu.tags)},
+		{"organization", org},
+	}
+}
+
+func (c *connection) errorsOut() []obj {
+	out := []obj{}
+	for _, e := range c.errors {
+		out = append(out, obj{{"type", e.typ}, {"log_id", e.logID}})
+	}
+	return out
+}
+
+func (c *connection) metadataOut() any {
+	if c.metadata == nil {
+		return nil
+	}
+	return jsonbObject(c.metadata)
+}
+
+// public is ApiPublicConnection, the item of GET /connections.
+func (c *connection) public() obj {
+	return obj{
+		{"id", c.id},
+		{"connection_id", c.connectionID},
+		{"provider_config_key", c.integrationKey},
+		{"provider", c.provider},
+		{"errors", c.errorsOut()},
+		{"end_user", c.endUser.public()},
+		{"tags", tagsOut(c.tags)},
+		{"metadata", c.metadataOut()},
+		{"created", strings.TrimSuffix(isoTime(c.createdAt), "Z") + "+00:00"},
+	}
+}
+
+// full is ApiPublicConnectionFull, the answer of GET /connections/{id}.
+func (c *connection) full(includeRefresh bool) obj {
+	cfg := c.config
+	if cfg == nil {
+		cfg = map[string]json.RawMessage{}
+	}
+	return obj{
+		{"id", c.id},
+		{"connection_id", c.connectionID},
+		{"provider_config_key", c.integrationKey},
+		{"provider", c.provider},
+		{"errors", c.errorsOut()},
+		{"end_user", c.endUser.public()},
+		{"tags", tagsOut(c.tags)},
+		{"metadata", c.metadataOut()},
+		{"connection_config", jsonbObject(cfg)},
+		{"webhook_url_override", nullIfEmpty(c.webhookURLOverride)},
+		{"created_at", pgTime(c.createdAt)},
+		{"updated_at", pgTime(c.updatedAt)},
+		{"last_fetched_at", pgOrNull(c.lastFetchedAt)},
+		{"credentials", c.creds.public(includeRefresh)},
+	}
+}
+
+// public renders credentials by auth mode; without includeRefresh an OAUTH2
+// refresh token is removed, from raw too, as Nango does.
+func (cr *credentials) public(includeRefresh bool) obj {
+	if cr == nil {
+		return obj{}
+	}
+	raw := cr.raw
+	if raw == nil {
+		raw = json.RawMessage("{}")
+	}
+	switch cr.typ {
+	case "OAUTH2":
+		o := obj{{"type", "OAUTH2"}, {"access_token", cr.accessToken}}
+		if includeRefresh && cr.refreshToken != "" {
+			o = append(o, kv{"refresh_token", cr.refreshToken})
+		}
+		if cr.expiresAt != nil {
+			o = append(o, kv{"expires_at", isoTime(*cr.expiresAt)})
+		}
+		if !includeRefresh {
+			raw = rawWithout(raw, "refresh_token")
+		}
+		return append(o, kv{"raw", raw})
+	case "OAUTH1":
+		return obj{{"type", "OAUTH1"}, {"oauth_token", cr.oauthToken}, {"oauth_token_secret", cr.oauthTokenSecret}, {"raw", raw}}
+	case "OAUTH2_CC":
+		o := obj{{"type", "OAUTH2_CC"}, {"token", cr.token}}
+		if cr.expiresAt != nil {
+			o = append(o, kv{"expires_at", isoTime(*cr.expiresAt)})
+		}
+		return append(o, kv{"client_id", cr.clientID}, kv{"client_secret", cr.clientSecret}, kv{"raw", raw})
+	case "API_KEY":
+		return obj{{"type", "API_KEY"}, {"apiKey", cr.apiKey}}
+	case "BASIC":
+		return obj{{"type", "BASIC"}, {"username", cr.username}, {"password", cr.password}}
+	case "APP":
+		o := obj{{"type", "APP"}, {"access_token", cr.accessToken}}
+		if cr.expiresAt != nil {
+			o = append(o, kv{"expires_at", isoTime(*cr.expiresAt)})
+		}
+		if cr.jwtToken != "" {
+			o = append(o, kv{"jwtToken", cr.jwtToken})
+		}
+		return append(o, kv{"raw", raw})
+	case "CUSTOM":
+		o := obj{{"type", "CUSTOM"}}
+		if cr.accessToken != "" {
+			o = append(o, kv{"access_token", cr.accessToken})
+		}
+		if cr.expiresAt != nil {
+			o = append(o, kv{"expires_at", isoTime(*cr.expiresAt)})
+		}
+		if cr.jwtToken != "" {
+			o = append(o, kv{"jwtToken", cr.jwtToken})
+		}
+		return append(o, kv{"raw", raw})
+	}
+	return obj{}
+}
+
+// refresh simulates a token refresh: a new access token valid for an hour.
+func (s *Simulator) refresh(c *connection, now time.Time) {
+	cr := c.creds
+	if cr == nil {
+		return
+	}
+	exp := now.Add(time.Hour).Truncate(time.Millisecond)
+	switch cr.typ {
+	case "OAUTH2":
+		cr.accessToken = "sim_at_" + s.st.ids.hex(16)
+		cr.expiresAt = &exp
+		raw := obj{{"access_token", cr.accessToken}, {"token_type", "bearer"}, {"expires_in", 3600}}
+		if cr.refreshToken != "" {
+			raw = append(raw, kv{"refresh_token", cr.refreshToken})
+		}
+		cr.raw, _ = marshal(raw)
+	case "OAUTH2_CC":
+		cr.token = "sim_cc_" + s.st.ids.hex(16)
+		cr.expiresAt = &exp
+		cr.raw, _ = marshal(obj{{"access_token", cr.token}, {"token_type", "Bearer"}, {"expires_in", 3600}})
+	case "APP", "CUSTOM":
+		cr.accessToken = "ghs_sim" + s.st.ids.hex(16)
+		cr.expiresAt = &exp
+		cr.raw, _ = marshal(obj{{"token", cr.accessToken}, {"expires_at", isoTime(exp)}})
+	default:
+		return
+	}
+	c.updatedAt = now
+}
+
+func (c *call) listConnections() {
+	var iss []issue
+	iss = append(iss, c.q.strict("connectionId", "search", "endUserId", "endUserOrganizationId", "integrationId", "tags", "limit", "page")...)
+	id255 := strRule{min: 1, max: 255}
+	connID, hasConnID := c.q.str("connectionId", false, id255, &iss)
+	search, hasSearch := c.q.str("search", false, id255, &iss)
+	endUserID, hasEndUser := c.q.str("endUserId", false, id255, &iss)
+	orgID, hasOrg := c.q.str("endUserOrganizationId", false, id255, &iss)
+	var integrations []string
+	if v, ok := c.q.str("integrationId", false, strRule{min: 1}, &iss); ok {
+		for _, id := range strings.Split(v, ",") {
+			integrations = append(integrations, strings.TrimSpace(id))
+		}
+	}
+	tags := map[string]string{}
+	for _, p := range c.q.sub("tags") {
+		path := []any{"tags", p.sub}
+		if len(p.sub) > 64 || !reTagKey.MatchString(p.sub) {
+			iss = append(iss, newIssue("invalid_key", "Invalid key in record", path))
+			continue
+		}
+		if e := (strRule{min: 1, max: 255}).check(p.value, path); len(e) > 0 {
+			iss = append(iss, e...)
+			continue
+		}
+		tags[strings.ToLower(p.sub)] = p.value
+	}
+	if vals := c.q.values("tags"); len(vals) > 0 {
+		iss = append(iss, wrongType("record", "string", []any{"tags"}))
+	}
+	limit, hasLimit := c.q.int("limit", 1, 2000, &iss)
+	page, _ := c.q.int("page", 0, 0, &iss)
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_query_params", iss))
+		return
+	}
+	if !hasLimit {
+		limit = 10000
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conns := append([]*connection(nil), s.st.connections...)
+	sort.SliceStable(conns, func(i, j int) bool {
+		if !conns[i].createdAt.Equal(conns[j].createdAt) {
+			return conns[i].createdAt.After(conns[j].createdAt)
+		}
+		return conns[i].id > conns[j].id
+	})
+	var matched []obj
+	for _, conn := range conns {
+		eu := conn.endUser
+		switch {
+		case hasConnID && conn.connectionID != connID:
+			continue
+		case hasEndUser && (eu == nil || eu.id != endUserID):
+			continue
+		case hasOrg && (eu == nil || eu.orgID != orgID):
+			continue
+		case integrations != nil && !contains(integrations, conn.integrationKey):
+			continue
+		case hasSearch && !conn.matchesSearch(search):
+			continue
+		}
+		ok := true
+		for k, v := range tags {
+			if conn.tags[k] != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			matched = append(matched, conn.public())
+		}
+	}
+	out := []obj{}
+	for i := page * limit; i < len(matched) && i < (page+1)*limit; i++ {
+		out = append(out, matched[i])
+	}
+	c.json(http.StatusOK, obj{{"connections", out}})
+}
+
+func (c *connection) matchesSearch(q string) bool {
+	q = strings.ToLower(q)
+	fields := []string{c.connectionID}
+	if eu := c.endUser; eu != nil {
+		fields = append(fields, eu.id, eu.email, eu.displayName)
+	}
+	for _, f := range fields {
+		if strings.Contains(strings.ToLower(f), q) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *call) getConnection() {
+	var iss []issue
+	iss = append(iss, c.q.strict("provider_config_key", "force_refresh", "refresh_token", "refresh_github_app_jwt_token")...)
+	key, _ := c.q.str("provider_config_key", true, ruleProviderConfigKey, &iss)
+	force, _ := c.q.boolean("force_refresh", &iss)
+	withRefresh, _ := c.q.boolean("refresh_token", &iss)
+	jwt, _ := c.q.boolean("refresh_github_app_jwt_token", &iss)
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_query_params", iss))
+		return
+	}
+	id, ok := c.param("connectionId", ruleConnectionID)
+	if !ok {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.integration(key) == nil {
+		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
+		return
+	}
+	conn := s.st.connection(key, id)
+	if conn == nil {
+		c.fail(errf(http.StatusNotFound, "not_found", "Failed to find connection"))
+		return
+	}
+	now := s.tick()
+	if cr := conn.creds; cr != nil {
+		expired := cr.expiresAt != nil && !cr.expiresAt.After(now)
+		if force || expired {
+			s.refresh(conn, now)
+		}
+		if jwt && (cr.typ == "APP" || cr.typ == "CUSTOM") {
+			cr.jwtToken = "sim_jwt_" + s.st.ids.hex(24)
+			conn.updatedAt = now
+		}
+	}
+	conn.lastFetchedAt = &now
+	c.json(http.StatusOK, conn.full(withRefresh))
+}
+
+// connectionQuery reads ?provider_config_key= of PATCH/DELETE /connections/{id}.
+func (c *call) connectionQuery() (key, id string, ok bool) {
+	var iss []issue
+	iss = append(iss, c.q.strict("provider_config_key")...)
+	key, _ = c.q.str("provider_config_key", true, ruleProviderConfigKey, &iss)
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_query_params", iss))
+		return "", "", false
+	}
+	id, ok = c.param("connectionId", ruleConnectionID)
+	return key, id, ok
+}
+
+// applyEndUser stores the end user and merges its fields into the tags.
+func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
+	if eu == nil {
+		return
+	}
+	conn.endUser = &endUser{id: eu.ID, email: eu.Email, displayName: eu.DisplayName, tags: eu.Tags, orgID: orgID, orgDisplayName: orgName}
+	if conn.tags == nil {
+		conn.tags = map[string]string{}
+	}
+	conn.tags["end_user_id"] = eu.ID
+	if eu.Email != "" {
+		conn.tags["end_user_email"] = eu.Email
+	}
+	if eu.DisplayName != "" {
+		conn.tags["end_user_display_name"] = eu.DisplayName
+	}
+	if orgID != "" {
+		conn.tags["organization_id"] = orgID
+	}
+}
+
+func (c *call) patchConnection() {
+	key, id, ok := c.connectionQuery()
+	if !ok {
+		return
+	}
+	raw, ok := c.jsonBody()
+	if !ok {
+		return
+	}
+	var iss []issue
+	o := newObjReader(raw, nil, &iss)
+	var eu *endUserInput
+	var tags map[string]string
+	var hook string
+	var hasTags, hasHook bool
+	if o != nil {
+		o.strict("end_user", "tags", "webhook_url_override")
+		eu, _ = readEndUser(o, "end_user", false)
+		tags, hasTags = readTags(o, "tags")
+		if v, present := o.str("webhook_url_override", false, strRule{}); present {
+			if v != "" && !isURL(v) {
+				o.add(newIssue("invalid_format", "Invalid URL", []any{"webhook_url_override"}))
+			}
+			hook, hasHook = v, true
+		}
+	}
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_body", iss))
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.integration(key) == nil {
+		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
+		return
+	}
+	conn := s.st.connection(key, id)
+	if conn == nil {
+		c.fail(errf(http.StatusNotFound, "not_found", "Failed to find connection"))
+		return
+	}
+	if hasTags {
+		conn.tags = tags
+	}
+	if eu != nil {
+		org, orgName := "", ""
+		if conn.endUser != nil {
+			org, orgName = conn.endUser.orgID, conn.endUser.orgDisplayName
+		}
+		applyEndUser(conn, eu, org, orgName)
+	}
+	if hasHook {
+		conn.webhookURLOverride = hook
+	}
+	conn.updatedAt = s.tick()
+	c.json(http.StatusOK, obj{{"success", true}})
+}
+
+func (c *call) deleteConnection() {
+	key, id, ok := c.connectionQuery()
+	if !ok {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conn := s.st.connection(key, id)
+	if conn == nil {
+		c.fail(errf(http.StatusBadRequest, "unknown_connection", "Provided ConnectionId and ProviderConfigKey does not match a valid connection"))
+		return
+	}
+	s.st.removeConnection(conn)
+	c.json(http.StatusOK, obj{{"success", true}})
+}
+
+func (c *call) setMetadata()    { c.metadata(true) }
+func (c *call) updateMetadata() { c.metadata(false) }
+
+// metadata is POST (replace, 201) and PATCH (shallow merge, 200)
+// /connections/metadata; several connection ids are all-or-nothing.
+func (c *call) metadata(replace bool) {
+	if !c.emptyQuery() {
+		return
+	}
+	raw, ok := c.jsonBody()
+	if !ok {
+		return
+	}
+	var iss []issue
+	o := newObjReader(raw, nil, &iss)
+	var key string
+	var ids []string
+	var meta json.RawMessage
+	if o != nil {
+		o.strict("metadata", "connection_id", "provider_config_key")
+		meta, _ = o.rawObject("metadata", true)
+		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
+		if r, present := o.m["connection_id"]; !present {
+			o.add(missing("string", []any{"connection_id"}))
+		} else if jsonKind(r) == "array" {
+			var list []json.RawMessage
+			_ = json.Unmarshal(r, &list)
+			for i, item := range list {
+				var v string
+				if err := json.Unmarshal(item, &v); err != nil {
+					o.add(wrongType("string", jsonKind(item), []any{"connection_id", i}))
+					continue
+				}
+				if e := ruleConnectionID.check(v, []any{"connection_id", i}); len(e) > 0 {
+					o.add(e...)
+					continue
+				}
+				ids = append(ids, v)
+			}
+		} else if v, ok := o.str("connection_id", true, ruleConnectionID); ok {
+			ids = []string{v}
+		}
+	}
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_body", iss))
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conns := make([]*connection, 0, len(ids))
+	for _, id := range ids {
+		conn := s.st.connection(key, id)
+		if conn == nil {
+			c.fail(errf(http.StatusNotFound, "unknown_connection", "Connection with connection id "+id+" and provider config key "+key+
+				" not found. Please make sure the connection exists in the Nango dashboard. No actions were taken on any of the connections as a result of this failure."))
+			return
+		}
+		conns = append(conns, conn)
+	}
+	now := s.tick()
+	fields := rawObjectMap(meta)
+	for _, conn := range conns {
+		if replace || conn.metadata == nil {
+			conn.metadata = map[string]json.RawMessage{}
+		}
+		for k, v := range fields {
+			conn.metadata[k] = v
+		}
+		conn.updatedAt = now
+	}
+	status := http.StatusOK
+	if replace {
+		status = http.StatusCreated
+	}
+	writeRaw(c.w, status, "application/json; charset=utf-8", compactJSON(raw))
+}

@@ -1,0 +1,155 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// readConnectionCreds reads the credentials union of POST /connections.
+func readConnectionCreds(o *objReader) *credentials {
+	c := o.object("credentials", true)
+	if c == nil {
+		return nil
+	}
+	typ, ok := c.str("type", true, strRule{enum: []string{"OAUTH2", "OAUTH2_CC", "OAUTH1", "API_KEY", "BASIC", "APP", "CUSTOM", "NONE"}})
+	if !ok {
+		return nil
+	}
+	cr := &credentials{typ: typ}
+	req := strRule{min: 1}
+	expires := func() {
+		if v, ok := c.str("expires_at", false, strRule{}); ok {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				c.add(newIssue("invalid_format", "Invalid ISO datetime", pathWith(c.path, "expires_at")))
+				return
+			}
+			cr.expiresAt = &t
+		}
+	}
+	raw := func() {
+		if r, ok := c.rawObject("raw", false); ok {
+			cr.raw = r
+		}
+	}
+	switch typ {
+	case "OAUTH2":
+		c.strict("type", "access_token", "refresh_token", "expires_at", "config_override", "raw")
+		cr.accessToken, _ = c.str("access_token", true, req)
+		cr.refreshToken, _ = c.str("refresh_token", false, strRule{})
+		expires()
+		raw()
+		if cr.raw == nil {
+			r := obj{{"access_token", cr.accessToken}}
+			if cr.refreshToken != "" {
+				r = append(r, kv{"refresh_token", cr.refreshToken})
+			}
+			cr.raw, _ = marshal(r)
+		}
+	case "OAUTH2_CC":
+		c.strict("type", "token", "client_id", "client_secret", "expires_at", "raw")
+		cr.token, _ = c.str("token", true, req)
+		cr.clientID, _ = c.str("client_id", true, req)
+		cr.clientSecret, _ = c.str("client_secret", true, req)
+		expires()
+		raw()
+	case "OAUTH1":
+		c.strict("type", "oauth_token", "oauth_token_secret", "raw")
+		cr.oauthToken, _ = c.str("oauth_token", true, req)
+		cr.oauthTokenSecret, _ = c.str("oauth_token_secret", true, req)
+		raw()
+	case "API_KEY":
+		c.strict("type", "apiKey")
+		cr.apiKey, _ = c.str("apiKey", true, req)
+	case "BASIC":
+		c.strict("type", "username", "password")
+		cr.username, _ = c.str("username", true, strRule{})
+		cr.password, _ = c.str("password", true, strRule{})
+	case "APP", "CUSTOM":
+		c.strict("type", "app_id", "installation_id")
+		appID, _ := c.str("app_id", true, req)
+		inst, _ := c.str("installation_id", true, req)
+		cr.raw, _ = marshal(obj{{"app_id", appID}, {"installation_id", inst}})
+	case "NONE":
+		c.strict("type")
+	}
+	return cr
+}
+
+// importConnection is POST /connections: upsert a connection whose
+// credentials the caller already has. The SDK does not call it; tests use it
+// to create connections.
+func (c *call) importConnection() {
+	if !c.emptyQuery() {
+		return
+	}
+	raw, ok := c.jsonBody()
+	if !ok {
+		return
+	}
+	var iss []issue
+	o := newObjReader(raw, nil, &iss)
+	var (
+		connID, key, hook string
+		hasConnID         bool
+		meta, cfg         json.RawMessage
+		eu                *endUserInput
+		tags              map[string]string
+		cr                *credentials
+	)
+	if o != nil {
+		o.strict("connection_id", "provider_config_key", "metadata", "connection_config", "webhook_url_override", "end_user", "tags", "credentials")
+		connID, hasConnID = o.str("connection_id", false, ruleConnectionID)
+		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
+		meta, _ = o.rawObject("metadata", false)
+		cfg, _ = o.rawObject("connection_config", false)
+		hook, _ = o.str("webhook_url_override", false, strRule{url: true})
+		eu, _ = readEndUser(o, "end_user", false)
+		tags, _ = readTags(o, "tags")
+		cr = readConnectionCreds(o)
+	}
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_body", iss))
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.st.integration(key)
+	if i == nil {
+		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
+		return
+	}
+	if p := findProvider(i.provider); p != nil && p.authMode != cr.typ {
+		c.fail(errf(http.StatusBadRequest, "invalid_body", "Credentials of type "+cr.typ+" do not match the "+p.authMode+" auth mode of integration "+key))
+		return
+	}
+	if !hasConnID {
+		connID = s.st.ids.uuid()
+	}
+	now := s.tick()
+	conn := s.st.connection(key, connID)
+	status := http.StatusOK
+	if conn == nil {
+		conn = &connection{id: s.st.nextConnID, connectionID: connID, integrationKey: key, provider: i.provider, createdAt: now}
+		s.st.nextConnID++
+		s.st.connections = append(s.st.connections, conn)
+		s.st.ensureSyncRuns(i, conn, now)
+		status = http.StatusCreated
+	}
+	conn.updatedAt = now
+	conn.creds = cr
+	if meta != nil {
+		conn.metadata = rawObjectMap(meta)
+	}
+	if cfg != nil {
+		conn.config = rawObjectMap(cfg)
+	}
+	conn.webhookURLOverride = hook
+	if tags != nil {
+		conn.tags = tags
+	}
+	applyEndUser(conn, eu, "", "")
+	c.json(status, conn.full(true))
+}

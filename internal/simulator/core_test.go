@@ -1,0 +1,366 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestAuthErrorsFollowNangosBearerParsing(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name   string
+		header string // "" = no Authorization header
+		status int
+		code   string
+	}{
+		{"missing header", "", 401, "missing_auth_header"},
+		{"empty token", "Bearer ", 401, "malformed_auth_header"},
+		{"wrong key", "Bearer nope", 401, "unknown_account"},
+		{"other scheme", "Basic " + DefaultAPIKey, 401, "unknown_account"},
+		{"bearer without space", "Bearer", 401, "unknown_account"},
+		{"token after the last Bearer wins", "junk Bearer " + DefaultAPIKey, 200, ""},
+		{"right key", "Bearer " + DefaultAPIKey, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{"Authorization": "\x00"}
+			if tt.header != "" {
+				h["Authorization"] = tt.header
+			}
+			r := send(t, s, req{method: "GET", target: "/integrations", header: h})
+			if tt.code == "" {
+				expectStatus(t, r, tt.status)
+				return
+			}
+			expectError(t, r, tt.status, tt.code)
+			if r.header.Get("X-RateLimit-Limit") != "" {
+				t.Errorf("a rejected key must not reach the rate limiter")
+			}
+		})
+	}
+}
+
+func TestCustomAPIKeyIsTheOnlyOneAccepted(t *testing.T) {
+	s := New(Options{APIKey: "k-123"})
+	expectError(t, get(t, s, "/integrations"), 401, "unknown_account")
+	r := send(t, s, req{method: "GET", target: "/integrations", header: map[string]string{"Authorization": "Bearer k-123"}})
+	expectStatus(t, r, 200)
+}
+
+func TestUnknownRoutesAnswer404NotFoundBeforeAuth(t *testing.T) {
+	s := newSeeded(t)
+	for _, rq := range []req{
+		{method: "GET", target: "/nope", noAuth: true},
+		{method: "DELETE", target: "/providers"},
+		{method: "GET", target: "/v2/integrations"},
+		{method: "PUT", target: "/connections/conn-github-1"},
+		{method: "GET", target: "/proxy"},
+	} {
+		expectError(t, send(t, s, rq), 404, "not_found")
+	}
+}
+
+func TestTrailingSlashIsIgnoredLikeExpress(t *testing.T) {
+	s := newSeeded(t)
+	expectStatus(t, get(t, s, "/integrations/"), 200)
+	r := send(t, s, req{method: "GET", target: "/records/?model=GithubIssue&limit=1",
+		header: map[string]string{"Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": SeedIntegrationGitHub}})
+	expectStatus(t, r, 200)
+}
+
+func TestStrictQueryRejectsUnknownParameters(t *testing.T) {
+	s := newSeeded(t)
+	for _, target := range []string{
+		"/providers?connect_session_token=x",
+		"/providers/github?x=1",
+		"/integrations?foo=1",
+		"/integrations/github?include=webhook&extra=1",
+		"/integrations/github/functions?type=sync&bogus=1",
+		"/connections?bogus=1",
+		"/connections/conn-github-1?provider_config_key=github&env=dev",
+		"/scripts/config?format=nango&x=y",
+		"/environment-variables?a=b",
+		"/sync/status?syncs=*&provider_config_key=github&x=1",
+		"/action/" + "6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f?x=1",
+	} {
+		t.Run(target, func(t *testing.T) {
+			r := get(t, s, target)
+			expectError(t, r, 400, "invalid_query_params")
+			errs := r.json(t)["error"].(map[string]any)["errors"].([]any)
+			first := errs[0].(map[string]any)
+			if first["code"] != "unrecognized_keys" {
+				t.Fatalf("errors[0] = %v, want unrecognized_keys", first)
+			}
+			if _, ok := first["path"].([]any); !ok {
+				t.Fatalf("errors[0].path must be an array: %v", first)
+			}
+		})
+	}
+}
+
+func TestContentTypeRuleOnJSONPrefixes(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name   string
+		target string
+		method string
+		ct     string
+		status int
+		code   string
+	}{
+		{"text body on integrations", "/integrations", "POST", "text/plain", 415, "invalid_content_type"},
+		{"form body on connect", "/connect/sessions", "POST", "application/x-www-form-urlencoded", 415, "invalid_content_type"},
+		{"content type on a GET", "/providers", "GET", "text/plain", 415, "invalid_content_type"},
+		{"charset is fine", "/environment-variables", "GET", "application/json; charset=utf-8", 200, ""},
+		{"no content type is fine", "/scripts/config", "GET", "\x00", 200, ""},
+		{"proxy is not checked", "/proxy/echo", "POST", "text/plain", 200, ""},
+		{"before routing", "/integrations/a/b/c/d", "GET", "text/xml", 415, "invalid_content_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: tt.method, target: tt.target, body: []byte("x=1"), header: map[string]string{
+				"Content-Type": tt.ct, "Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": SeedIntegrationGitHub,
+			}})
+			if tt.code == "" {
+				expectStatus(t, r, tt.status)
+				return
+			}
+			expectError(t, r, tt.status, tt.code)
+		})
+	}
+}
+
+func TestMissingContentTypeLeavesTheBodyUndefined(t *testing.T) {
+	s := newSeeded(t)
+	r := send(t, s, req{method: "POST", target: "/integrations", body: []byte(`{"provider":"sendgrid","unique_key":"x"}`)})
+	expectError(t, r, 400, "invalid_body")
+}
+
+// clock is a settable time source for rate-limit tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestRateLimitFixedWindowHeadersAnd429(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 500_000_000, time.UTC)}
+	s := New(Options{RateLimit: 3, Window: time.Minute, Now: clk.now})
+	reset := strconv.FormatInt(clk.t.Add(time.Minute).Unix(), 10)
+	for i, want := range []string{"2", "1", "0"} {
+		r := get(t, s, "/environment-variables")
+		expectStatus(t, r, 200)
+		if got := r.header.Get("X-RateLimit-Remaining"); got != want {
+			t.Fatalf("request %d: remaining = %s, want %s", i, got, want)
+		}
+		if r.header.Get("X-RateLimit-Limit") != "3" || r.header.Get("X-RateLimit-Reset") != reset {
+			t.Fatalf("request %d: limit/reset = %s/%s, want 3/%s", i, r.header.Get("X-RateLimit-Limit"), r.header.Get("X-RateLimit-Reset"), reset)
+		}
+	}
+	clk.add(20*time.Second + 300*time.Millisecond)
+	r := send(t, s, req{method: "GET", target: "/environment-variables?x=1"})
+	expectError(t, r, 429, "too_many_request")
+	e := r.json(t)["error"].(map[string]any)
+	if e["method"] != "GET" || e["path"] != "/environment-variables" {
+		t.Fatalf("429 body = %s", r.body)
+	}
+	if got := r.header.Get("Retry-After"); got != "39" {
+		t.Fatalf("Retry-After = %q, want floor(39.7s) = 39", got)
+	}
+	if r.header.Get("X-RateLimit-Remaining") != "0" || r.header.Get("X-RateLimit-Reset") != reset {
+		t.Fatalf("429 headers = %v", r.header)
+	}
+
+	clk.add(39*time.Second + 500*time.Millisecond)
+	r = get(t, s, "/environment-variables")
+	if got := r.header.Get("Retry-After"); r.status != 429 || got != "0" {
+		t.Fatalf("just before the reset: status %d Retry-After %q, want 429 and 0", r.status, got)
+	}
+
+	clk.add(time.Second)
+	r = get(t, s, "/environment-variables")
+	expectStatus(t, r, 200)
+	if r.header.Get("X-RateLimit-Remaining") != "2" {
+		t.Fatalf("a new window starts with remaining 2, got %s", r.header.Get("X-RateLimit-Remaining"))
+	}
+}
+
+func TestRateLimitScriptRequestsUseTheirOwnBucket(t *testing.T) {
+	s := New(Options{RateLimit: 1})
+	expectStatus(t, get(t, s, "/providers"), 200)
+	expectError(t, get(t, s, "/providers"), 429, "too_many_request")
+	r := send(t, s, req{method: "GET", target: "/providers", header: map[string]string{"Nango-Is-Script": "true"}})
+	expectStatus(t, r, 200)
+}
+
+func TestRateLimitCoversProxyAndCanBeDisabled(t *testing.T) {
+	s := New(Options{Seed: true, RateLimit: 5})
+	r := send(t, s, req{method: "GET", target: "/proxy/x", header: map[string]string{"Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": SeedIntegrationGitHub}})
+	if r.header.Get("X-RateLimit-Remaining") != "4" {
+		t.Fatalf("proxy answers carry rate-limit headers: %v", r.header)
+	}
+	off := New(Options{RateLimit: -1})
+	for i := 0; i < 3; i++ {
+		r := get(t, off, "/providers")
+		expectStatus(t, r, 200)
+		if r.header.Get("X-RateLimit-Limit") != "" {
+			t.Fatal("a disabled limiter sets no headers")
+		}
+	}
+}
+
+func TestFaultsAnswerBeforeAuthAndAreConsumedInOrder(t *testing.T) {
+	s := newSeeded(t)
+	s.InjectFault(Fault{Method: "GET", PathPrefix: "/connections", Status: 503, Times: 2})
+	s.InjectFault(Fault{Method: "get", PathPrefix: "/connections", Status: 429, Body: []byte(`{"error":{"code":"too_many_request"}}`), Header: http.Header{"Retry-After": {"7"}}})
+	s.InjectFault(Fault{Status: 500, Code: "custom_code"})
+
+	// Different method: not matched by the first two faults, but by the catch-all.
+	r := send(t, s, req{method: "DELETE", target: "/connections/x?provider_config_key=github", noAuth: true})
+	expectError(t, r, 500, "custom_code")
+
+	for i := 0; i < 2; i++ {
+		r = send(t, s, req{method: "GET", target: "/connections", noAuth: true})
+		expectError(t, r, 503, "service_unavailable")
+	}
+	r = get(t, s, "/connections/abc")
+	expectStatus(t, r, 429)
+	if string(r.body) != `{"error":{"code":"too_many_request"}}` || r.header.Get("Retry-After") != "7" {
+		t.Fatalf("custom fault answer = %s %v", r.body, r.header)
+	}
+	expectStatus(t, get(t, s, "/connections"), 200)
+}
+
+func TestFaultMalformedAndClear(t *testing.T) {
+	s := newSeeded(t)
+	s.InjectFault(Fault{PathPrefix: "/integrations", Malformed: true})
+	r := get(t, s, "/integrations")
+	expectStatus(t, r, 200)
+	if json.Valid(r.body) {
+		t.Fatalf("malformed fault answered valid JSON: %s", r.body)
+	}
+	s.InjectFault(Fault{Status: 500, Times: 10})
+	s.ClearFaults()
+	expectStatus(t, get(t, s, "/integrations"), 200)
+}
+
+func TestFaultPathPrefixMatchesTheUnescapedPath(t *testing.T) {
+	s := newSeeded(t)
+	s.InjectFault(Fault{PathPrefix: "/connections/a b", Status: 502})
+	expectError(t, get(t, s, "/connections/a%20b?provider_config_key=github"), 502, "bad_gateway")
+}
+
+func TestFaultLatencyDelaysThenLetsTheRequestThrough(t *testing.T) {
+	s := newSeeded(t)
+	s.InjectFault(Fault{PathPrefix: "/providers", Latency: 30 * time.Millisecond})
+	start := time.Now()
+	expectStatus(t, get(t, s, "/providers"), 200)
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("answered after %v, want at least 30ms", d)
+	}
+}
+
+func TestFaultLatencyRespectsTheRequestContext(t *testing.T) {
+	s := newSeeded(t)
+	s.InjectFault(Fault{Latency: time.Minute, Status: 500})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	r := httptest.NewRequest("GET", "/providers", nil).WithContext(ctx)
+	w := httptest.NewRecorder()
+	start := time.Now()
+	s.ServeHTTP(w, r)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("latency ignored the context: %v", d)
+	}
+	if w.Body.Len() != 0 {
+		t.Fatalf("nothing is answered to a gone client, got %s", w.Body.String())
+	}
+}
+
+func TestFaultResetClosesTheConnection(t *testing.T) {
+	srv, err := Start(Options{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.InjectFault(Fault{PathPrefix: "/providers", Reset: true})
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	defer client.CloseIdleConnections()
+	rq, _ := http.NewRequest("GET", srv.URL()+"/providers", nil)
+	rq.Header.Set("Authorization", "Bearer "+DefaultAPIKey)
+	if resp, err := client.Do(rq); err == nil {
+		resp.Body.Close()
+		t.Fatalf("reset fault answered %d", resp.StatusCode)
+	}
+	resp, err := client.Do(rq)
+	if err != nil {
+		t.Fatalf("the next request must succeed: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+func TestRequestsAreRecordedIncludingRejectedOnes(t *testing.T) {
+	s := newSeeded(t)
+	send(t, s, req{method: "POST", target: "/integrations?a=1&a=2", body: `{"x":1}`, noAuth: true})
+	get(t, s, "/connections/a%2Fb?provider_config_key=github")
+	got := s.Requests()
+	if len(got) != 2 {
+		t.Fatalf("recorded %d requests, want 2", len(got))
+	}
+	first := got[0]
+	if first.Method != "POST" || first.Path != "/integrations" || first.RawQuery != "a=1&a=2" ||
+		strings.Join(first.Query["a"], ",") != "1,2" || string(first.Body) != `{"x":1}` ||
+		first.Header.Get("Content-Type") != "application/json" || first.Header.Get("Authorization") != "" {
+		t.Fatalf("first recorded request = %+v", first)
+	}
+	if got[1].Path != "/connections/a%2Fb" {
+		t.Fatalf("Path keeps the escaping: %q", got[1].Path)
+	}
+	got[0].Body[0] = 'X'
+	got[0].Header.Set("X-Mutated", "1")
+	again := s.Requests()
+	if again[0].Body[0] != '{' || again[0].Header.Get("X-Mutated") != "" {
+		t.Fatal("Requests must return copies")
+	}
+	s.ResetRequests()
+	if n := len(s.Requests()); n != 0 {
+		t.Fatalf("after ResetRequests: %d requests", n)
+	}
+}
+
+func TestConcurrentRequestsAreSafe(t *testing.T) {
+	s := newSeeded(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				get(t, s, "/connections?limit=3")
+				send(t, s, req{method: "POST", target: "/connections/metadata", body: map[string]any{
+					"metadata": map[string]any{"n": i*100 + j}, "connection_id": SeedConnectionGitHub, "provider_config_key": SeedIntegrationGitHub,
+				}})
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n := len(s.Requests()); n != 8*20*2 {
+		t.Fatalf("recorded %d requests", n)
+	}
+}

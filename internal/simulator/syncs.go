@@ -1,0 +1,685 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxVariantsPerSync is Nango's default cap on variants of one sync.
+const maxVariantsPerSync = 100
+
+var reFrequency = regexp.MustCompile(`(?i)^(?:every\s+)?(?:(\d+(?:\.\d+)?|half|an?|one)\s*)?(ms|milliseconds?|msecs?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)$`)
+
+// parseFrequency understands Nango's frequencies ("every 1h", "30 minutes",
+// "1d", "half hour", "week").
+func parseFrequency(v string) (time.Duration, bool) {
+	m := reFrequency.FindStringSubmatch(strings.TrimSpace(v))
+	if m == nil {
+		return 0, false
+	}
+	n := 1.0
+	switch strings.ToLower(m[1]) {
+	case "", "a", "an", "one":
+	case "half":
+		n = 0.5
+	default:
+		f, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			return 0, false
+		}
+		n = f
+	}
+	var unit time.Duration
+	switch u := strings.ToLower(m[2]); {
+	case u == "ms" || strings.HasPrefix(u, "milli") || strings.HasPrefix(u, "msec"):
+		unit = time.Millisecond
+	case u == "s" || strings.HasPrefix(u, "sec"):
+		unit = time.Second
+	case u == "m" || strings.HasPrefix(u, "min"):
+		unit = time.Minute
+	case u == "h" || strings.HasPrefix(u, "h"):
+		unit = time.Hour
+	case u == "d" || strings.HasPrefix(u, "day"):
+		unit = 24 * time.Hour
+	case u == "w" || strings.HasPrefix(u, "week"):
+		unit = 7 * 24 * time.Hour
+	default:
+		unit = 365 * 24 * time.Hour
+	}
+	return time.Duration(n * float64(unit)), true
+}
+
+// ensureSyncRuns gives a new connection one run per sync of its integration.
+func (st *state) ensureSyncRuns(i *integration, conn *connection, now time.Time) {
+	for _, f := range i.syncFunctions() {
+		if st.syncRun(conn.id, f.name, "base") != nil {
+			continue
+		}
+		status := "PAUSED"
+		if f.autoStart {
+			status = "SUCCESS"
+		}
+		st.syncs = append(st.syncs, &syncRun{
+			id: st.ids.uuid(), connID: conn.id, integrationKey: i.uniqueKey,
+			name: f.name, variant: "base", status: status, createdAt: now,
+			latestResult: map[string][3]int{},
+		})
+	}
+}
+
+func (st *state) syncRun(connID int, name, variant string) *syncRun {
+	for _, r := range st.syncs {
+		if r.connID == connID && r.name == name && r.variant == variant {
+			return r
+		}
+	}
+	return nil
+}
+
+// syncIdent is one entry of a syncs list: a name, and a variant ("base" by default).
+type syncIdent struct {
+	name, variant string
+}
+
+// readSyncIdents reads body.syncs (strings or {name, variant}).
+func readSyncIdents(o *objReader, max int) []syncIdent {
+	raw, ok := o.m["syncs"]
+	if !ok {
+		o.add(missing("array", []any{"syncs"}))
+		return nil
+	}
+	if jsonKind(raw) != "array" {
+		o.add(wrongType("array", jsonKind(raw), []any{"syncs"}))
+		return nil
+	}
+	var items []json.RawMessage
+	_ = json.Unmarshal(raw, &items)
+	if max > 0 && len(items) > max {
+		o.add(newIssue("too_big", "Too big: expected array to have <="+strconv.Itoa(max)+" items", []any{"syncs"}))
+	}
+	out := []syncIdent{}
+	for i, item := range items {
+		path := []any{"syncs", i}
+		switch jsonKind(item) {
+		case "string":
+			var name string
+			_ = json.Unmarshal(item, &name)
+			out = append(out, syncIdent{name: name, variant: "base"})
+		case "object":
+			c := newObjReader(item, path, o.iss)
+			if c == nil {
+				continue
+			}
+			c.strict("name", "variant")
+			name, _ := c.str("name", true, strRule{})
+			variant, _ := c.str("variant", true, strRule{})
+			out = append(out, syncIdent{name: name, variant: variant})
+		default:
+			o.add(newIssue("invalid_union", "Each sync must be either a string or a { name: string, variant: string } object", path))
+		}
+	}
+	return out
+}
+
+// syncTargets resolves the runs a sync command applies to.
+func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncIdent) ([]*syncRun, *apiError) {
+	i := s.st.integration(key)
+	if i == nil {
+		return nil, errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key)
+	}
+	var conn *connection
+	if hasConn {
+		if conn = s.st.connection(key, connID); conn == nil {
+			return nil, unknownConnection()
+		}
+	}
+	for _, id := range idents {
+		if i.function(id.name, "sync") == nil {
+			return nil, errf(http.StatusBadRequest, "unknown_sync", "Sync "+id.name+" does not exist for integration "+key)
+		}
+		if conn != nil && s.st.syncRun(conn.id, id.name, id.variant) == nil {
+			return nil, errf(http.StatusBadRequest, "unknown_sync", "Sync "+id.name+" (variant "+id.variant+") does not exist for connection "+connID)
+		}
+	}
+	var out []*syncRun
+	for _, r := range s.st.syncs {
+		if r.integrationKey != key || (conn != nil && r.connID != conn.id) {
+			continue
+		}
+		if len(idents) > 0 {
+			found := false
+			for _, id := range idents {
+				if id.name == r.name && id.variant == r.variant {
+					found = true
+					break
+				}
+			}
+			if !found {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// syncCommand is the parsed body of trigger/start/pause.
+type syncCommand struct {
+	key, connID      string
+	hasConn          bool
+	idents           []syncIdent
+	reset, emptyCach bool
+}
+
+func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
+	if !c.emptyQuery() {
+		return nil, false
+	}
+	raw, ok := c.jsonBody()
+	if !ok {
+		return nil, false
+	}
+	var iss []issue
+	o := newObjReader(raw, nil, &iss)
+	cmd := &syncCommand{}
+	if o != nil {
+		if trigger {
+			o.strict("syncs", "provider_config_key", "connection_id", "opts", "sync_mode", "full_resync")
+			cmd.idents = readSyncIdents(o, 0)
+		} else {
+			o.strict("syncs", "provider_config_key", "connection_id")
+			cmd.idents = readSyncIdents(o, 256)
+		}
+		cmd.key, _ = o.str("provider_config_key", !trigger, strRule{})
+		cmd.connID, cmd.hasConn = o.str("connection_id", false, strRule{})
+		if trigger {
+			mode, hasMode := o.str("sync_mode", false, strRule{enum: []string{"incremental", "full_refresh", "full_refresh_and_clear_cache"}})
+			full, hasFull := o.boolean("full_resync", false)
+			if opts := o.object("opts", false); opts != nil {
+				opts.strict("reset", "emptyCache")
+				cmd.reset, _ = opts.boolean("reset", false)
+				cmd.emptyCach, _ = opts.boolean("emptyCache", false)
+				if hasMode || hasFull {
+					o.add(newIssue("custom", "opts cannot be combined with sync_mode or full_resync", []any{"opts"}))
+				}
+			}
+			switch {
+			case hasMode:
+				cmd.reset = mode != "incremental"
+				cmd.emptyCach = mode == "full_refresh_and_clear_cache"
+			case hasFull:
+				cmd.reset = full
+			}
+		}
+	}
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_body", iss))
+		return nil, false
+	}
+	if trigger {
+		if cmd.key == "" {
+			cmd.key = c.r.Header.Get("Provider-Config-Key")
+		}
+		if !cmd.hasConn && c.r.Header.Get("Connection-Id") != "" {
+			cmd.connID, cmd.hasConn = c.r.Header.Get("Connection-Id"), true
+		}
+		if cmd.key == "" {
+			c.fail(errf(http.StatusBadRequest, "missing_provider_config_key", "Missing provider_config_key. Provide it in the body or headers."))
+			return nil, false
+		}
+	}
+	return cmd, true
+}
+
+func (c *call) triggerSync() { c.syncCommand("trigger") }
+func (c *call) startSync()   { c.syncCommand("start") }
+func (c *call) pauseSync()   { c.syncCommand("pause") }
+
+func (c *call) syncCommand(kind string) {
+	cmd, ok := c.readSyncCommand(kind == "trigger")
+	if !ok {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	runs, e := s.syncTargets(cmd.key, cmd.connID, cmd.hasConn, cmd.idents)
+	if e != nil {
+		s.mu.Unlock()
+		c.fail(e)
+		return
+	}
+	var hooks []obj
+	for _, r := range runs {
+		switch kind {
+		case "pause":
+			r.status = "PAUSED"
+		case "start":
+			hooks = append(hooks, s.executeSync(r, false, false))
+		default:
+			paused := r.status == "PAUSED"
+			hooks = append(hooks, s.executeSync(r, cmd.reset, cmd.emptyCach))
+			if paused {
+				r.status = "PAUSED"
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, h := range hooks {
+		if h != nil {
+			s.sendWebhookAsync(h)
+		}
+	}
+	c.json(http.StatusOK, obj{{"success", true}})
+}
+
+// executeSync runs a sync at once: with emptyCache its records go first,
+// then each model gains two records and three existing ones change. It
+// returns the sync webhook to deliver, if any.
+func (s *Simulator) executeSync(r *syncRun, reset, emptyCache bool) obj {
+	st := s.st
+	i := st.integration(r.integrationKey)
+	conn := st.connByID(r.connID)
+	if i == nil || conn == nil {
+		return nil
+	}
+	f := i.function(r.name, "sync")
+	if f == nil {
+		return nil
+	}
+	started := s.tick()
+	result := map[string][3]int{}
+	for _, m := range f.returns {
+		key := variantModel(m, r.variant)
+		if emptyCache {
+			delete(st.records, recKey{conn.id, key})
+		}
+		rs := st.recordSet(conn.id, key, true)
+		added, updated := s.syncChanges(rs, m, conn)
+		result[m] = [3]int{added, updated, 0}
+	}
+	now := s.tick()
+	r.status = "SUCCESS"
+	r.finishedAt = &now
+	r.latestResult = result
+	r.latestStatus = "SUCCESS"
+	// A reset run starts from no checkpoint; either way it ends with a fresh one.
+	_ = reset
+	r.checkpoint, _ = marshal(obj{{"lastSyncDate", isoTime(now)}})
+	if s.opts.WebhookURL == "" || len(f.returns) == 0 {
+		return nil
+	}
+	m := f.returns[0]
+	res := result[m]
+	return obj{
+		{"from", "nango"},
+		{"type", "sync"},
+		{"connectionId", conn.connectionID},
+		{"providerConfigKey", i.uniqueKey},
+		{"syncName", r.name},
+		{"syncVariant", r.variant},
+		{"model", m},
+		{"syncType", "INCREMENTAL"},
+		{"success", true},
+		{"modifiedAfter", isoTime(started)},
+		{"responseResults", obj{{"added", res[0]}, {"updated", res[1]}, {"deleted", res[2]}}},
+		{"queryTimeStamp", isoTime(started)},
+	}
+}
+
+// syncChanges adds two records and updates the three oldest live ones.
+func (s *Simulator) syncChanges(rs *recordSet, model string, conn *connection) (int, int) {
+	var changed []*record
+	for _, old := range rs.recs {
+		if len(changed) == 3 {
+			break
+		}
+		if old.deletedAt != nil {
+			continue
+		}
+		t := s.tick()
+		cp := *old
+		cp.updatedAt = t
+		cp.prunedAt = nil
+		cp.payload = touchPayload(old.payload, t)
+		changed = append(changed, &cp)
+	}
+	updated := len(changed)
+	for n := 0; n < 2; n++ {
+		t := s.tick()
+		seq := len(rs.byExt) + 1 + n
+		ext, payload := samplePayload(model, conn.connectionID, seq, t, t, s.st.ids)
+		changed = append(changed, &record{uuid: s.st.ids.uuid(), externalID: ext, payload: payload, createdAt: t, updatedAt: t})
+	}
+	rs.put(changed...)
+	return 2, updated
+}
+
+func (c *call) syncStatus() {
+	var iss []issue
+	iss = append(iss, c.q.strict("syncs", "provider_config_key", "connection_id")...)
+	syncs, _ := c.q.str("syncs", true, strRule{min: 1}, &iss)
+	key, _ := c.q.str("provider_config_key", true, ruleProviderConfigKey, &iss)
+	connID, hasConn := c.q.str("connection_id", false, ruleConnectionID, &iss)
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_query_params", iss))
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.integration(key) == nil {
+		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key))
+		return
+	}
+	var conn *connection
+	if hasConn {
+		if conn = s.st.connection(key, connID); conn == nil {
+			c.fail(errf(http.StatusBadRequest, "invalid_body", "Connection not found"))
+			return
+		}
+	}
+	var idents []syncIdent
+	if syncs != "*" {
+		for _, part := range strings.Split(syncs, ",") {
+			name, variant, ok := strings.Cut(strings.TrimSpace(part), "::")
+			if !ok {
+				variant = "base"
+			}
+			idents = append(idents, syncIdent{name: name, variant: variant})
+		}
+	}
+	var runs []*syncRun
+	for _, r := range s.st.syncs {
+		if r.integrationKey != key || (conn != nil && r.connID != conn.id) {
+			continue
+		}
+		if idents != nil {
+			found := false
+			for _, id := range idents {
+				if id.name == r.name && id.variant == r.variant {
+					found = true
+				}
+			}
+			if !found {
+				continue
+			}
+		}
+		runs = append(runs, r)
+	}
+	sort.SliceStable(runs, func(a, b int) bool {
+		if runs[a].connID != runs[b].connID {
+			return runs[a].connID < runs[b].connID
+		}
+		if runs[a].name != runs[b].name {
+			return runs[a].name < runs[b].name
+		}
+		return runs[a].variant == "base" || (runs[b].variant != "base" && runs[a].variant < runs[b].variant)
+	})
+	out := []obj{}
+	for _, r := range runs {
+		out = append(out, s.syncStatusOf(r))
+	}
+	c.json(http.StatusOK, obj{{"syncs", out}})
+}
+
+// syncStatusOf is ReportedSyncJobStatus.
+func (s *Simulator) syncStatusOf(r *syncRun) obj {
+	st := s.st
+	conn := st.connByID(r.connID)
+	i := st.integration(r.integrationKey)
+	var f *function
+	if i != nil {
+		f = i.function(r.name, "sync")
+	}
+	freq := r.frequency
+	if freq == "" && f != nil {
+		freq = f.runs
+	}
+	var next any
+	if r.status != "PAUSED" {
+		if d, ok := parseFrequency(freq); ok {
+			base := r.createdAt
+			if r.finishedAt != nil {
+				base = *r.finishedAt
+			}
+			next = isoTime(base.Add(d))
+		}
+	}
+	latest := obj{}
+	counts := obj{}
+	typ := "INITIAL"
+	if r.finishedAt != nil {
+		typ = "INCREMENTAL"
+	}
+	if f != nil {
+		for _, m := range f.returns {
+			if res, ok := r.latestResult[m]; ok {
+				latest = append(latest, kv{m, obj{{"added", res[0]}, {"updated", res[1]}, {"deleted", res[2]}}})
+			}
+			n := 0
+			if conn != nil {
+				if rs := st.recordSet(conn.id, variantModel(m, r.variant), false); rs != nil {
+					n = rs.live()
+				}
+			}
+			counts = append(counts, kv{m, n})
+		}
+	}
+	connID := ""
+	if conn != nil {
+		connID = conn.connectionID
+	}
+	var checkpoint any
+	if r.checkpoint != nil {
+		checkpoint = r.checkpoint
+	}
+	latestStatus := r.latestStatus
+	if latestStatus == "" {
+		latestStatus = "STOPPED"
+	}
+	return obj{
+		{"id", r.id},
+		{"connection_id", connID},
+		{"name", r.name},
+		{"variant", r.variant},
+		{"status", r.status},
+		{"type", typ},
+		{"finishedAt", isoOrNull(r.finishedAt)},
+		{"nextScheduledSyncAt", next},
+		{"frequency", freq},
+		{"latestResult", latest},
+		{"latestExecutionStatus", latestStatus},
+		{"recordCount", counts},
+		{"checkpoint", checkpoint},
+	}
+}
+
+func (c *call) updateConnectionFrequency() {
+	if !c.emptyQuery() {
+		return
+	}
+	raw, ok := c.jsonBody()
+	if !ok {
+		return
+	}
+	var iss []issue
+	o := newObjReader(raw, nil, &iss)
+	var name, variant, key, connID, freq string
+	var null bool
+	if o != nil {
+		o.strict("sync_name", "sync_variant", "provider_config_key", "connection_id", "frequency")
+		name, _ = o.str("sync_name", true, ruleScriptName)
+		variant, _ = o.str("sync_variant", false, ruleScriptName)
+		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
+		connID, _ = o.str("connection_id", true, ruleConnectionID)
+		var present bool
+		freq, null, present = o.nullableStr("frequency", false, strRule{})
+		if !present {
+			o.add(newIssue("invalid_type", "Invalid input: expected string or null, received undefined", []any{"frequency"}))
+		} else if !null {
+			if d, ok := parseFrequency(freq); !ok {
+				o.add(newIssue("custom", "Invalid frequency", []any{"frequency"}))
+			} else if d < 30*time.Second {
+				o.add(newIssue("custom", "Sync interval is too short. The minimum interval is 30 seconds.", []any{"frequency"}))
+			}
+		}
+	}
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_body", iss))
+		return
+	}
+	if variant == "" {
+		variant = "base"
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(unknownConnection())
+		return
+	}
+	r := s.st.syncRun(conn.id, name, variant)
+	if r == nil {
+		c.fail(errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for connection "+connID))
+		return
+	}
+	if null {
+		r.frequency = ""
+		freq = ""
+		if f := s.st.integration(key).function(name, "sync"); f != nil {
+			freq = f.runs
+		}
+	} else {
+		r.frequency = freq
+	}
+	c.json(http.StatusOK, obj{{"frequency", freq}})
+}
+
+// variantCall reads the params and body of the sync variant routes.
+func (c *call) variantCall() (name, variant, key, connID string, ok bool) {
+	var iss []issue
+	name = c.params["name"]
+	variant = c.params["variant"]
+	iss = append(iss, ruleScriptName.check(name, []any{"name"})...)
+	iss = append(iss, ruleScriptName.check(variant, []any{"variant"})...)
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_uri_params", iss))
+		return
+	}
+	if !c.emptyQuery() {
+		return
+	}
+	raw, valid := c.jsonBody()
+	if !valid {
+		return
+	}
+	o := newObjReader(raw, nil, &iss)
+	if o != nil {
+		o.strict("provider_config_key", "connection_id")
+		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
+		connID, _ = o.str("connection_id", true, ruleConnectionID)
+	}
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_body", iss))
+		return
+	}
+	if strings.EqualFold(variant, "base") {
+		c.fail(errf(http.StatusBadRequest, "invalid_variant", "Variant name 'base' is protected"))
+		return
+	}
+	return name, variant, key, connID, true
+}
+
+func (c *call) createSyncVariant() {
+	name, variant, key, connID, ok := c.variantCall()
+	if !ok {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	i := s.st.integration(key)
+	if i == nil {
+		s.mu.Unlock()
+		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key))
+		return
+	}
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		s.mu.Unlock()
+		c.fail(unknownConnection())
+		return
+	}
+	if i.function(name, "sync") == nil {
+		s.mu.Unlock()
+		c.fail(errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for integration "+key))
+		return
+	}
+	if s.st.syncRun(conn.id, name, variant) != nil {
+		s.mu.Unlock()
+		c.fail(errf(http.StatusBadRequest, "sync_variant_already_exists", "Sync variant already exists"))
+		return
+	}
+	n := 0
+	for _, r := range s.st.syncs {
+		if r.connID == conn.id && r.name == name && r.variant != "base" {
+			n++
+		}
+	}
+	if n >= maxVariantsPerSync {
+		s.mu.Unlock()
+		c.fail(errf(http.StatusBadRequest, "resource_capped", "Maximum number of variants reached for this sync"))
+		return
+	}
+	r := &syncRun{
+		id: s.st.ids.uuid(), connID: conn.id, integrationKey: key, name: name, variant: variant,
+		status: "RUNNING", createdAt: s.tick(), latestResult: map[string][3]int{},
+	}
+	s.st.syncs = append(s.st.syncs, r)
+	hook := s.executeSync(r, false, false)
+	s.mu.Unlock()
+	if hook != nil {
+		s.sendWebhookAsync(hook)
+	}
+	c.json(http.StatusOK, obj{{"id", r.id}, {"name", name}, {"variant", variant}})
+}
+
+func (c *call) deleteSyncVariant() {
+	name, variant, key, connID, ok := c.variantCall()
+	if !ok {
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(unknownConnection())
+		return
+	}
+	r := s.st.syncRun(conn.id, name, variant)
+	if r == nil {
+		c.fail(errf(http.StatusNotFound, "not_found", "Sync variant not found"))
+		return
+	}
+	runs := s.st.syncs[:0]
+	for _, x := range s.st.syncs {
+		if x != r {
+			runs = append(runs, x)
+		}
+	}
+	s.st.syncs = runs
+	if i := s.st.integration(key); i != nil {
+		if f := i.function(name, "sync"); f != nil {
+			for _, m := range f.returns {
+				delete(s.st.records, recKey{conn.id, variantModel(m, variant)})
+			}
+		}
+	}
+	c.json(http.StatusOK, obj{{"success", true}})
+}

@@ -1,0 +1,240 @@
+package simulator
+
+import (
+	"strings"
+	"testing"
+)
+
+func syncStatus(t *testing.T, s *Simulator, query string) []map[string]any {
+	t.Helper()
+	r := get(t, s, "/sync/status?"+query)
+	expectStatus(t, r, 200)
+	var out []map[string]any
+	for _, x := range r.json(t)["syncs"].([]any) {
+		out = append(out, x.(map[string]any))
+	}
+	return out
+}
+
+func TestSyncStatusShape(t *testing.T) {
+	s := newSeeded(t)
+	r := get(t, s, "/sync/status?syncs=github-issues&provider_config_key=github&connection_id=conn-github-1")
+	expectStatus(t, r, 200)
+	list := member(t, r.body, "syncs")
+	item := strings.SplitN(string(list[1:len(list)-1]), `},{"id"`, 2)[0]
+	want := "id,connection_id,name,variant,status,type,finishedAt,nextScheduledSyncAt,frequency,latestResult,latestExecutionStatus,recordCount,checkpoint"
+	if got := strings.Join(keysInOrder(t, []byte(item)), ","); got != want {
+		t.Fatalf("keys = %s", got)
+	}
+	st := syncStatus(t, s, "syncs=github-issues&provider_config_key=github&connection_id=conn-github-1")[0]
+	if st["status"] != "SUCCESS" || st["variant"] != "base" || st["frequency"] != "every hour" || st["type"] != "INCREMENTAL" {
+		t.Fatalf("status = %v", st)
+	}
+	if st["recordCount"].(map[string]any)["GithubIssue"] != float64(SeedGithubIssueCount-SeedGithubIssueDeleted) {
+		t.Fatalf("recordCount = %v", st["recordCount"])
+	}
+	if st["finishedAt"] != "2026-03-10T11:50:00.000Z" || st["nextScheduledSyncAt"] != "2026-03-10T12:50:00.000Z" {
+		t.Fatalf("times = %v / %v", st["finishedAt"], st["nextScheduledSyncAt"])
+	}
+}
+
+func TestSyncStatusSelection(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		query string
+		want  string // name::variant@connection
+	}{
+		{"syncs=*&provider_config_key=hubspot", "hubspot-contacts::base@conn-hubspot-1,hubspot-contacts::eu@conn-hubspot-1"},
+		{"syncs=hubspot-contacts::eu&provider_config_key=hubspot", "hubspot-contacts::eu@conn-hubspot-1"},
+		{"syncs=github-issues&provider_config_key=github", "github-issues::base@conn-github-1,github-issues::base@conn-github-2"},
+		{"syncs=github-issues,github-repos&provider_config_key=github&connection_id=conn-github-2", "github-issues::base@conn-github-2,github-repos::base@conn-github-2"},
+		{"syncs=nope&provider_config_key=github", ""},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, st := range syncStatus(t, s, tt.query) {
+			got = append(got, st["name"].(string)+"::"+st["variant"].(string)+"@"+st["connection_id"].(string))
+		}
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("%s = %s, want %s", tt.query, strings.Join(got, ","), tt.want)
+		}
+	}
+	repos := syncStatus(t, s, "syncs=github-repos&provider_config_key=github&connection_id=conn-github-1")[0]
+	if repos["status"] != "PAUSED" || repos["nextScheduledSyncAt"] != nil {
+		t.Fatalf("a sync without auto_start is paused: %v", repos)
+	}
+	expectError(t, get(t, s, "/sync/status?provider_config_key=github"), 400, "invalid_query_params")
+	expectError(t, get(t, s, "/sync/status?syncs=*&provider_config_key=github&connection_id=nope"), 400, "invalid_body")
+	expectError(t, get(t, s, "/sync/status?syncs=*&provider_config_key=nope"), 400, "unknown_provider_config")
+}
+
+func TestTriggerSyncRunsItAndChangesRecords(t *testing.T) {
+	s := newSeeded(t)
+	_, cursors := allRecords(t, s, SeedConnectionSlack, "slack", "model=SlackMessage&limit=1000")
+	last := cursors[len(cursors)-1]
+	r := send(t, s, req{method: "POST", target: "/sync/trigger", body: map[string]any{
+		"syncs": []any{"slack-messages"}, "provider_config_key": "slack", "connection_id": SeedConnectionSlack, "opts": map[string]any{"reset": false, "emptyCache": false},
+	}})
+	expectStatus(t, r, 200)
+	if string(r.body) != `{"success":true}` {
+		t.Fatalf("body = %s", r.body)
+	}
+	p, _ := records(t, s, SeedConnectionSlack, "slack", "model=SlackMessage&cursor="+last)
+	actions := map[string]int{}
+	for _, rec := range p.Records {
+		actions[rec.Metadata.LastAction]++
+	}
+	if actions["ADDED"] != 2 || actions["UPDATED"] != 3 || p.NextCursor != nil {
+		t.Fatalf("records after the stored cursor: %v", actions)
+	}
+	st := syncStatus(t, s, "syncs=slack-messages&provider_config_key=slack")[0]
+	res := st["latestResult"].(map[string]any)["SlackMessage"].(map[string]any)
+	if res["added"] != 2.0 || res["updated"] != 3.0 || st["recordCount"].(map[string]any)["SlackMessage"] != float64(SeedSlackMessageCount+2) {
+		t.Fatalf("status after trigger = %v", st)
+	}
+
+	// emptyCache drops the records first; headers may carry the keys.
+	r = send(t, s, req{method: "POST", target: "/sync/trigger", body: map[string]any{"syncs": []any{}, "opts": map[string]any{"reset": true, "emptyCache": true}},
+		header: map[string]string{"Provider-Config-Key": "slack", "Connection-Id": SeedConnectionSlack}})
+	expectStatus(t, r, 200)
+	ids, _ := allRecords(t, s, SeedConnectionSlack, "slack", "model=SlackUser")
+	if len(ids) != 2 {
+		t.Fatalf("after emptyCache: %d users", len(ids))
+	}
+}
+
+func TestSyncCommandErrors(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		path   string
+		body   any
+		status int
+		code   string
+	}{
+		{"/sync/trigger", map[string]any{"syncs": []any{"nope"}, "provider_config_key": "github"}, 400, "unknown_sync"},
+		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github", "connection_id": "nope"}, 400, "unknown_connection"},
+		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}}, 400, "missing_provider_config_key"},
+		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github", "opts": map[string]any{"reset": true}, "sync_mode": "full_refresh"}, 400, "invalid_body"},
+		{"/sync/trigger", map[string]any{"syncs": []any{1}, "provider_config_key": "github"}, 400, "invalid_body"},
+		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "nope"}, 400, "unknown_provider_config"},
+		{"/sync/start", map[string]any{"syncs": []any{map[string]any{"name": "hubspot-contacts", "variant": "eu", "x": 1}}, "provider_config_key": "hubspot"}, 400, "invalid_body"},
+		{"/sync/start", map[string]any{"syncs": []any{"hubspot-contacts"}}, 400, "invalid_body"},
+		{"/sync/pause", map[string]any{"syncs": []any{map[string]any{"name": "hubspot-contacts", "variant": "us"}}, "provider_config_key": "hubspot", "connection_id": SeedConnectionHubSpot}, 400, "unknown_sync"},
+		{"/sync/pause", map[string]any{"syncs": []any{}, "provider_config_key": "hubspot", "extra": true}, 400, "invalid_body"},
+	}
+	for _, tt := range tests {
+		expectError(t, send(t, s, req{method: "POST", target: tt.path, body: tt.body}), tt.status, tt.code)
+	}
+}
+
+func TestPauseAndStartSync(t *testing.T) {
+	s := newSeeded(t)
+	body := map[string]any{"syncs": []any{map[string]any{"name": "hubspot-contacts", "variant": "eu"}}, "provider_config_key": "hubspot", "connection_id": SeedConnectionHubSpot}
+	expectStatus(t, send(t, s, req{method: "POST", target: "/sync/pause", body: body}), 200)
+	st := syncStatus(t, s, "syncs=hubspot-contacts::eu&provider_config_key=hubspot")[0]
+	if st["status"] != "PAUSED" || st["nextScheduledSyncAt"] != nil {
+		t.Fatalf("paused = %v", st)
+	}
+	base := syncStatus(t, s, "syncs=hubspot-contacts&provider_config_key=hubspot")[0]
+	if base["status"] != "SUCCESS" {
+		t.Fatalf("pausing a variant leaves the base sync alone: %v", base)
+	}
+	expectStatus(t, send(t, s, req{method: "POST", target: "/sync/start", body: body}), 200)
+	st = syncStatus(t, s, "syncs=hubspot-contacts::eu&provider_config_key=hubspot")[0]
+	if st["status"] != "SUCCESS" || st["nextScheduledSyncAt"] == nil {
+		t.Fatalf("started = %v", st)
+	}
+}
+
+func TestUpdateConnectionFrequency(t *testing.T) {
+	s := newSeeded(t)
+	put := func(body any) resp {
+		return send(t, s, req{method: "PUT", target: "/sync/update-connection-frequency", body: body})
+	}
+	b := func(freq any) map[string]any {
+		return map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": SeedConnectionGitHub, "frequency": freq}
+	}
+	r := put(b("every 2h"))
+	expectStatus(t, r, 200)
+	if string(r.body) != `{"frequency":"every 2h"}` {
+		t.Fatalf("body = %s", r.body)
+	}
+	st := syncStatus(t, s, "syncs=github-issues&provider_config_key=github&connection_id=conn-github-1")[0]
+	if st["frequency"] != "every 2h" || st["nextScheduledSyncAt"] != "2026-03-10T13:50:00.000Z" {
+		t.Fatalf("status = %v", st)
+	}
+	if r := put(b(nil)); string(r.body) != `{"frequency":"every hour"}` {
+		t.Fatalf("null reverts to the default: %s", r.body)
+	}
+	for _, f := range []string{"half hour", "30 minutes", "1d", "week", "every 30s"} {
+		expectStatus(t, put(b(f)), 200)
+	}
+	expectError(t, put(b("every 10s")), 400, "invalid_body")
+	expectError(t, put(b("sometimes")), 400, "invalid_body")
+	nb := b("1h")
+	delete(nb, "frequency")
+	expectError(t, put(nb), 400, "invalid_body")
+	nb = b("1h")
+	nb["connection_id"] = "nope"
+	expectError(t, put(nb), 400, "unknown_connection")
+	nb = b("1h")
+	nb["sync_name"] = "nope"
+	expectError(t, put(nb), 400, "unknown_sync")
+}
+
+func TestSyncVariantsCreateAndDelete(t *testing.T) {
+	s := newSeeded(t)
+	body := map[string]any{"provider_config_key": "github", "connection_id": SeedConnectionGitHub}
+	r := send(t, s, req{method: "POST", target: "/sync/github-issues/variant/v2", body: body})
+	expectStatus(t, r, 200)
+	v := r.json(t)
+	if v["name"] != "github-issues" || v["variant"] != "v2" || !reUUID.MatchString(v["id"].(string)) {
+		t.Fatalf("variant = %v", v)
+	}
+	ids, _ := allRecords(t, s, SeedConnectionGitHub, "github", "model=GithubIssue&variant=v2")
+	if len(ids) != 2 {
+		t.Fatalf("the new variant ran once: %d records", len(ids))
+	}
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/github-issues/variant/v2", body: body}), 400, "sync_variant_already_exists")
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/github-issues/variant/base", body: body}), 400, "invalid_variant")
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/nope/variant/v3", body: body}), 400, "unknown_sync")
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/github-issues/variant/v.3", body: body}), 400, "invalid_uri_params")
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/github-issues/variant/v3", body: map[string]any{"provider_config_key": "github"}}), 400, "invalid_body")
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/github-issues/variant/v3", body: map[string]any{"provider_config_key": "github", "connection_id": "nope"}}), 400, "unknown_connection")
+
+	r = send(t, s, req{method: "DELETE", target: "/sync/github-issues/variant/v2", body: body})
+	expectStatus(t, r, 200)
+	if string(r.body) != `{"success":true}` {
+		t.Fatalf("body = %s", r.body)
+	}
+	ids, _ = allRecords(t, s, SeedConnectionGitHub, "github", "model=GithubIssue&variant=v2")
+	if len(ids) != 0 {
+		t.Fatalf("records of a deleted variant remain: %d", len(ids))
+	}
+	expectError(t, send(t, s, req{method: "DELETE", target: "/sync/github-issues/variant/v2", body: body}), 404, "not_found")
+	expectError(t, send(t, s, req{method: "DELETE", target: "/sync/github-issues/variant/v2"}), 400, "invalid_body")
+}
+
+func TestSyncVariantsAreCapped(t *testing.T) {
+	s := newSeeded(t)
+	body := map[string]any{"provider_config_key": "hubspot", "connection_id": SeedConnectionHubSpot}
+	for i := 1; i < maxVariantsPerSync; i++ { // "eu" is the first
+		expectStatus(t, send(t, s, req{method: "POST", target: "/sync/hubspot-contacts/variant/v" + itoa(i), body: body}), 200)
+	}
+	expectError(t, send(t, s, req{method: "POST", target: "/sync/hubspot-contacts/variant/one-more", body: body}), 400, "resource_capped")
+}
+
+func TestParseFrequency(t *testing.T) {
+	tests := map[string]float64{"every 1h": 3600, "30 minutes": 1800, "1d": 86400, "half hour": 1800, "week": 604800, "every 5 minutes": 300, "every day": 86400, "2.5h": 9000}
+	for in, secs := range tests {
+		d, ok := parseFrequency(in)
+		if !ok || d.Seconds() != secs {
+			t.Errorf("parseFrequency(%q) = %v, %v", in, d, ok)
+		}
+	}
+	for _, bad := range []string{"", "soon", "every", "1 fortnight"} {
+		if _, ok := parseFrequency(bad); ok {
+			t.Errorf("parseFrequency(%q) accepted", bad)
+		}
+	}
+}
