@@ -422,8 +422,8 @@ func TestSyncRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{ProviderConfigKey: sarpIntegration, SyncMode: &bad})
 			return err
 		}},
-		{"StartSync with no syncs", "syncs", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
-			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{ProviderConfigKey: sarpIntegration})
+		{"StartSync with a sync that is neither a name nor a {name, variant}", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{ProviderConfigKey: sarpIntegration, Syncs: []*structpb.Value{structpb.NewNumberValue(1)}})
 			return err
 		}},
 		{"a missing provider_config_key", "provider_config_key", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
@@ -436,9 +436,9 @@ func TestSyncRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 			})
 			return err
 		}},
-		{"the base variant", "variant", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
+		{"an invalid variant", "variant", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
 			_, err := c.CreateSyncVariant(ctx, &gatewayv1.CreateSyncVariantRequest{
-				Name: sarpSync, Variant: "base", ProviderConfigKey: sarpIntegration, ConnectionId: conn,
+				Name: sarpSync, Variant: "v 2", ProviderConfigKey: sarpIntegration, ConnectionId: conn,
 			})
 			return err
 		}},

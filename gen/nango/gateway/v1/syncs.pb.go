@@ -213,10 +213,11 @@ func (x *TriggerSyncResponse) GetSuccess() bool {
 }
 
 type StartSyncRequest struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	Syncs             []*structpb.Value      `protobuf:"bytes,1,rep,name=syncs,proto3" json:"syncs,omitempty"`
-	ProviderConfigKey string                 `protobuf:"bytes,2,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
-	ConnectionId      *string                `protobuf:"bytes,3,opt,name=connection_id,json=connectionId,proto3,oneof" json:"connection_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sync names or {"name", "variant"} objects; empty means every sync.
+	Syncs             []*structpb.Value `protobuf:"bytes,1,rep,name=syncs,proto3" json:"syncs,omitempty"`
+	ProviderConfigKey string            `protobuf:"bytes,2,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
+	ConnectionId      *string           `protobuf:"bytes,3,opt,name=connection_id,json=connectionId,proto3,oneof" json:"connection_id,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -317,10 +318,11 @@ func (x *StartSyncResponse) GetSuccess() bool {
 }
 
 type PauseSyncRequest struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	Syncs             []*structpb.Value      `protobuf:"bytes,1,rep,name=syncs,proto3" json:"syncs,omitempty"`
-	ProviderConfigKey string                 `protobuf:"bytes,2,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
-	ConnectionId      *string                `protobuf:"bytes,3,opt,name=connection_id,json=connectionId,proto3,oneof" json:"connection_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sync names or {"name", "variant"} objects; empty means every sync.
+	Syncs             []*structpb.Value `protobuf:"bytes,1,rep,name=syncs,proto3" json:"syncs,omitempty"`
+	ProviderConfigKey string            `protobuf:"bytes,2,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
+	ConnectionId      *string           `protobuf:"bytes,3,opt,name=connection_id,json=connectionId,proto3,oneof" json:"connection_id,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -859,11 +861,12 @@ func (x *UpdateSyncConnectionFrequencyResponse) GetFrequency() string {
 }
 
 type CreateSyncVariantRequest struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	Name              string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Variant           string                 `protobuf:"bytes,2,opt,name=variant,proto3" json:"variant,omitempty"`
-	ProviderConfigKey string                 `protobuf:"bytes,3,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
-	ConnectionId      string                 `protobuf:"bytes,4,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Nango itself refuses the protected variant "base" (invalid_variant).
+	Name              string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Variant           string `protobuf:"bytes,2,opt,name=variant,proto3" json:"variant,omitempty"`
+	ProviderConfigKey string `protobuf:"bytes,3,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
+	ConnectionId      string `protobuf:"bytes,4,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1123,16 +1126,16 @@ const file_nango_gateway_v1_syncs_proto_rawDesc = "" +
 	"_sync_modeB\x0e\n" +
 	"\f_full_resync\"/\n" +
 	"\x13TriggerSyncResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x90\x02\n" +
-	"\x10StartSyncRequest\x129\n" +
-	"\x05syncs\x18\x01 \x03(\v2\x16.google.protobuf.ValueB\v\xbaH\b\x92\x01\x05\b\x01\x10\x80\x02R\x05syncs\x12Q\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x8e\x02\n" +
+	"\x10StartSyncRequest\x127\n" +
+	"\x05syncs\x18\x01 \x03(\v2\x16.google.protobuf.ValueB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\x05syncs\x12Q\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12\\\n" +
 	"\rconnection_id\x18\x03 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$H\x00R\fconnectionId\x88\x01\x01B\x10\n" +
 	"\x0e_connection_id\"-\n" +
 	"\x11StartSyncResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x90\x02\n" +
-	"\x10PauseSyncRequest\x129\n" +
-	"\x05syncs\x18\x01 \x03(\v2\x16.google.protobuf.ValueB\v\xbaH\b\x92\x01\x05\b\x01\x10\x80\x02R\x05syncs\x12Q\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x8e\x02\n" +
+	"\x10PauseSyncRequest\x127\n" +
+	"\x05syncs\x18\x01 \x03(\v2\x16.google.protobuf.ValueB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\x05syncs\x12Q\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12\\\n" +
 	"\rconnection_id\x18\x03 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$H\x00R\fconnectionId\x88\x01\x01B\x10\n" +
 	"\x0e_connection_id\"-\n" +
@@ -1183,10 +1186,10 @@ const file_nango_gateway_v1_syncs_proto_rawDesc = "" +
 	"\tfrequency\x18\x05 \x01(\v2\x1c.google.protobuf.StringValueR\tfrequencyB\x0f\n" +
 	"\r_sync_variant\"E\n" +
 	"%UpdateSyncConnectionFrequencyResponse\x12\x1c\n" +
-	"\tfrequency\x18\x01 \x01(\tR\tfrequency\"\xb6\x02\n" +
+	"\tfrequency\x18\x01 \x01(\tR\tfrequency\"\xb0\x02\n" +
 	"\x18CreateSyncVariantRequest\x120\n" +
-	"\x04name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x12<\n" +
-	"\avariant\x18\x02 \x01(\tB\"\xbaH\x1fr\x1d\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$Z\x04baseR\avariant\x12Q\n" +
+	"\x04name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x126\n" +
+	"\avariant\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\avariant\x12Q\n" +
 	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\"Y\n" +
 	"\x19CreateSyncVariantResponse\x12\x0e\n" +
