@@ -94,7 +94,7 @@ func (c *call) createConnectSession() {
 			if jsonKind(list) != "array" {
 				o.add(wrongType("array", jsonKind(list), []any{"allowed_integrations"}))
 			} else {
-				r := newObjReaderArray(list)
+				r := stringItems(list)
 				for i, v := range r {
 					if v == nil {
 						o.add(wrongType("string", "unknown", []any{"allowed_integrations", i}))
@@ -150,8 +150,8 @@ func (c *call) createReconnectSession() {
 	c.newSession(sess)
 }
 
-// newObjReaderArray decodes a JSON array of strings; non-strings are nil.
-func newObjReaderArray(raw []byte) []*string {
+// stringItems decodes a JSON array; items that are not strings are nil.
+func stringItems(raw []byte) []*string {
 	var items []any
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil

@@ -115,13 +115,14 @@ func (c *call) importConnection() {
 	}
 	s := c.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	i := s.st.integration(key)
 	if i == nil {
+		s.mu.Unlock()
 		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
 		return
 	}
 	if p := findProvider(i.provider); p != nil && p.authMode != cr.typ {
+		s.mu.Unlock()
 		c.fail(errf(http.StatusBadRequest, "invalid_body", "Credentials of type "+cr.typ+" do not match the "+p.authMode+" auth mode of integration "+key))
 		return
 	}
@@ -151,5 +152,49 @@ func (c *call) importConnection() {
 		conn.tags = tags
 	}
 	applyEndUser(conn, eu, "", "")
-	c.json(status, conn.full(true))
+	authHook := s.authWebhook(conn, status == http.StatusCreated)
+	full := conn.full(true)
+	s.mu.Unlock()
+	if authHook != nil {
+		s.sendWebhookAsync(authHook)
+	}
+	c.json(status, full)
+}
+
+// authWebhook is the auth webhook of a stored connection (creation or override).
+func (s *Simulator) authWebhook(conn *connection, created bool) obj {
+	if s.opts.WebhookURL == "" {
+		return nil
+	}
+	op := "override"
+	if created {
+		op = "creation"
+	}
+	mode := "NONE"
+	if conn.creds != nil {
+		mode = conn.creds.typ
+	}
+	o := obj{
+		{"from", "nango"},
+		{"type", "auth"},
+		{"connectionId", conn.connectionID},
+		{"providerConfigKey", conn.integrationKey},
+		{"authMode", mode},
+		{"provider", conn.provider},
+		{"environment", "dev"},
+		{"operation", op},
+		{"success", true},
+		{"tags", tagsOut(conn.tags)},
+	}
+	if eu := conn.endUser; eu != nil {
+		end := obj{{"endUserId", eu.id}}
+		if eu.email != "" {
+			end = append(end, kv{"endUserEmail", eu.email})
+		}
+		if eu.orgID != "" {
+			end = append(end, kv{"organizationId", eu.orgID})
+		}
+		o = append(o, kv{"endUser", append(end, kv{"tags", tagsOut(eu.tags)})})
+	}
+	return o
 }

@@ -364,3 +364,21 @@ func TestConcurrentRequestsAreSafe(t *testing.T) {
 		t.Fatalf("recorded %d requests", n)
 	}
 }
+
+func TestCORSPreflightAndHeadersLikeNango(t *testing.T) {
+	s := newSeeded(t)
+	r := send(t, s, req{method: "OPTIONS", target: "/proxy/anything", noAuth: true})
+	expectStatus(t, r, 204)
+	if r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Connection-Id") {
+		t.Fatalf("preflight headers = %v", r.header)
+	}
+	r = get(t, s, "/providers")
+	if !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "X-RateLimit-Reset") {
+		t.Fatalf("answers expose the rate-limit headers: %v", r.header)
+	}
+}
+
+func TestHeadUsesTheGetRoute(t *testing.T) {
+	s := newSeeded(t)
+	expectStatus(t, send(t, s, req{method: "HEAD", target: "/integrations"}), 200)
+}

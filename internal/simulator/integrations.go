@@ -86,7 +86,7 @@ func readIntegrationCreds(o *objReader) (*integrationCreds, bool) {
 	return cr, true
 }
 
-// toPublic is ApiPublicIntegration; include holds webhook_url/credentials.
+// integrationPublic is ApiPublicIntegration; include holds webhook_url/credentials.
 func (s *Simulator) integrationPublic(i *integration, include obj) obj {
 	p := findProvider(i.provider)
 	display := i.displayName

@@ -145,16 +145,6 @@ func appendString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 }
 
-// get returns the value of key k, if present.
-func (o obj) get(k string) (any, bool) {
-	for _, m := range o {
-		if m.k == k {
-			return m.v, true
-		}
-	}
-	return nil, false
-}
-
 // marshal encodes v like JSON.stringify: compact and without HTML escaping.
 func marshal(v any) ([]byte, error) {
 	var b bytes.Buffer

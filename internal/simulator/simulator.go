@@ -69,6 +69,8 @@ type Simulator struct {
 	bgCtx    context.Context // cancelled by Close
 	bgCancel context.CancelFunc
 	closed   bool
+	// ownClient: the webhook client is ours, so Close drops its idle connections.
+	ownClient bool
 }
 
 // New returns a simulator configured by opts.
@@ -93,12 +95,14 @@ func New(opts Options) *Simulator {
 	if opts.WebhookSigningKey == "" {
 		opts.WebhookSigningKey = DefaultWebhookSigningKey
 	}
-	if opts.WebhookClient == nil {
-		opts.WebhookClient = &http.Client{Timeout: 20 * time.Second}
+	ownClient := opts.WebhookClient == nil
+	if ownClient {
+		opts.WebhookClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{}}
 	}
 	s := &Simulator{
-		opts:    opts,
-		buckets: map[string]*rlBucket{},
+		opts:      opts,
+		buckets:   map[string]*rlBucket{},
+		ownClient: ownClient,
 	}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.st = newState()
@@ -122,6 +126,9 @@ func (s *Simulator) Close() {
 	}
 	s.mu.Unlock()
 	s.bg.Wait()
+	if s.ownClient {
+		s.opts.WebhookClient.CloseIdleConnections()
+	}
 }
 
 func (s *Simulator) now() time.Time { return s.opts.Now() }
@@ -140,12 +147,25 @@ func (c *call) json(status int, v any) { writeJSON(c.w, status, v) }
 func (c *call) fail(e *apiError)       { writeErr(c.w, e) }
 
 // ServeHTTP answers one request the way Nango's public API does. Steps, in
-// order: record, faults, 415 content-type rule, routing (404), auth (401),
-// rate limit (429), then the route's handler.
+// order: record, faults, CORS (OPTIONS ends here), 415 content-type rule,
+// routing (404), auth (401), rate limit (429), then the route's handler. As
+// in Nango, answers rejected before the limiter carry no X-RateLimit-*.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, tooLarge := readBody(r)
 	s.record(r, body)
 	if s.applyFault(w, r) {
+		return
+	}
+	// Nango's CORS middleware runs before every route: it ends preflights
+	// and marks every answer.
+	setCORS(w.Header())
+	if r.Method == http.MethodOptions {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+		h.Set("Access-Control-Allow-Headers", corsAllowedHeaders)
+		h.Set("Access-Control-Max-Age", "600")
+		h.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if tooLarge {
@@ -179,6 +199,16 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(&call{s: s, w: w, r: r, body: body, params: params, q: parseQuery(r.URL.RawQuery)})
+}
+
+const (
+	corsExposedHeaders = "Authorization, Etag, Content-Type, Content-Length, X-Nango-Signature, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+	corsAllowedHeaders = "Authorization, Content-Type, Accept, Origin, X-Requested-With, Nango-Activity-Log-Id, Nango-Is-Dry-Run, Nango-Is-Sync, Provider-Config-Key, Connection-Id, Sentry-Trace, Baggage"
+)
+
+func setCORS(h http.Header) {
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", corsExposedHeaders)
 }
 
 // readBody reads the whole body up to Nango's limit.
@@ -250,7 +280,8 @@ func (s *Simulator) match(method, path string) (func(*call), map[string]string) 
 	}
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	for _, r := range s.routes {
-		if r.method != method || len(r.segs) != len(segs) {
+		// Express answers HEAD with the GET route.
+		if (r.method != method && (method != http.MethodHead || r.method != http.MethodGet)) || len(r.segs) != len(segs) {
 			continue
 		}
 		params := map[string]string{}

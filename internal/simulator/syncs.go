@@ -170,10 +170,10 @@ func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncI
 
 // syncCommand is the parsed body of trigger/start/pause.
 type syncCommand struct {
-	key, connID      string
-	hasConn          bool
-	idents           []syncIdent
-	reset, emptyCach bool
+	key, connID       string
+	hasConn           bool
+	idents            []syncIdent
+	reset, emptyCache bool
 }
 
 func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
@@ -203,7 +203,7 @@ func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
 			if opts := o.object("opts", false); opts != nil {
 				opts.strict("reset", "emptyCache")
 				cmd.reset, _ = opts.boolean("reset", false)
-				cmd.emptyCach, _ = opts.boolean("emptyCache", false)
+				cmd.emptyCache, _ = opts.boolean("emptyCache", false)
 				if hasMode || hasFull {
 					o.add(newIssue("custom", "opts cannot be combined with sync_mode or full_resync", []any{"opts"}))
 				}
@@ -211,7 +211,7 @@ func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
 			switch {
 			case hasMode:
 				cmd.reset = mode != "incremental"
-				cmd.emptyCach = mode == "full_refresh_and_clear_cache"
+				cmd.emptyCache = mode == "full_refresh_and_clear_cache"
 			case hasFull:
 				cmd.reset = full
 			}
@@ -262,7 +262,7 @@ func (c *call) syncCommand(kind string) {
 			hooks = append(hooks, s.executeSync(r, false, false))
 		default:
 			paused := r.status == "PAUSED"
-			hooks = append(hooks, s.executeSync(r, cmd.reset, cmd.emptyCach))
+			hooks = append(hooks, s.executeSync(r, cmd.reset, cmd.emptyCache))
 			if paused {
 				r.status = "PAUSED"
 			}

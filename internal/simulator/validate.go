@@ -465,7 +465,7 @@ func (o *objReader) object(key string, required bool) *objReader {
 	return newObjReader(raw, p, o.iss)
 }
 
-// record reads a member that must be an object of strings (z.record(string, string)).
+// stringMap reads a member that must be an object of strings (z.record(string, string)).
 func (o *objReader) stringMap(key string, valueRule strRule) (map[string]string, []string, bool) {
 	c := o.object(key, false)
 	if c == nil {
@@ -514,7 +514,7 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// tagsRule validates a tags object (§1.6): at most 10 keys, keys lower-cased.
+// readTags validates a tags object (§1.6): at most 10 keys, keys lower-cased.
 func readTags(o *objReader, key string) (map[string]string, bool) {
 	c := o.object(key, false)
 	if c == nil {

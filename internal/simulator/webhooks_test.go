@@ -150,3 +150,23 @@ func TestCloseStopsPendingWebhooks(t *testing.T) {
 	// The simulator still answers after Close, without delivering webhooks.
 	expectStatus(t, send(t, s, req{method: "POST", target: "/sync/trigger", body: map[string]any{"syncs": []string{}, "provider_config_key": "slack"}}), 200)
 }
+
+func TestImportedConnectionSendsAnAuthWebhook(t *testing.T) {
+	sink, srv := newHookSink()
+	defer srv.Close()
+	s := New(Options{Seed: true, WebhookURL: srv.URL})
+	defer s.Close()
+	r := send(t, s, req{method: "POST", target: "/connections", body: map[string]any{
+		"provider_config_key": "sendgrid", "connection_id": "new-1",
+		"credentials": map[string]any{"type": "API_KEY", "apiKey": "k"}, "end_user": map[string]any{"id": "u-1", "email": "u@x.test"},
+	}})
+	expectStatus(t, r, 201)
+	sink.wait(t, 1)
+	var m map[string]any
+	if err := json.Unmarshal(sink.bodies[0], &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["type"] != "auth" || m["operation"] != "creation" || m["authMode"] != "API_KEY" || m["endUser"].(map[string]any)["endUserId"] != "u-1" {
+		t.Fatalf("auth webhook = %v", m)
+	}
+}
