@@ -27,6 +27,25 @@ type Config struct {
 	ShutdownGrace             time.Duration
 	MaxMessageBytes           int
 	ProxyMaxBodyBytes         int
+
+	// Upstream calls to Nango.
+	UpstreamTimeout             time.Duration
+	UpstreamActionTimeout       time.Duration
+	UpstreamAttemptTimeout      time.Duration
+	UpstreamMaxAttempts         int
+	UpstreamRateGovernor        bool
+	UpstreamMaxIdleConns        int
+	UpstreamDialTimeout         time.Duration
+	UpstreamTLSHandshakeTimeout time.Duration
+
+	// Webhooks and the event bus.
+	WebhookMaxBodyBytes         int
+	WebhookAllowLegacySignature bool
+	EventBusURL                 string
+	EventBusStream              string
+	EventRetentionMaxEvents     int
+	EventRetentionMaxAge        time.Duration
+	SubscriberBuffer            int
 }
 
 // String never prints a secret.
@@ -56,6 +75,21 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "shutdown-grace", env: "SHUTDOWN_GRACE", def: "15s", usage: "how long in-flight calls may drain on shutdown"},
 		{flag: "max-message-bytes", env: "MAX_MESSAGE_BYTES", def: strconv.Itoa(64 << 20), usage: "largest gRPC message and REST body accepted"},
 		{flag: "proxy-max-body-bytes", env: "PROXY_MAX_BODY_BYTES", def: strconv.Itoa(32 << 20), usage: "largest proxied request or response body"},
+		{flag: "upstream-timeout", env: "UPSTREAM_TIMEOUT", def: "30s", usage: "deadline of a call to Nango when the caller sets none"},
+		{flag: "upstream-action-timeout", env: "UPSTREAM_ACTION_TIMEOUT", def: "15m", usage: "the same for synchronous actions"},
+		{flag: "upstream-attempt-timeout", env: "UPSTREAM_ATTEMPT_TIMEOUT", def: "0s", usage: "deadline of each attempt inside the call's (0: none)"},
+		{flag: "upstream-max-attempts", env: "UPSTREAM_MAX_ATTEMPTS", def: "3", usage: "attempts per call, first included (1: no retries)"},
+		{flag: "upstream-rate-governor", env: "UPSTREAM_RATE_GOVERNOR", def: "true", usage: "queue calls while Nango's rate-limit window is spent"},
+		{flag: "upstream-max-idle-conns", env: "UPSTREAM_MAX_IDLE_CONNS", def: "64", usage: "keep-alive connections to Nango"},
+		{flag: "upstream-dial-timeout", env: "UPSTREAM_DIAL_TIMEOUT", def: "5s", usage: "TCP connect timeout to Nango"},
+		{flag: "upstream-tls-handshake-timeout", env: "UPSTREAM_TLS_HANDSHAKE_TIMEOUT", def: "10s", usage: "TLS handshake timeout to Nango"},
+		{flag: "webhook-max-body-bytes", env: "WEBHOOK_MAX_BODY_BYTES", def: strconv.Itoa(1 << 20), usage: "largest webhook body accepted (413 beyond)"},
+		{flag: "webhook-allow-legacy-signature", env: "WEBHOOK_ALLOW_LEGACY_SIGNATURE", def: "false", usage: "also accept the legacy X-Nango-Signature"},
+		{flag: "event-bus-url", env: "EVENT_BUS_URL", usage: "nats://… to share webhook events between replicas over JetStream; empty keeps them in memory"},
+		{flag: "event-bus-stream", env: "EVENT_BUS_STREAM", def: "NANGO_WEBHOOKS", usage: "JetStream stream name"},
+		{flag: "event-retention-max-events", env: "EVENT_RETENTION_MAX_EVENTS", def: "100000", usage: "events kept for subscribers that resume"},
+		{flag: "event-retention-max-age", env: "EVENT_RETENTION_MAX_AGE", def: "24h", usage: "how long events are kept"},
+		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -90,6 +124,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		WebhookSigningKey:         get("webhook-signing-key").value,
 		WebhookSigningKeyPrevious: get("webhook-signing-key-previous").value,
 		GRPCAddr:                  get("grpc-addr").value,
+		EventBusURL:               get("event-bus-url").value,
+		EventBusStream:            get("event-bus-stream").value,
 		HTTPAddr:                  get("http-addr").value,
 		Demo:                      *demo || isTrue(getenv("DEMO")),
 	}
@@ -110,16 +146,45 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level").value)); err != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", get("log-level").value))
 	}
-	grace := get("shutdown-grace")
-	if d, err := time.ParseDuration(grace.value); err != nil || d < 0 {
-		errs = append(errs, fmt.Errorf("SHUTDOWN_GRACE %q is not a duration such as 15s", grace.value))
-	} else {
-		cfg.ShutdownGrace = d
+	for _, p := range []struct {
+		s   *setting
+		dst *time.Duration
+	}{
+		{get("shutdown-grace"), &cfg.ShutdownGrace}, {get("event-retention-max-age"), &cfg.EventRetentionMaxAge},
+		{get("upstream-timeout"), &cfg.UpstreamTimeout}, {get("upstream-action-timeout"), &cfg.UpstreamActionTimeout},
+		{get("upstream-attempt-timeout"), &cfg.UpstreamAttemptTimeout}, {get("upstream-dial-timeout"), &cfg.UpstreamDialTimeout},
+		{get("upstream-tls-handshake-timeout"), &cfg.UpstreamTLSHandshakeTimeout},
+	} {
+		d, err := time.ParseDuration(p.s.value)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s %q is not a duration such as 15s", p.s.env, p.s.value))
+			continue
+		}
+		*p.dst = d
+	}
+	for _, p := range []struct {
+		s   *setting
+		dst *bool
+	}{{get("webhook-allow-legacy-signature"), &cfg.WebhookAllowLegacySignature}, {get("upstream-rate-governor"), &cfg.UpstreamRateGovernor}} {
+		b, err := strconv.ParseBool(p.s.value)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q is not true or false", p.s.env, p.s.value))
+			continue
+		}
+		*p.dst = b
+	}
+	if u := cfg.EventBusURL; u != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+		errs = append(errs, fmt.Errorf("EVENT_BUS_URL %q is not a nats:// or tls:// URL", u))
 	}
 	for _, p := range []struct {
 		s   *setting
 		dst *int
-	}{{get("max-message-bytes"), &cfg.MaxMessageBytes}, {get("proxy-max-body-bytes"), &cfg.ProxyMaxBodyBytes}} {
+	}{
+		{get("max-message-bytes"), &cfg.MaxMessageBytes}, {get("proxy-max-body-bytes"), &cfg.ProxyMaxBodyBytes},
+		{get("webhook-max-body-bytes"), &cfg.WebhookMaxBodyBytes}, {get("event-retention-max-events"), &cfg.EventRetentionMaxEvents},
+		{get("subscriber-buffer"), &cfg.SubscriberBuffer}, {get("upstream-max-attempts"), &cfg.UpstreamMaxAttempts},
+		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns},
+	} {
 		n, err := strconv.Atoi(p.s.value)
 		if err != nil || n <= 0 {
 			errs = append(errs, fmt.Errorf("%s %q is not a positive number of bytes", p.s.env, p.s.value))

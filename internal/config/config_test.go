@@ -33,6 +33,14 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 					c.LogLevel != slog.LevelInfo || c.ShutdownGrace != 15*time.Second || c.NangoSecretKey != "k" {
 					t.Errorf("unexpected defaults: %+v", c)
 				}
+				if c.EventBusURL != "" || c.EventBusStream != "NANGO_WEBHOOKS" || c.EventRetentionMaxAge != 24*time.Hour ||
+					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 {
+					t.Errorf("unexpected event defaults: %+v", c)
+				}
+				if c.UpstreamTimeout != 30*time.Second || c.UpstreamActionTimeout != 15*time.Minute || c.UpstreamMaxAttempts != 3 ||
+					!c.UpstreamRateGovernor || c.UpstreamMaxIdleConns != 64 || c.UpstreamDialTimeout != 5*time.Second {
+					t.Errorf("unexpected upstream defaults: %+v", c)
+				}
 			},
 		},
 		{
@@ -89,6 +97,13 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad log level", nil, map[string]string{"NANGO_SECRET_KEY": "k", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"bad grace", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SHUTDOWN_GRACE": "soon"}, "SHUTDOWN_GRACE"},
 		{"bad size", nil, map[string]string{"NANGO_SECRET_KEY": "k", "MAX_MESSAGE_BYTES": "-1"}, "MAX_MESSAGE_BYTES"},
+		{"bad event bus url", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_BUS_URL": "redis://x"}, "EVENT_BUS_URL"},
+		{"bad retention age", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_AGE": "a day"}, "EVENT_RETENTION_MAX_AGE"},
+		{"bad legacy switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "WEBHOOK_ALLOW_LEGACY_SIGNATURE": "maybe"}, "WEBHOOK_ALLOW_LEGACY_SIGNATURE"},
+		{"bad upstream timeout", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_TIMEOUT": "-1s"}, "UPSTREAM_TIMEOUT"},
+		{"bad max attempts", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_MAX_ATTEMPTS": "zero"}, "UPSTREAM_MAX_ATTEMPTS"},
+		{"bad governor switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_RATE_GOVERNOR": "on-ish"}, "UPSTREAM_RATE_GOVERNOR"},
+		{"bad subscriber buffer", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SUBSCRIBER_BUFFER": "0"}, "SUBSCRIBER_BUFFER"},
 		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
 	}

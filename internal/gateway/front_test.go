@@ -94,7 +94,9 @@ func TestRESTGivesBackNangosOwnErrors(t *testing.T) {
 	}{{400, "invalid_body"}, {401, "unknown_account"}, {403, "forbidden"}, {404, "unknown_provider_config"}, {409, "conflict"}, {500, "server_error"}, {503, "service_unavailable"}}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
-			sim.InjectFault(simulator.Fault{PathPrefix: "/integrations", Status: tt.status, Code: tt.code})
+			// Times outlasts the upstream client's retries of a GET.
+			sim.ClearFaults()
+			sim.InjectFault(simulator.Fault{PathPrefix: "/integrations", Status: tt.status, Code: tt.code, Times: 5})
 			got := send(t, base, restCall{method: "GET", target: "/integrations"}, false)
 			if got.status != tt.status {
 				t.Fatalf("status = %d, want %d", got.status, tt.status)
@@ -105,10 +107,12 @@ func TestRESTGivesBackNangosOwnErrors(t *testing.T) {
 		})
 	}
 	t.Run("429 keeps Retry-After", func(t *testing.T) {
-		sim.InjectFault(simulator.Fault{PathPrefix: "/integrations", Status: 429, Code: "too_many_request", Header: http.Header{"Retry-After": {"7"}}})
+		// A wait longer than the gateway ever sleeps is handed to the caller at once.
+		sim.ClearFaults()
+		sim.InjectFault(simulator.Fault{PathPrefix: "/integrations", Status: 429, Code: "too_many_request", Times: 5, Header: http.Header{"Retry-After": {"60"}}})
 		got := send(t, base, restCall{method: "GET", target: "/integrations"}, false)
-		if got.status != 429 || got.header.Get("Retry-After") != "7" {
-			t.Errorf("status %d Retry-After %q, want 429 and 7", got.status, got.header.Get("Retry-After"))
+		if got.status != 429 || got.header.Get("Retry-After") != "60" {
+			t.Errorf("status %d Retry-After %q, want 429 and 60", got.status, got.header.Get("Retry-After"))
 		}
 	})
 }

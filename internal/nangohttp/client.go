@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,7 +28,8 @@ import (
 // exhausting the process.
 const DefaultMaxResponseBytes int64 = 64 << 20
 
-// Config configures a Client.
+// Config configures a Client. Every zero value selects the documented
+// default, so Config{BaseURL: …, SecretKey: …} is a complete configuration.
 type Config struct {
 	// BaseURL is Nango's API root, e.g. https://api.nango.dev. One trailing
 	// slash is removed; a path prefix (self-hosted behind a path) is kept.
@@ -34,8 +37,10 @@ type Config struct {
 	// SecretKey is sent as "Authorization: Bearer <key>". It is never logged
 	// and never appears in an error message.
 	SecretKey string
-	// HTTPClient is used for every call; nil selects NewTransport in a client
-	// without an overall timeout (the caller's context bounds each call).
+	// HTTPClient is used for every call; nil selects a client over a
+	// transport built from the transport settings below, without an overall
+	// timeout (the call's deadline bounds each call). A supplied client
+	// makes those settings moot.
 	HTTPClient *http.Client
 	// UserAgent defaults to "nango-gateway/<module version>".
 	UserAgent string
@@ -44,9 +49,58 @@ type Config struct {
 	// reason "upstream_response_too_large": the gateway cannot hand back a
 	// partial answer, and nothing the caller can change would make it fit.
 	MaxResponseBytes int64
+
+	// Retry is the retry policy; see RetryConfig.
+	Retry RetryConfig
+	// DefaultTimeout bounds a call whose context has no deadline; 0 means
+	// DefaultCallTimeout (30s). The caller's own deadline always wins.
+	DefaultTimeout time.Duration
+	// ActionTimeout replaces DefaultTimeout for ClassSyncAction (a
+	// synchronous action runs its script while the request stays open); 0
+	// means DefaultActionTimeout (15m).
+	ActionTimeout time.Duration
+	// AttemptTimeout bounds each attempt inside the call's deadline, so a
+	// stuck attempt of an idempotent call leaves time for another; 0 means
+	// none beyond the call's deadline.
+	AttemptTimeout time.Duration
+	// DisableGovernor turns off the rate governor, which otherwise learns
+	// Nango's window from X-RateLimit-* and queues calls that would meet a
+	// certain 429 until the window resets.
+	DisableGovernor bool
+
+	// MaxIdleConnsPerHost sizes the keep-alive pool to Nango; 0 means 64.
+	MaxIdleConnsPerHost int
+	// DialTimeout bounds a TCP connect; 0 means 5s.
+	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds a TLS handshake; 0 means 10s.
+	TLSHandshakeTimeout time.Duration
+
+	// Clock is the time source of backoff, rate-limit waits and deadline
+	// arithmetic; nil means the system clock. A replacement must read close
+	// to the system clock, because context deadlines are system times.
+	Clock Clock
+	// Rand returns a uniform number in [0, 1) for jitter and must be safe for
+	// concurrent use; nil means math/rand/v2.Float64.
+	Rand func() float64
+	// Metrics receives counters and levels; nil discards them.
+	Metrics Metrics
+	// Logger receives retry, budget and governor events; nil discards them.
+	// Nothing logged carries the secret key, a query string or a body.
+	Logger *slog.Logger
 }
 
-// Client sends requests to Nango. It is safe for concurrent use.
+// Defaults of Config.
+const (
+	DefaultCallTimeout         = 30 * time.Second
+	DefaultActionTimeout       = 15 * time.Minute
+	DefaultMaxIdleConnsPerHost = 64
+	DefaultDialTimeout         = 5 * time.Second
+	DefaultTLSHandshakeTimeout = 10 * time.Second
+)
+
+// Client sends requests to Nango. It is safe for concurrent use; one Client
+// per process shares one retry budget and one rate governor, as Nango's rate
+// limit is shared by every caller of the account.
 type Client struct {
 	hc        *http.Client
 	base      *url.URL // BaseURL without the trailing slash
@@ -54,6 +108,17 @@ type Client struct {
 	secret    string
 	userAgent string
 	maxBody   int64
+
+	retry          RetryConfig // defaults applied
+	defaultTimeout time.Duration
+	actionTimeout  time.Duration
+	attemptTimeout time.Duration
+	clock          Clock
+	rand           func() float64
+	metrics        Metrics
+	log            *slog.Logger
+	budget         *retryBudget // nil when disabled
+	gov            *governor    // nil when disabled
 }
 
 // New validates cfg and returns a Client. Errors name the offending field.
@@ -84,23 +149,76 @@ func New(cfg Config) (*Client, error) {
 	if maxBody == 0 {
 		maxBody = DefaultMaxResponseBytes
 	}
+	retry, err := cfg.Retry.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"DefaultTimeout", cfg.DefaultTimeout}, {"ActionTimeout", cfg.ActionTimeout},
+		{"AttemptTimeout", cfg.AttemptTimeout}, {"DialTimeout", cfg.DialTimeout},
+		{"TLSHandshakeTimeout", cfg.TLSHandshakeTimeout},
+	} {
+		if d.v < 0 {
+			return nil, fmt.Errorf("nangohttp: Config.%s is negative", d.name)
+		}
+	}
+	if cfg.MaxIdleConnsPerHost < 0 {
+		return nil, errors.New("nangohttp: Config.MaxIdleConnsPerHost is negative")
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{
-			Transport: NewTransport(),
+			Transport: newTransport(cfg.MaxIdleConnsPerHost, cfg.DialTimeout, cfg.TLSHandshakeTimeout),
 			// Nango's API does not redirect; the proxy must hand a provider's
 			// 3xx back unchanged, Location included, not follow it here.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	return &Client{
-		hc:        hc,
-		base:      base,
-		basePath:  base.EscapedPath(),
-		secret:    cfg.SecretKey,
-		userAgent: ua,
-		maxBody:   maxBody,
-	}, nil
+	c := &Client{
+		hc:             hc,
+		base:           base,
+		basePath:       base.EscapedPath(),
+		secret:         cfg.SecretKey,
+		userAgent:      ua,
+		maxBody:        maxBody,
+		retry:          retry,
+		defaultTimeout: orDefault(cfg.DefaultTimeout, DefaultCallTimeout),
+		actionTimeout:  orDefault(cfg.ActionTimeout, DefaultActionTimeout),
+		attemptTimeout: cfg.AttemptTimeout,
+		clock:          cfg.Clock,
+		rand:           cfg.Rand,
+		metrics:        cfg.Metrics,
+		log:            cfg.Logger,
+	}
+	if c.clock == nil {
+		c.clock = systemClock{}
+	}
+	if c.rand == nil {
+		c.rand = rand.Float64
+	}
+	if c.metrics == nil {
+		c.metrics = NopMetrics{}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if retry.BudgetTokens > 0 {
+		c.budget = newRetryBudget(retry.BudgetTokens)
+	}
+	if !cfg.DisableGovernor {
+		c.gov = newGovernor(c.clock, c.rand, c.metrics, c.log)
+	}
+	return c, nil
+}
+
+func orDefault(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func parseBaseURL(raw string) (*url.URL, error) {
@@ -131,19 +249,24 @@ func defaultUserAgent() string {
 	return "nango-gateway/" + v
 }
 
-// NewTransport returns the transport of the default client: bounded dial and
-// TLS handshake, a keep-alive pool sized for many concurrent calls to one
-// host, HTTP/2 when the server offers it, proxy settings from the
-// environment. It sets no response-header timeout, because a synchronous
-// action may legitimately run for 15 minutes; the caller's context is the
-// only bound on a call.
-func NewTransport() *http.Transport {
+// NewTransport returns the transport of the default client with the default
+// settings: bounded dial and TLS handshake, a keep-alive pool sized for many
+// concurrent calls to one host, HTTP/2 when the server offers it, proxy
+// settings from the environment. It sets no response-header timeout, because
+// a synchronous action may legitimately run for 15 minutes; the call's
+// deadline is the bound.
+func NewTransport() *http.Transport { return newTransport(0, 0, 0) }
+
+func newTransport(idlePerHost int, dial, handshake time.Duration) *http.Transport {
+	if idlePerHost == 0 {
+		idlePerHost = DefaultMaxIdleConnsPerHost
+	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSHandshakeTimeout = 10 * time.Second
+	t.DialContext = (&net.Dialer{Timeout: orDefault(dial, DefaultDialTimeout), KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = orDefault(handshake, DefaultTLSHandshakeTimeout)
 	t.ForceAttemptHTTP2 = true
-	t.MaxIdleConns = 128
-	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = max(128, 2*idlePerHost)
+	t.MaxIdleConnsPerHost = idlePerHost
 	t.IdleConnTimeout = 90 * time.Second
 	t.ResponseHeaderTimeout = 0
 	t.ExpectContinueTimeout = time.Second
@@ -178,6 +301,17 @@ type Request struct {
 	Body []byte
 	// HasBody sends Body even when it is empty.
 	HasBody bool
+	// Class selects the retry policy and the default deadline. The zero
+	// value, ClassAuto, derives it from the request: GET, HEAD and OPTIONS
+	// are ClassRead; POST /action/trigger without "X-Async: true" is
+	// ClassSyncAction; anything else is ClassNonIdempotent. A service sets
+	// ClassIdempotentWrite on writes that may safely be sent twice.
+	Class Class
+	// NangoRetries tells that the call asked Nango's proxy to retry (the
+	// Retries header): Nango already retried 5xx and the provider's 429, so
+	// the gateway does not retry them again. A Retries header above 0 in
+	// Header sets it too.
+	NangoRetries bool
 }
 
 // Response is Nango's answer, body read in full.
@@ -187,15 +321,19 @@ type Response struct {
 	Body   []byte
 }
 
-// Do sends req and returns the response when its status is 2xx. Any other
-// status becomes a gRPC status error (see StatusFromHTTP) and the response is
-// returned too, so a caller may still look at it. Transport and context
-// failures return a nil response and a status error: DeadlineExceeded,
-// Canceled, or Unavailable with reason "upstream_unreachable".
+// Do sends req, retrying as its Class allows (see RetryConfig), and returns
+// the response when the final status is 2xx. Any other status becomes a gRPC
+// status error (see StatusFromHTTP) and the response is returned too, so a
+// caller may still look at it. A 429 whose wait would pass the deadline fails
+// at once: ResourceExhausted with a RetryInfo of that wait. Transport and
+// context failures return a nil response and a status error:
+// DeadlineExceeded, Canceled, or Unavailable with reason
+// "upstream_unreachable"; so does a call the rate governor cannot admit
+// before its deadline (ResourceExhausted, reason ReasonRateLimitWait).
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	resp, err := c.roundTrip(ctx, req, false)
 	if err != nil {
-		return nil, err
+		return resp, err
 	}
 	if !is2xx(resp.Status) {
 		return resp, c.upstreamError(resp)
@@ -223,9 +361,11 @@ func (c *Client) DoProto(ctx context.Context, req *Request, out proto.Message) (
 	return resp, nil
 }
 
-// DoRaw sends req and returns the response whatever its status: the proxy
-// hands the provider's status, headers and body back unchanged. Transport and
-// context failures, and an over-large body, are still errors.
+// DoRaw sends req, retrying as Do does, and returns the final response
+// whatever its status: the proxy hands the provider's status, headers and
+// body back unchanged (a 429 whose wait would pass the deadline included).
+// Transport and context failures, an over-large body and a governor refusal
+// are still errors.
 func (c *Client) DoRaw(ctx context.Context, req *Request) (*Response, error) {
 	return c.roundTrip(ctx, req, true)
 }
@@ -238,27 +378,6 @@ type outgoing struct {
 	header  http.Header
 	body    []byte
 	hasBody bool
-}
-
-// roundTrip prepares req once and sends it. The retry policy, when added,
-// loops around c.send here: it sees send's raw error and each attempt's
-// status and headers before they are mapped. raw reports whether any status
-// is an acceptable answer (DoRaw).
-func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Response, error) {
-	out, err := c.prepare(req)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.send(ctx, out)
-	if err != nil {
-		if errors.Is(err, errTooLarge) && resp != nil && !raw && !is2xx(resp.Status) {
-			// The status is the news; an error body that big carries nothing
-			// worth reading.
-			return resp, nil
-		}
-		return nil, c.transportError(ctx, err)
-	}
-	return resp, nil
 }
 
 // errTooLarge reports a body over Config.MaxResponseBytes.

@@ -96,6 +96,9 @@ func newTestClient(t *testing.T, baseURL string, edit ...func(*Config)) *Client 
 	return c
 }
 
+// noRetries makes a client send each call once.
+func noRetries(cfg *Config) { cfg.Retry.MaxAttempts = 1 }
+
 func TestNewRejectsInvalidConfigNamingTheField(t *testing.T) {
 	tests := []struct {
 		name    string

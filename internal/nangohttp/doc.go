@@ -4,10 +4,19 @@
 // credentials, and turns Nango's answers into gRPC status errors carrying a
 // google.rpc.ErrorInfo (reason = Nango's error code, domain "nango.dev",
 // metadata = HTTP status and the raw upstream error object) so the REST face
-// can give back the same envelope. Retries belong in exactly one place: the
-// loop around Client.send in Client.roundTrip, which sees the raw transport
-// error (to tell whether a request provably never left) and the raw status and
-// headers (Retry-After, X-RateLimit-Reset) of every attempt, and can resend
-// because the request body is held as bytes. Nothing else in the package or
-// above it may retry.
+// can give back the same envelope. Retries live in exactly one place,
+// Client.roundTrip, which loops around Client.send: it sees the raw transport
+// error (to tell whether a request provably never left) and the raw status
+// and headers of every attempt, and can resend because the body is held as
+// bytes; nothing above the package may retry. What is retried depends on
+// Request.Class (reads and ClassIdempotentWrite on network errors, 5xx and
+// 429; other writes only on Nango's own 429 or a failed dial), so services
+// mark the writes that are safe to repeat as ClassIdempotentWrite and set
+// Request.NangoRetries on proxy calls that asked Nango to retry. Every
+// attempt first passes the rate governor, one per Client, which learns
+// Nango's window from X-RateLimit-* and holds calls that would meet a certain
+// 429 until the window resets. A wait that cannot end before the call's
+// deadline is not made: the call fails at once with ResourceExhausted and a
+// google.rpc.RetryInfo, which PushbackUnaryInterceptor and
+// PushbackStreamInterceptor turn into the grpc-retry-pushback-ms trailer.
 package nangohttp

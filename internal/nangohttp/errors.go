@@ -50,6 +50,10 @@ const (
 	ReasonResponseTooLarge  = "upstream_response_too_large" // body over MaxResponseBytes; codes.Internal
 	ReasonInvalidRequest    = "invalid_upstream_request"    // Request cannot be sent as given; codes.InvalidArgument
 	ReasonEncodingFailed    = "request_encoding_failed"     // JSON body cannot be encoded; codes.Internal
+	// ReasonRateLimitWait: the rate governor holds calls until Nango's
+	// window resets and that is after the call's deadline, so the call was
+	// not sent; codes.ResourceExhausted with a RetryInfo of the wait.
+	ReasonRateLimitWait = "rate_limit_wait_exceeds_deadline"
 )
 
 // maxMessageBytes bounds a status message taken from Nango: it travels in
@@ -114,6 +118,16 @@ func StatusFromHTTP(status int, code, message string, header http.Header, rawErr
 }
 
 func statusFromHTTP(httpStatus int, code, message string, header http.Header, rawErr []byte, now time.Time) error {
+	var delay time.Duration
+	hasDelay := false
+	if httpStatus == http.StatusTooManyRequests || httpStatus == http.StatusServiceUnavailable {
+		delay, hasDelay = retryDelay(header, httpStatus == http.StatusTooManyRequests, now)
+	}
+	return buildHTTPStatus(httpStatus, code, message, rawErr, delay, hasDelay)
+}
+
+// buildHTTPStatus is statusFromHTTP with the RetryInfo delay given.
+func buildHTTPStatus(httpStatus int, code, message string, rawErr []byte, delay time.Duration, hasDelay bool) error {
 	if is2xx(httpStatus) {
 		return nil
 	}
@@ -142,10 +156,8 @@ func statusFromHTTP(httpStatus int, code, message string, header http.Header, ra
 		Domain:   Domain,
 		Metadata: md,
 	}}
-	if httpStatus == http.StatusTooManyRequests || httpStatus == http.StatusServiceUnavailable {
-		if d, ok := retryDelay(header, httpStatus == http.StatusTooManyRequests, now); ok {
-			details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(d)})
-		}
+	if hasDelay {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(delay)})
 	}
 	return withDetails(status.New(CodeFromHTTP(httpStatus), truncate(message, maxMessageBytes)), details...)
 }
@@ -154,25 +166,47 @@ func statusFromHTTP(httpStatus int, code, message string, header http.Header, ra
 // and, when allowed and Retry-After is absent, Nango's X-RateLimit-Reset
 // (Unix seconds when the window resets).
 func retryDelay(h http.Header, useReset bool, now time.Time) (time.Duration, bool) {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-			if secs < 0 {
-				return 0, false
-			}
-			return seconds(secs), true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0), true
-		}
+	if d, ok := retryAfter(h, now); ok {
+		return d, true
 	}
 	if useReset {
-		if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
-			if reset, err := strconv.ParseInt(v, 10, 64); err == nil && reset >= 0 {
-				return max(time.Unix(reset, 0).Sub(now), 0), true
-			}
-		}
+		return rateLimitReset(h, now)
 	}
 	return 0, false
+}
+
+// retryAfter reads Retry-After: delay-seconds (0 allowed) or an HTTP-date
+// (one in the past gives 0). Anything else, a negative number included, is
+// no hint.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return seconds(secs), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// rateLimitReset reads X-RateLimit-Reset as the time left until then (0 when
+// it has passed).
+func rateLimitReset(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("X-RateLimit-Reset"))
+	if v == "" {
+		return 0, false
+	}
+	reset, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || reset < 0 {
+		return 0, false
+	}
+	return max(time.Unix(reset, 0).Sub(now), 0), true
 }
 
 func seconds(n int64) time.Duration {
@@ -196,6 +230,24 @@ func (c *Client) upstreamError(resp *Response) error {
 	msg = strings.ReplaceAll(msg, c.secret, "[redacted]")
 	rawErr = bytes.ReplaceAll(rawErr, []byte(c.secret), []byte("[redacted]"))
 	return StatusFromHTTP(resp.Status, code, msg, resp.Header, rawErr)
+}
+
+// upstreamErrorAfter is upstreamError with RetryInfo set to delay: the wait
+// the retry policy computed and would not do.
+func (c *Client) upstreamErrorAfter(resp *Response, delay time.Duration) error {
+	code, msg, rawErr, _ := parseEnvelope(resp.Body)
+	msg = strings.ReplaceAll(msg, c.secret, "[redacted]")
+	rawErr = bytes.ReplaceAll(rawErr, []byte(c.secret), []byte("[redacted]"))
+	return buildHTTPStatus(resp.Status, code, msg, rawErr, delay, true)
+}
+
+// rateLimitWaitError is the governor's refusal of a call whose deadline comes
+// before the window resets.
+func rateLimitWaitError(wait time.Duration) error {
+	return withDetails(status.New(codes.ResourceExhausted, fmt.Sprintf(
+		"nango's rate limit window resets in %v, after this call's deadline; the call was not sent", wait.Round(time.Millisecond))),
+		&errdetails.ErrorInfo{Reason: ReasonRateLimitWait, Domain: Domain},
+		&errdetails.RetryInfo{RetryDelay: durationpb.New(wait)})
 }
 
 // parseEnvelope reads {"error":{"code":…,"message":…}} and the older

@@ -159,7 +159,8 @@ func TestDoMapsUpstreamStatusesToGRPCErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startServer(t, &recorder{status: tt.status, header: tt.header, body: []byte(tt.body)})
-			c := newTestClient(t, srv.URL)
+			// One answer, mapped: retries are proved in retry_test.go.
+			c := newTestClient(t, srv.URL, noRetries)
 			resp, err := c.Do(context.Background(), &Request{Path: "/connections"})
 			if err == nil {
 				t.Fatal("Do succeeded, want an error")
@@ -208,7 +209,7 @@ func TestDoMapsUpstreamStatusesToGRPCErrors(t *testing.T) {
 func TestRetryAfterHTTPDateOverTheWire(t *testing.T) {
 	when := time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat)
 	srv := startServer(t, &recorder{status: 429, header: http.Header{"Retry-After": {when}}, body: []byte(`{"error":{"code":"too_many_request"}}`)})
-	c := newTestClient(t, srv.URL)
+	c := newTestClient(t, srv.URL, noRetries)
 	_, err := c.Do(context.Background(), &Request{Path: "/records"})
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("code = %v, want ResourceExhausted", status.Code(err))

@@ -66,13 +66,29 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *Server
 		upstreamURL, secretKey = sim.URL(), simulator.SeedAPIKey
 		logger.Info("demo mode: using the built-in Nango simulator", "nango_host", upstreamURL)
 	}
-	upstream, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamURL, SecretKey: secretKey})
+	upstream, err := nangohttp.New(nangohttp.Config{
+		BaseURL:             upstreamURL,
+		SecretKey:           secretKey,
+		Retry:               nangohttp.RetryConfig{MaxAttempts: cfg.UpstreamMaxAttempts},
+		DefaultTimeout:      cfg.UpstreamTimeout,
+		ActionTimeout:       cfg.UpstreamActionTimeout,
+		AttemptTimeout:      cfg.UpstreamAttemptTimeout,
+		DisableGovernor:     !cfg.UpstreamRateGovernor,
+		MaxIdleConnsPerHost: cfg.UpstreamMaxIdleConns,
+		DialTimeout:         cfg.UpstreamDialTimeout,
+		TLSHandshakeTimeout: cfg.UpstreamTLSHandshakeTimeout,
+		Logger:              logger,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("upstream client: %w", err)
 	}
 	s.closers = append(s.closers, upstream.CloseIdleConnections)
 
-	chain, err := middleware.ServerOptions(logger, middleware.Extra{})
+	chain, err := middleware.ServerOptions(logger, middleware.Extra{
+		// Rate-limit waits the caller must make reach gRPC clients as grpc-retry-pushback-ms.
+		Unary:  []grpc.UnaryServerInterceptor{nangohttp.PushbackUnaryInterceptor()},
+		Stream: []grpc.StreamServerInterceptor{nangohttp.PushbackStreamInterceptor()},
+	})
 	if err != nil {
 		return nil, err
 	}

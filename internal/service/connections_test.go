@@ -894,7 +894,8 @@ func TestWaitForConnectionRidesOutTransientErrorsOnly(t *testing.T) {
 		{"401 ends the wait", http.StatusUnauthorized, "unknown_account", codes.Unauthenticated, 1},
 		{"403 ends the wait", http.StatusForbidden, "forbidden", codes.PermissionDenied, 1},
 		{"400 ends the wait", http.StatusBadRequest, "invalid_query_params", codes.InvalidArgument, 1},
-		{"500 ends the wait", http.StatusInternalServerError, "server_error", codes.Internal, 1},
+		// One poll, made of the upstream client's three attempts at a 500.
+		{"500 ends the wait", http.StatusInternalServerError, "server_error", codes.Internal, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -902,7 +903,12 @@ func TestWaitForConnectionRidesOutTransientErrorsOnly(t *testing.T) {
 			client := gatewayv1.NewConnectionsServiceClient(h.conn)
 			connImport(t, h.sim, `{"connection_id":"ready","provider_config_key":"github","end_user":{"id":"u-ready"},"credentials":{"type":"OAUTH2","access_token":"x"}}`)
 			h.sim.ResetRequests()
-			h.sim.InjectFault(simulator.Fault{Method: http.MethodGet, PathPrefix: "/connections", Status: tc.status, Code: tc.code, Times: 2,
+			// Enough faults that a final error outlasts the upstream client's own retries.
+			times := 2
+			if tc.want != codes.OK {
+				times = 10
+			}
+			h.sim.InjectFault(simulator.Fault{Method: http.MethodGet, PathPrefix: "/connections", Status: tc.status, Code: tc.code, Times: times,
 				Header: http.Header{"Retry-After": {"0"}}})
 			got, err := client.WaitForConnection(connCtx(t), &gatewayv1.WaitForConnectionRequest{IntegrationKey: "github", UserId: "u-ready"})
 			if status.Code(err) != tc.want {

@@ -68,6 +68,8 @@ func (s *metadataService) send(ctx context.Context, method string, metadata *str
 		Method: method,
 		Path:   nangohttp.PathOf("connections", "metadata"),
 		JSON:   raw,
+		// Setting or merging the same metadata twice leaves the same state: safe to retry.
+		Class: nangohttp.ClassIdempotentWrite,
 	}, out)
 	return err
 }

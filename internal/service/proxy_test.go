@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"maps"
 	"net/http"
@@ -255,7 +256,8 @@ func TestProxyReturnsProviderAndNangoErrorsAsResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, c := proxyClient(t)
-			f := simulator.Fault{PathPrefix: "/proxy/", Status: tt.status, Code: tt.code}
+			// Times outlasts the upstream client's retries of a GET.
+			f := simulator.Fault{PathPrefix: "/proxy/", Status: tt.status, Code: tt.code, Times: 5}
 			if tt.code == "" {
 				f.Body = []byte(tt.body)
 				f.Header = http.Header{"Content-Type": {"text/plain"}, "Location": {"https://example.com/moved"}}
@@ -284,10 +286,13 @@ func TestProxyReturnsProviderAndNangoErrorsAsResponses(t *testing.T) {
 func TestProxyTurnsNangosRateLimitIntoResourceExhausted(t *testing.T) {
 	h, c := proxyClient(t)
 	h.sim.InjectFault(simulator.Fault{
-		PathPrefix: "/proxy/", Status: http.StatusTooManyRequests, Code: "too_many_request",
+		PathPrefix: "/proxy/", Status: http.StatusTooManyRequests, Code: "too_many_request", Times: 5,
 		Header: http.Header{"Retry-After": {"3"}},
 	})
-	_, err := c.Proxy(sarpCtx(t), proxyReq("GET", "/x", nil))
+	// A deadline shorter than Retry-After: the gateway answers at once instead of waiting.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	_, err := c.Proxy(ctx, proxyReq("GET", "/x", nil))
 	sarpCode(t, err, codes.ResourceExhausted, "too_many_request")
 	if d, ok := nangohttp.RetryDelayFromError(err); !ok || d != 3*time.Second {
 		t.Fatalf("RetryInfo = %v %v, want 3s", d, ok)
@@ -308,7 +313,7 @@ func TestProxyWithTheSimulatorsRateLimiter(t *testing.T) {
 
 func TestProxyMapsTransportFailures(t *testing.T) {
 	h, c := proxyClient(t)
-	h.sim.InjectFault(simulator.Fault{PathPrefix: "/proxy/", Reset: true})
+	h.sim.InjectFault(simulator.Fault{PathPrefix: "/proxy/", Reset: true, Times: 5})
 	_, err := c.Proxy(sarpCtx(t), proxyReq("GET", "/x", nil))
 	sarpCode(t, err, codes.Unavailable, nangohttp.ReasonUnreachable)
 }

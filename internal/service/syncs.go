@@ -129,6 +129,8 @@ func (s *syncsService) syncCommand(ctx context.Context, path string, entries []*
 		Method: http.MethodPost,
 		Path:   path,
 		JSON:   syncCommandBody{Syncs: syncs, ProviderConfigKey: pck, ConnectionID: connID},
+		// Starting a started sync or pausing a paused one changes nothing: safe to retry.
+		Class: nangohttp.ClassIdempotentWrite,
 	}, out)
 	return err
 }
@@ -170,6 +172,7 @@ func (s *syncsService) UpdateSyncConnectionFrequency(ctx context.Context, req *g
 		Method: http.MethodPut,
 		Path:   "/sync/update-connection-frequency",
 		JSON:   body,
+		Class:  nangohttp.ClassIdempotentWrite,
 	}, out); err != nil {
 		return nil, err
 	}

@@ -125,11 +125,15 @@ func sarpCheckUpstreamErrors(t *testing.T, h *harness, method, pathPrefix string
 	t.Helper()
 	for _, e := range sarpUpstreamErrors {
 		h.sim.ClearFaults()
+		// Enough faults to outlast the upstream client's retries, and a deadline shorter
+		// than Retry-After, so the 429 is answered at once instead of waited out.
 		h.sim.InjectFault(simulator.Fault{
-			Method: method, PathPrefix: pathPrefix, Status: e.status, Code: e.code,
+			Method: method, PathPrefix: pathPrefix, Status: e.status, Code: e.code, Times: 5,
 			Header: http.Header{"Retry-After": {"7"}},
 		})
-		err := call(sarpCtx(t))
+		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+		err := call(ctx)
+		cancel()
 		sarpCode(t, err, e.want, e.code)
 		ei, _ := nangohttp.ErrorInfoFrom(err)
 		if got := ei.GetMetadata()[nangohttp.MetadataHTTPStatus]; got != strconv.Itoa(e.status) {
@@ -534,4 +538,59 @@ func TestSyncRPCsReturnNangoErrorsFromRealRoutes(t *testing.T) {
 		Frequency: wrapperspb.String("every 2h"),
 	})
 	sarpCode(t, err, codes.InvalidArgument, "unknown_connection")
+}
+
+// Start, pause, frequency updates and metadata writes are idempotent, so a 503 is retried;
+// a sync trigger is not, so Nango receives it exactly once.
+func TestIdempotentWritesAreRetriedAndTriggersAreSentOnce(t *testing.T) {
+	h, c := sarpSyncsClient(t)
+	meta := gatewayv1.NewMetadataServiceClient(h.conn)
+	conn := sarpConnection
+	tests := []struct {
+		name, method, path string
+		wantSent           int
+		wantErr            bool
+		call               func(ctx context.Context) error
+	}{
+		{"StartSync", "POST", "/sync/start", 2, false, func(ctx context.Context) error {
+			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{Syncs: []*structpb.Value{syncsStr(sarpSync)}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn})
+			return err
+		}},
+		{"PauseSync", "POST", "/sync/pause", 2, false, func(ctx context.Context) error {
+			_, err := c.PauseSync(ctx, &gatewayv1.PauseSyncRequest{Syncs: []*structpb.Value{syncsStr(sarpSync)}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn})
+			return err
+		}},
+		{"UpdateSyncConnectionFrequency", "PUT", "/sync/update-connection-frequency", 2, false, func(ctx context.Context) error {
+			_, err := c.UpdateSyncConnectionFrequency(ctx, &gatewayv1.UpdateSyncConnectionFrequencyRequest{SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: conn, Frequency: wrapperspb.String("every 2h")})
+			return err
+		}},
+		{"SetMetadata", "POST", "/connections/metadata", 2, false, func(ctx context.Context) error {
+			_, err := meta.SetMetadata(ctx, &gatewayv1.SetMetadataRequest{Metadata: &structpb.Struct{}, ConnectionId: structpb.NewStringValue(conn), ProviderConfigKey: sarpIntegration})
+			return err
+		}},
+		{"TriggerSync", "POST", "/sync/trigger", 1, true, func(ctx context.Context) error {
+			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{ProviderConfigKey: sarpIntegration, ConnectionId: &conn})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.sim.ClearFaults()
+			h.sim.ResetRequests()
+			h.sim.InjectFault(simulator.Fault{Method: tt.method, PathPrefix: tt.path, Status: http.StatusServiceUnavailable, Code: "service_unavailable"})
+			err := tt.call(sarpCtx(t))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			sent := 0
+			for _, r := range h.sim.Requests() {
+				if r.Method == tt.method && r.Path == tt.path {
+					sent++
+				}
+			}
+			if sent != tt.wantSent {
+				t.Errorf("Nango received %d requests, want %d", sent, tt.wantSent)
+			}
+		})
+	}
 }
