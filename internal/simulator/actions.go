@@ -250,11 +250,10 @@ func (c *call) triggerAction() {
 		c.fail(validationErr("invalid_headers", iss))
 		return
 	}
-	raw, ok := c.jsonBody()
+	o, ok := c.bodyObject(&iss)
 	if !ok {
 		return
 	}
-	o := newObjReader(raw, nil, &iss)
 	var name string
 	var input json.RawMessage
 	if o != nil {

@@ -68,18 +68,14 @@ func (c *call) newSession(sess *connectSession) {
 }
 
 func (c *call) createConnectSession() {
-	if !c.emptyQuery() {
-		return
-	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return
 	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	sess := &connectSession{}
 	if o != nil {
 		o.strict("end_user", "organization", "allowed_integrations", "integrations_config_defaults", "overrides", "webhook_url_override", "tags")
@@ -115,18 +111,14 @@ func (c *call) createConnectSession() {
 }
 
 func (c *call) createReconnectSession() {
-	if !c.emptyQuery() {
-		return
-	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return
 	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	var connID, key string
 	if o != nil {
 		o.strict("connection_id", "integration_id", "end_user", "organization", "integrations_config_defaults", "overrides", "webhook_url_override", "tags")

@@ -95,8 +95,9 @@ func (c *connection) metadataOut() any {
 	return jsonbObject(c.metadata)
 }
 
-// public is ApiPublicConnection, the item of GET /connections.
-func (c *connection) public() obj {
+// commonFields are the leading members ApiPublicConnection and
+// ApiPublicConnectionFull share, in their order.
+func (c *connection) commonFields() obj {
 	return obj{
 		{"id", c.id},
 		{"connection_id", c.connectionID},
@@ -106,8 +107,14 @@ func (c *connection) public() obj {
 		{"end_user", c.endUser.public()},
 		{"tags", tagsOut(c.tags)},
 		{"metadata", c.metadataOut()},
-		{"created", strings.TrimSuffix(isoTime(c.createdAt), "Z") + "+00:00"},
 	}
+}
+
+// public is ApiPublicConnection, the item of GET /connections.
+func (c *connection) public() obj {
+	return append(c.commonFields(),
+		kv{"created", strings.TrimSuffix(isoTime(c.createdAt), "Z") + "+00:00"},
+	)
 }
 
 // full is ApiPublicConnectionFull, the answer of GET /connections/{id}.
@@ -116,22 +123,14 @@ func (c *connection) full(includeRefresh bool) obj {
 	if cfg == nil {
 		cfg = map[string]json.RawMessage{}
 	}
-	return obj{
-		{"id", c.id},
-		{"connection_id", c.connectionID},
-		{"provider_config_key", c.integrationKey},
-		{"provider", c.provider},
-		{"errors", c.errorsOut()},
-		{"end_user", c.endUser.public()},
-		{"tags", tagsOut(c.tags)},
-		{"metadata", c.metadataOut()},
-		{"connection_config", jsonbObject(cfg)},
-		{"webhook_url_override", nullIfEmpty(c.webhookURLOverride)},
-		{"created_at", pgTime(c.createdAt)},
-		{"updated_at", pgTime(c.updatedAt)},
-		{"last_fetched_at", pgOrNull(c.lastFetchedAt)},
-		{"credentials", c.creds.public(includeRefresh)},
-	}
+	return append(c.commonFields(),
+		kv{"connection_config", jsonbObject(cfg)},
+		kv{"webhook_url_override", nullIfEmpty(c.webhookURLOverride)},
+		kv{"created_at", pgTime(c.createdAt)},
+		kv{"updated_at", pgTime(c.updatedAt)},
+		kv{"last_fetched_at", pgOrNull(c.lastFetchedAt)},
+		kv{"credentials", c.creds.public(includeRefresh)},
+	)
 }
 
 // public renders credentials by auth mode; without includeRefresh an OAUTH2
@@ -338,13 +337,8 @@ func (c *call) getConnection() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.integration(key) == nil {
-		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
-		return
-	}
-	conn := s.st.connection(key, id)
-	if conn == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Failed to find connection"))
+	conn, ok := c.connectionOrNotFound(key, id)
+	if !ok {
 		return
 	}
 	now := s.tick()
@@ -375,6 +369,29 @@ func (c *call) connectionQuery() (key, id string, ok bool) {
 	return key, id, ok
 }
 
+// unknownConnectionIntegration is the connection routes' answer for an
+// integration that does not exist.
+func unknownConnectionIntegration() *apiError {
+	return errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists")
+}
+
+// connectionOrNotFound finds the connection GET and PATCH
+// /connections/{connectionId} name: 400 unknown_provider_config when the
+// integration does not exist, 404 not_found when the connection does not.
+// s.mu must be held.
+func (c *call) connectionOrNotFound(key, id string) (*connection, bool) {
+	if c.s.st.integration(key) == nil {
+		c.fail(unknownConnectionIntegration())
+		return nil, false
+	}
+	conn := c.s.st.connection(key, id)
+	if conn == nil {
+		c.fail(errf(http.StatusNotFound, "not_found", "Failed to find connection"))
+		return nil, false
+	}
+	return conn, true
+}
+
 // applyEndUser stores the end user and merges its fields into the tags.
 func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
 	if eu == nil {
@@ -401,12 +418,11 @@ func (c *call) patchConnection() {
 	if !ok {
 		return
 	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.bodyObject(&iss)
 	if !ok {
 		return
 	}
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	var eu *endUserInput
 	var tags map[string]string
 	var hook string
@@ -429,13 +445,8 @@ func (c *call) patchConnection() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.integration(key) == nil {
-		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
-		return
-	}
-	conn := s.st.connection(key, id)
-	if conn == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Failed to find connection"))
+	conn, ok := c.connectionOrNotFound(key, id)
+	if !ok {
 		return
 	}
 	if hasTags {
@@ -463,9 +474,8 @@ func (c *call) deleteConnection() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn := s.st.connection(key, id)
-	if conn == nil {
-		c.fail(errf(http.StatusBadRequest, "unknown_connection", "Provided ConnectionId and ProviderConfigKey does not match a valid connection"))
+	conn, ok := c.connectionOrUnknown(key, id)
+	if !ok {
 		return
 	}
 	s.st.removeConnection(conn)

@@ -81,15 +81,11 @@ func readConnectionCreds(o *objReader) *credentials {
 // credentials the caller already has. The SDK does not call it; tests use it
 // to create connections.
 func (c *call) importConnection() {
-	if !c.emptyQuery() {
-		return
-	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return
 	}
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	var (
 		connID, key, hook string
 		hasConnID         bool
@@ -118,7 +114,7 @@ func (c *call) importConnection() {
 	i := s.st.integration(key)
 	if i == nil {
 		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Provider does not exists"))
+		c.fail(unknownConnectionIntegration())
 		return
 	}
 	if p := findProvider(i.provider); p != nil && p.authMode != cr.typ {

@@ -29,6 +29,27 @@ func (c *call) jsonBody() (json.RawMessage, bool) {
 	return json.RawMessage(b), true
 }
 
+// bodyObject reads the JSON body as the object a route validates: a body
+// that is absent or not an object adds an issue to iss and gives a nil
+// reader. It answers 400 itself and returns false when the JSON does not
+// parse.
+func (c *call) bodyObject(iss *[]issue) (*objReader, bool) {
+	raw, ok := c.jsonBody()
+	if !ok {
+		return nil, false
+	}
+	return newObjReader(raw, nil, iss), true
+}
+
+// noQueryBody starts a route that takes no query parameters and a JSON
+// object body: emptyQuery, then bodyObject.
+func (c *call) noQueryBody(iss *[]issue) (*objReader, bool) {
+	if !c.emptyQuery() {
+		return nil, false
+	}
+	return c.bodyObject(iss)
+}
+
 // emptyQuery answers 400 invalid_query_params unless the query is empty.
 func (c *call) emptyQuery() bool {
 	if iss := c.q.empty(); len(iss) > 0 {
@@ -97,7 +118,7 @@ func (s *Simulator) integrationPublic(i *integration, include obj) obj {
 		{"unique_key", i.uniqueKey},
 		{"provider", i.provider},
 		{"display_name", display},
-		{"logo", "https://app.nango.dev/images/template-logos/" + i.provider + ".svg"},
+		{"logo", logoURL(i.provider)},
 	}
 	o = append(o, include...)
 	o = append(o,
@@ -154,6 +175,13 @@ func (c *call) listIntegrations() {
 	c.json(http.StatusOK, obj{{"data", out}})
 }
 
+// integrationKeyNotFound is the 404 of GET and DELETE
+// /integrations/{uniqueKey}, which names the key (the other integration
+// routes answer integrationOrNotFound's).
+func integrationKeyNotFound(key string) *apiError {
+	return errf(http.StatusNotFound, "not_found", `Integration "`+key+`" does not exist`)
+}
+
 func (c *call) getIntegration() {
 	var iss []issue
 	iss = append(iss, c.q.strict("include")...)
@@ -178,7 +206,7 @@ func (c *call) getIntegration() {
 	defer s.mu.Unlock()
 	i := s.st.integration(key)
 	if i == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", `Integration "`+key+`" does not exist`))
+		c.fail(integrationKeyNotFound(key))
 		return
 	}
 	p := findProvider(i.provider)
@@ -206,12 +234,11 @@ type integrationBody struct {
 }
 
 func (c *call) readIntegrationBody(create, quickstart bool) (*integrationBody, bool) {
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return nil, false
 	}
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	b := &integrationBody{}
 	if o != nil {
 		switch {
@@ -249,9 +276,6 @@ func (c *call) createIntegration()           { c.createIntegrationImpl(false) }
 func (c *call) createQuickstartIntegration() { c.createIntegrationImpl(true) }
 
 func (c *call) createIntegrationImpl(quickstart bool) {
-	if !c.emptyQuery() {
-		return
-	}
 	b, ok := c.readIntegrationBody(true, quickstart)
 	if !ok {
 		return
@@ -300,9 +324,6 @@ func (c *call) createIntegrationImpl(quickstart bool) {
 }
 
 func (c *call) updateIntegration() {
-	if !c.emptyQuery() {
-		return
-	}
 	b, ok := c.readIntegrationBody(false, false)
 	if !ok {
 		return
@@ -314,9 +335,8 @@ func (c *call) updateIntegration() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := s.st.integration(key)
-	if i == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Integration does not exist"))
+	i, ok := c.integrationOrNotFound(key)
+	if !ok {
 		return
 	}
 	p := findProvider(i.provider)
@@ -380,7 +400,7 @@ func (c *call) deleteIntegration() {
 	defer s.mu.Unlock()
 	i := s.st.integration(key)
 	if i == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", `Integration "`+key+`" does not exist`))
+		c.fail(integrationKeyNotFound(key))
 		return
 	}
 	for _, conn := range append([]*connection(nil), s.st.connections...) {
@@ -469,9 +489,8 @@ func (c *call) listFunctions() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := s.st.integration(key)
-	if i == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Integration does not exist"))
+	i, ok := c.integrationOrNotFound(key)
+	if !ok {
 		return
 	}
 	var matched []*function
@@ -501,11 +520,8 @@ func (c *call) listFunctions() {
 }
 
 func (c *call) getFunction() {
-	var iss []issue
-	iss = append(iss, c.q.strict("type")...)
-	typ, _ := c.q.str("type", false, strRule{enum: functionTypes}, &iss)
-	if len(iss) > 0 {
-		c.fail(validationErr("invalid_query_params", iss))
+	typ, ok := c.functionTypeQuery(false, functionTypes)
+	if !ok {
 		return
 	}
 	key, name, ok := c.functionParams()
@@ -515,17 +531,51 @@ func (c *call) getFunction() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := s.st.integration(key)
+	_, f, ok := c.functionOrNotFound(key, name, typ)
+	if !ok {
+		return
+	}
+	c.json(http.StatusOK, obj{{"data", f.listed()}})
+}
+
+// integrationOrNotFound finds integration key, answering 404 not_found
+// "Integration does not exist" when there is none. s.mu must be held.
+func (c *call) integrationOrNotFound(key string) (*integration, bool) {
+	i := c.s.st.integration(key)
 	if i == nil {
 		c.fail(errf(http.StatusNotFound, "not_found", "Integration does not exist"))
-		return
+		return nil, false
+	}
+	return i, true
+}
+
+// functionOrNotFound finds function name (of type typ; "" = any) of
+// integration key, answering 404 not_found when either does not exist.
+// s.mu must be held.
+func (c *call) functionOrNotFound(key, name, typ string) (*integration, *function, bool) {
+	i, ok := c.integrationOrNotFound(key)
+	if !ok {
+		return nil, nil, false
 	}
 	f := i.function(name, typ)
 	if f == nil {
 		c.fail(errf(http.StatusNotFound, "not_found", "Function does not exist"))
-		return
+		return nil, nil, false
 	}
-	c.json(http.StatusOK, obj{{"data", f.listed()}})
+	return i, f, true
+}
+
+// functionTypeQuery reads ?type=, the only query parameter of the routes of
+// one function, answering 400 invalid_query_params itself.
+func (c *call) functionTypeQuery(required bool, types []string) (string, bool) {
+	var iss []issue
+	iss = append(iss, c.q.strict("type")...)
+	typ, _ := c.q.str("type", required, strRule{enum: types}, &iss)
+	if len(iss) > 0 {
+		c.fail(validationErr("invalid_query_params", iss))
+		return "", false
+	}
+	return typ, true
 }
 
 func (c *call) functionParams() (string, string, bool) {
@@ -546,11 +596,8 @@ func (c *call) getFunctionCode() {
 	if !ok {
 		return
 	}
-	var iss []issue
-	iss = append(iss, c.q.strict("type")...)
-	typ, _ := c.q.str("type", false, strRule{enum: functionTypes}, &iss)
-	if len(iss) > 0 {
-		c.fail(validationErr("invalid_query_params", iss))
+	typ, ok := c.functionTypeQuery(false, functionTypes)
+	if !ok {
 		return
 	}
 	s := c.s
@@ -589,11 +636,8 @@ func (c *call) getFunctionCode() {
 }
 
 func (c *call) deleteFunction() {
-	var iss []issue
-	iss = append(iss, c.q.strict("type")...)
-	typ, _ := c.q.str("type", true, strRule{enum: []string{"sync", "action"}}, &iss)
-	if len(iss) > 0 {
-		c.fail(validationErr("invalid_query_params", iss))
+	typ, ok := c.functionTypeQuery(true, []string{"sync", "action"})
+	if !ok {
 		return
 	}
 	key, name, ok := c.functionParams()
@@ -603,14 +647,8 @@ func (c *call) deleteFunction() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := s.st.integration(key)
-	if i == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Integration does not exist"))
-		return
-	}
-	f := i.function(name, typ)
-	if f == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Function does not exist"))
+	i, f, ok := c.functionOrNotFound(key, name, typ)
+	if !ok {
 		return
 	}
 	if f.source == "repo" {

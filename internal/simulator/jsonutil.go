@@ -67,34 +67,31 @@ func appendValue(b *bytes.Buffer, v any) error {
 		}
 		b.WriteByte('}')
 	case []obj:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := appendValue(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
+		return appendArray(b, x)
 	case []string:
 		if x == nil {
 			b.WriteString("null")
 			return nil
 		}
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := appendValue(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
+		return appendArray(b, x)
 	default:
 		return appendMarshal(b, v)
 	}
+	return nil
+}
+
+// appendArray writes the elements of a slice as a JSON array.
+func appendArray[T any](b *bytes.Buffer, elems []T) error {
+	b.WriteByte('[')
+	for i, e := range elems {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if err := appendValue(b, e); err != nil {
+			return err
+		}
+	}
+	b.WriteByte(']')
 	return nil
 }
 

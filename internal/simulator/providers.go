@@ -161,8 +161,9 @@ func findProvider(name string) *providerDef {
 	return nil
 }
 
-func (p *providerDef) logoURL() string {
-	return "https://app.nango.dev/images/template-logos/" + p.name + ".svg"
+// logoURL is the logo of a provider, for providers and integrations alike.
+func logoURL(provider string) string {
+	return "https://app.nango.dev/images/template-logos/" + provider + ".svg"
 }
 
 // apiProvider is the ApiProvider shape: the providers.yaml entry plus name and logo_url.
@@ -184,7 +185,7 @@ func (p *providerDef) apiProvider() obj {
 	if p.webhookRouting {
 		o = append(o, kv{"webhook_routing_script", p.name + "WebhookRouting"})
 	}
-	o = append(o, kv{"docs", p.docs}, kv{"logo_url", p.logoURL()})
+	o = append(o, kv{"docs", p.docs}, kv{"logo_url", logoURL(p.name)})
 	return o
 }
 
@@ -220,15 +221,11 @@ func (c *call) listProviders() {
 }
 
 func (c *call) providerParam() (*providerDef, bool) {
-	var iss []issue
-	iss = append(iss, c.q.empty()...)
-	if len(iss) > 0 {
-		c.fail(validationErr("invalid_query_params", iss))
+	if !c.emptyQuery() {
 		return nil, false
 	}
-	name := c.params["provider"]
-	if e := ruleProvider.check(name, []any{"provider"}); len(e) > 0 {
-		c.fail(validationErr("invalid_uri_params", e))
+	name, ok := c.param("provider", ruleProvider)
+	if !ok {
 		return nil, false
 	}
 	p := findProvider(name)

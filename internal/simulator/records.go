@@ -160,6 +160,17 @@ func unknownConnection() *apiError {
 	return errf(http.StatusBadRequest, "unknown_connection", "Provided ConnectionId and ProviderConfigKey does not match a valid connection")
 }
 
+// connectionOrUnknown finds the connection connID of integration key,
+// answering 400 unknown_connection when there is none. s.mu must be held.
+func (c *call) connectionOrUnknown(key, connID string) (*connection, bool) {
+	conn := c.s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(unknownConnection())
+		return nil, false
+	}
+	return conn, true
+}
+
 func (c *call) listRecords() {
 	var iss []issue
 	q := c.q
@@ -222,9 +233,8 @@ func (c *call) listRecords() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn := s.st.connection(key, connID)
-	if conn == nil {
-		c.fail(unknownConnection())
+	conn, ok := c.connectionOrUnknown(key, connID)
+	if !ok {
 		return
 	}
 	var curT time.Time
@@ -287,15 +297,11 @@ func (c *call) listRecords() {
 }
 
 func (c *call) pruneRecords() {
-	if !c.emptyQuery() {
-		return
-	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return
 	}
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	var model, variant, until string
 	limit := 1000
 	if o != nil {
@@ -318,9 +324,8 @@ func (c *call) pruneRecords() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn := s.st.connection(key, connID)
-	if conn == nil {
-		c.fail(unknownConnection())
+	conn, ok := c.connectionOrUnknown(key, connID)
+	if !ok {
 		return
 	}
 	t, id, ok := decodeCursor(until)

@@ -126,11 +126,23 @@ func readSyncIdents(o *objReader, max int) []syncIdent {
 	return out
 }
 
+// unknownProviderConfigKey is the sync routes' answer for an integration
+// that does not exist.
+func unknownProviderConfigKey(key string) *apiError {
+	return errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key)
+}
+
+// unknownIntegrationSync is the sync routes' answer for a sync the
+// integration does not have.
+func unknownIntegrationSync(name, key string) *apiError {
+	return errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for integration "+key)
+}
+
 // syncTargets resolves the runs a sync command applies to.
 func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncIdent) ([]*syncRun, *apiError) {
 	i := s.st.integration(key)
 	if i == nil {
-		return nil, errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key)
+		return nil, unknownProviderConfigKey(key)
 	}
 	var conn *connection
 	if hasConn {
@@ -140,7 +152,7 @@ func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncI
 	}
 	for _, id := range idents {
 		if i.function(id.name, "sync") == nil {
-			return nil, errf(http.StatusBadRequest, "unknown_sync", "Sync "+id.name+" does not exist for integration "+key)
+			return nil, unknownIntegrationSync(id.name, key)
 		}
 		if conn != nil && s.st.syncRun(conn.id, id.name, id.variant) == nil {
 			return nil, errf(http.StatusBadRequest, "unknown_sync", "Sync "+id.name+" (variant "+id.variant+") does not exist for connection "+connID)
@@ -177,15 +189,11 @@ type syncCommand struct {
 }
 
 func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
-	if !c.emptyQuery() {
-		return nil, false
-	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return nil, false
 	}
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	cmd := &syncCommand{}
 	if o != nil {
 		if trigger {
@@ -373,7 +381,7 @@ func (c *call) syncStatus() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.st.integration(key) == nil {
-		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key))
+		c.fail(unknownProviderConfigKey(key))
 		return
 	}
 	var conn *connection
@@ -500,15 +508,11 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 }
 
 func (c *call) updateConnectionFrequency() {
-	if !c.emptyQuery() {
-		return
-	}
-	raw, ok := c.jsonBody()
+	var iss []issue
+	o, ok := c.noQueryBody(&iss)
 	if !ok {
 		return
 	}
-	var iss []issue
-	o := newObjReader(raw, nil, &iss)
 	var name, variant, key, connID, freq string
 	var null bool
 	if o != nil {
@@ -539,9 +543,8 @@ func (c *call) updateConnectionFrequency() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn := s.st.connection(key, connID)
-	if conn == nil {
-		c.fail(unknownConnection())
+	conn, ok := c.connectionOrUnknown(key, connID)
+	if !ok {
 		return
 	}
 	r := s.st.syncRun(conn.id, name, variant)
@@ -572,14 +575,10 @@ func (c *call) variantCall() (name, variant, key, connID string, ok bool) {
 		c.fail(validationErr("invalid_uri_params", iss))
 		return
 	}
-	if !c.emptyQuery() {
-		return
-	}
-	raw, valid := c.jsonBody()
+	o, valid := c.noQueryBody(&iss)
 	if !valid {
 		return
 	}
-	o := newObjReader(raw, nil, &iss)
 	if o != nil {
 		o.strict("provider_config_key", "connection_id")
 		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
@@ -606,7 +605,7 @@ func (c *call) createSyncVariant() {
 	i := s.st.integration(key)
 	if i == nil {
 		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key))
+		c.fail(unknownProviderConfigKey(key))
 		return
 	}
 	conn := s.st.connection(key, connID)
@@ -617,7 +616,7 @@ func (c *call) createSyncVariant() {
 	}
 	if i.function(name, "sync") == nil {
 		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for integration "+key))
+		c.fail(unknownIntegrationSync(name, key))
 		return
 	}
 	if s.st.syncRun(conn.id, name, variant) != nil {
@@ -657,9 +656,8 @@ func (c *call) deleteSyncVariant() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn := s.st.connection(key, connID)
-	if conn == nil {
-		c.fail(unknownConnection())
+	conn, ok := c.connectionOrUnknown(key, connID)
+	if !ok {
 		return
 	}
 	r := s.st.syncRun(conn.id, name, variant)

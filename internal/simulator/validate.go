@@ -373,14 +373,21 @@ func (o *objReader) strict(allowed ...string) {
 	}
 }
 
-// str reads a string member. nullable lets JSON null through as absent.
-func (o *objReader) str(key string, required bool, rule strRule) (string, bool) {
+// member returns the raw value of key and its path; an absent member that is
+// required adds "expected kind, received undefined".
+func (o *objReader) member(key, kind string, required bool) (json.RawMessage, []any, bool) {
 	raw, ok := o.m[key]
 	p := pathWith(o.path, key)
+	if !ok && required {
+		o.add(missing(kind, p))
+	}
+	return raw, p, ok
+}
+
+// str reads a string member. nullable lets JSON null through as absent.
+func (o *objReader) str(key string, required bool, rule strRule) (string, bool) {
+	raw, p, ok := o.member(key, "string", required)
 	if !ok {
-		if required {
-			o.add(missing("string", p))
-		}
 		return "", false
 	}
 	var s string
@@ -406,12 +413,8 @@ func (o *objReader) nullableStr(key string, required bool, rule strRule) (string
 }
 
 func (o *objReader) boolean(key string, required bool) (bool, bool) {
-	raw, ok := o.m[key]
-	p := pathWith(o.path, key)
+	raw, p, ok := o.member(key, "boolean", required)
 	if !ok {
-		if required {
-			o.add(missing("boolean", p))
-		}
 		return false, false
 	}
 	var b bool
@@ -423,12 +426,8 @@ func (o *objReader) boolean(key string, required bool) (bool, bool) {
 }
 
 func (o *objReader) integer(key string, required bool, min, max int) (int, bool) {
-	raw, ok := o.m[key]
-	p := pathWith(o.path, key)
+	raw, p, ok := o.member(key, "number", required)
 	if !ok {
-		if required {
-			o.add(missing("number", p))
-		}
 		return 0, false
 	}
 	var f float64
@@ -454,12 +453,8 @@ func (o *objReader) integer(key string, required bool, min, max int) (int, bool)
 
 // object reads a nested object member.
 func (o *objReader) object(key string, required bool) *objReader {
-	raw, ok := o.m[key]
-	p := pathWith(o.path, key)
+	raw, p, ok := o.member(key, "object", required)
 	if !ok {
-		if required {
-			o.add(missing("object", p))
-		}
 		return nil
 	}
 	return newObjReader(raw, p, o.iss)
@@ -482,12 +477,8 @@ func (o *objReader) stringMap(key string, valueRule strRule) (map[string]string,
 
 // rawObject reads a member that must be any JSON object, returned compacted.
 func (o *objReader) rawObject(key string, required bool) (json.RawMessage, bool) {
-	raw, ok := o.m[key]
-	p := pathWith(o.path, key)
+	raw, p, ok := o.member(key, "object", required)
 	if !ok {
-		if required {
-			o.add(missing("object", p))
-		}
 		return nil, false
 	}
 	if k := jsonKind(raw); k != "object" {
