@@ -18,11 +18,13 @@ import (
 
 	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
 	"github.com/nango-gateway/nango-gateway/internal/config"
+	"github.com/nango-gateway/nango-gateway/internal/eventbus"
 	"github.com/nango-gateway/nango-gateway/internal/gateway"
 	"github.com/nango-gateway/nango-gateway/internal/middleware"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
+	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
 
 // Server is a running gateway.
@@ -36,6 +38,9 @@ type Server struct {
 	grpcLis    net.Listener
 	httpLis    net.Listener
 	selfConn   *grpc.ClientConn
+	bus        eventbus.Bus
+	webhooks   *webhooks.Handler
+	demo       *simulator.Server
 
 	// closers run in reverse order after both servers stopped.
 	closers []func()
@@ -56,16 +61,36 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *Server
 		}
 	}()
 
+	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
+	}
+	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+
 	upstreamURL, secretKey := cfg.NangoHost, cfg.NangoSecretKey
+	signingKey, previousSigningKey := cfg.WebhookSigningKey, cfg.WebhookSigningKeyPrevious
 	if cfg.Demo {
-		sim, err := simulator.Start(simulator.Options{Seed: true, APIKey: simulator.SeedAPIKey})
+		// The simulator signs its webhooks with its own key and posts them to this gateway.
+		s.demo, err = simulator.Start(simulator.Options{
+			Seed:       true,
+			APIKey:     simulator.SeedAPIKey,
+			WebhookURL: "http://" + loopbackAddr(s.httpLis.Addr()) + webhooks.Path,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("start the Nango simulator: %w", err)
 		}
-		s.closers = append(s.closers, sim.Close)
-		upstreamURL, secretKey = sim.URL(), simulator.SeedAPIKey
+		s.closers = append(s.closers, s.demo.Close)
+		upstreamURL, secretKey = s.demo.URL(), simulator.SeedAPIKey
+		signingKey, previousSigningKey = s.demo.WebhookSigningKey(), ""
 		logger.Info("demo mode: using the built-in Nango simulator", "nango_host", upstreamURL)
 	}
+
+	if s.bus, err = newEventBus(ctx, cfg); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { _ = s.bus.Close() })
+
 	upstream, err := nangohttp.New(nangohttp.Config{
 		BaseURL:             upstreamURL,
 		SecretKey:           secretKey,
@@ -97,21 +122,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *Server
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
 	)...)
 	service.RegisterAll(s.grpcServer, service.Deps{
-		Upstream:          upstream,
-		Logger:            logger,
-		MaxProxyBodyBytes: cfg.ProxyMaxBodyBytes,
+		Upstream:                  upstream,
+		Logger:                    logger,
+		MaxProxyBodyBytes:         cfg.ProxyMaxBodyBytes,
+		Bus:                       s.bus,
+		WebhookSigningKey:         signingKey,
+		WebhookSigningKeyPrevious: previousSigningKey,
+		SubscriberBuffer:          cfg.SubscriberBuffer,
 	})
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
 	reflection.Register(s.grpcServer)
-
-	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
-		return nil, fmt.Errorf("GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
-	}
-	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-		return nil, fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-	}
 
 	// The REST face is a real client of the gRPC server, so REST calls pass through every
 	// interceptor and streams work.
@@ -137,6 +159,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *Server
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapiv2.JSON)
 	})
+	mux.Handle(webhooks.Path, s.webhookHandler(signingKey, previousSigningKey))
 	mux.Handle("/", rest)
 	s.httpServer = &http.Server{
 		Handler:           mux,
@@ -164,7 +187,13 @@ func (s *Server) Start() {
 	}()
 	s.setReady(true)
 	s.logger.Info("gateway serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr())
+	if s.demo != nil {
+		s.demo.RunDemoSyncs(demoSyncInterval)
+	}
 }
+
+// demoSyncInterval is how often the demo's simulator runs a sync and posts its webhook.
+const demoSyncInterval = 5 * time.Second
 
 // Run starts the gateway and blocks until ctx ends (a signal) or a listener fails, then
 // shuts down gracefully.
@@ -187,6 +216,13 @@ func (s *Server) Shutdown() {
 	s.setReady(false)
 	s.health.Shutdown()
 	deadline := time.Now().Add(s.cfg.ShutdownGrace)
+	if s.demo != nil {
+		s.demo.Close() // no more demo webhooks
+	}
+	// Webhook-event streams never end by themselves: closing the bus ends them (clients
+	// resume on another replica after their last sequence), so draining can finish. A
+	// webhook arriving now gets 503 and Nango delivers it again.
+	_ = s.bus.Close()
 
 	httpCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	if err := s.httpServer.Shutdown(httpCtx); err != nil {
@@ -251,15 +287,62 @@ func writePlain(w http.ResponseWriter, status int, body string) {
 	_, _ = w.Write([]byte(body + "\n"))
 }
 
-// dialTarget turns a wildcard listen address into one a client can dial.
-func dialTarget(addr net.Addr) string {
+// webhookHandler verifies and publishes Nango's webhooks; without a signing key nothing
+// can be verified, so webhooks are refused rather than trusted.
+func (s *Server) webhookHandler(key, previous string) http.Handler {
+	if key == "" {
+		s.logger.Warn("NANGO_WEBHOOK_SIGNING_KEY is not set: webhooks are refused")
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"error":{"code":"webhooks_not_configured","message":"the gateway has no webhook signing key"}}`))
+		})
+	}
+	h, err := webhooks.NewHandler(webhooks.HandlerOptions{
+		Bus:                  s.bus,
+		SigningKey:           key,
+		PreviousSigningKey:   previous,
+		AllowLegacySignature: s.cfg.WebhookAllowLegacySignature,
+		MaxBodyBytes:         int64(s.cfg.WebhookMaxBodyBytes),
+		Logger:               s.logger,
+	})
+	if err != nil {
+		// Only a missing bus or key fails, and both are present here.
+		panic(err)
+	}
+	s.webhooks = h
+	return h
+}
+
+// newEventBus keeps events in memory, or on NATS JetStream when several replicas share them.
+func newEventBus(ctx context.Context, cfg config.Config) (eventbus.Bus, error) {
+	if cfg.EventBusURL == "" {
+		return eventbus.NewMemory(eventbus.MemoryOptions{MaxEvents: cfg.EventRetentionMaxEvents, MaxAge: cfg.EventRetentionMaxAge}), nil
+	}
+	bus, err := eventbus.NewJetStream(ctx, eventbus.JetStreamOptions{
+		URL:       cfg.EventBusURL,
+		Stream:    cfg.EventBusStream,
+		MaxEvents: int64(cfg.EventRetentionMaxEvents),
+		MaxAge:    cfg.EventRetentionMaxAge,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("EVENT_BUS_URL: %w", err)
+	}
+	return bus, nil
+}
+
+// loopbackAddr is an address this process can dial to reach a listener on addr.
+func loopbackAddr(addr net.Addr) string {
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok || tcp.IP.IsUnspecified() {
 		port := 0
 		if ok {
 			port = tcp.Port
 		}
-		return fmt.Sprintf("passthrough:///127.0.0.1:%d", port)
+		return fmt.Sprintf("127.0.0.1:%d", port)
 	}
-	return "passthrough:///" + tcp.String()
+	return tcp.String()
 }
+
+// dialTarget is the gRPC target of a listener of this process.
+func dialTarget(addr net.Addr) string { return "passthrough:///" + loopbackAddr(addr) }

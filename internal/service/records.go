@@ -6,8 +6,6 @@ import (
 	"strconv"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
@@ -68,9 +66,10 @@ func (s *recordsService) ListRecords(ctx context.Context, req *gatewayv1.ListRec
 	return out, nil
 }
 
-// StreamRecords is not served yet.
-func (s *recordsService) StreamRecords(*gatewayv1.StreamRecordsRequest, grpc.ServerStreamingServer[gatewayv1.StreamRecordsResponse]) error {
-	return status.Error(codes.Unimplemented, "records streaming (StreamRecords) is not implemented yet")
+// StreamRecords sends every record from the cursor on, following next_cursor (see
+// recordstream.go).
+func (s *recordsService) StreamRecords(req *gatewayv1.StreamRecordsRequest, stream grpc.ServerStreamingServer[gatewayv1.StreamRecordsResponse]) error {
+	return streamRecords(stream.Context(), s.deps, req, stream.Send)
 }
 
 // PruneRecords is PATCH /records/prune.

@@ -188,23 +188,53 @@ func TestPruneRecordsSendsTheSDKBody(t *testing.T) {
 	sarpJSONEqual(t, h.lastRequest(t).Body, `{"model":"GithubIssue","until_cursor":"abc","variant":"v1"}`)
 }
 
-func TestStreamRecordsIsNotImplementedYet(t *testing.T) {
+// Over gRPC, through the interceptor chain: every record of the model arrives once, in
+// Nango's order, page after page, each with its cursor.
+func TestStreamRecordsSendsEveryRecordOnceOverGRPC(t *testing.T) {
 	h, c := recordsClient(t)
+	pageSize := int32(700)
 	stream, err := c.StreamRecords(sarpCtx(t), &gatewayv1.StreamRecordsRequest{
-		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, PageSize: &pageSize,
 	})
-	if err == nil {
-		_, err = stream.Recv()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err == io.EOF {
-		t.Fatal("the stream ended without an error")
+	seen := map[string]bool{}
+	var last string
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d records: %v", len(seen), err)
+		}
+		if seen[msg.GetId()] {
+			t.Fatalf("record %s sent twice", msg.GetId())
+		}
+		seen[msg.GetId()] = true
+		if msg.GetMetadata().GetCursor() == "" || msg.GetMetadata().GetCursor() == last {
+			t.Fatalf("record %s has cursor %q after %q", msg.GetId(), msg.GetMetadata().GetCursor(), last)
+		}
+		last = msg.GetMetadata().GetCursor()
+		if _, ok := msg.GetPayload().GetFields()["_nango_metadata"]; ok {
+			t.Fatalf("record %s payload still carries _nango_metadata", msg.GetId())
+		}
 	}
-	st := sarpCode(t, err, codes.Unimplemented, "")
-	if st.Message() != "records streaming (StreamRecords) is not implemented yet" {
-		t.Fatalf("message = %q", st.Message())
+	if want := simulator.SeedGithubIssueCount; len(seen) != want {
+		t.Fatalf("streamed %d records, want %d", len(seen), want)
 	}
-	if n := len(h.sim.Requests()); n != 0 {
-		t.Fatalf("the simulator received %d requests", n)
+	pages := 0
+	for _, r := range h.sim.Requests() {
+		if r.Path == "/records/" {
+			pages++
+			if r.Query.Get("limit") != "700" || r.Header.Get("Connection-Id") != sarpConnection {
+				t.Errorf("page request %s with headers %v", r.RawQuery, r.Header)
+			}
+		}
+	}
+	if pages != 4 {
+		t.Errorf("fetched %d pages, want 4", pages)
 	}
 }
 

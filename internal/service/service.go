@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/eventbus"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
@@ -22,6 +23,15 @@ type Deps struct {
 	WaitPollInterval time.Duration
 	// MaxProxyBodyBytes bounds proxied request and response bodies; 0 means 32 MiB.
 	MaxProxyBodyBytes int
+	// Bus carries the webhooks Nango sent; nil disables StreamWebhookEvents.
+	Bus eventbus.Bus
+	// WebhookSigningKey and WebhookSigningKeyPrevious (during a rotation) verify
+	// webhook signatures; never logged.
+	WebhookSigningKey         string
+	WebhookSigningKeyPrevious string
+	// SubscriberBuffer is each StreamWebhookEvents subscriber's buffer in events; 0 means
+	// eventbus.DefaultBuffer. A subscriber further behind is ended with ResourceExhausted.
+	SubscriberBuffer int
 }
 
 // RegisterAll registers every service on the gRPC server.

@@ -1,0 +1,235 @@
+package eventbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Defaults of JetStreamOptions.
+const (
+	DefaultStream             = "NANGO_WEBHOOKS"
+	DefaultSubject            = "nango.webhooks"
+	DefaultJetStreamMaxEvents = 100_000
+	DefaultJetStreamMaxAge    = 72 * time.Hour
+)
+
+// headerReceivedAt carries Event.ReceivedAt; the stream's own timestamp is when the
+// server stored the message, which is later.
+const headerReceivedAt = "Nango-Gateway-Received-At"
+
+// JetStreamOptions configures NewJetStream. Zero values take the defaults; a negative
+// MaxEvents or MaxAge means no limit.
+type JetStreamOptions struct {
+	// URL is the NATS server list, e.g. "nats://nats:4222" (comma-separated for several).
+	URL string
+	// Stream is the JetStream stream's name; default DefaultStream.
+	Stream string
+	// Subject is the subject events are published on; default DefaultSubject.
+	Subject string
+	// MaxEvents is the stream's message limit; default DefaultJetStreamMaxEvents.
+	MaxEvents int64
+	// MaxAge is the stream's age limit; default DefaultJetStreamMaxAge.
+	MaxAge time.Duration
+	// DedupeWindow is the stream's duplicate window; default DefaultDedupeWindow,
+	// lowered to MaxAge when that is shorter (JetStream requires it).
+	DedupeWindow time.Duration
+	// Replicas is the stream's replica count in a NATS cluster; default 1.
+	Replicas int
+	// ConnectOptions are added to the connection's options (credentials, TLS...).
+	ConnectOptions []nats.Option
+}
+
+// JetStream is a Bus on a NATS JetStream stream shared by every replica: the stream
+// sequence is the event sequence and the stream's duplicate window de-duplicates
+// publications by Nats-Msg-Id, whichever replica makes them.
+type JetStream struct {
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	stream  string
+	subject string
+	subs    registry
+}
+
+var _ Bus = (*JetStream)(nil)
+
+// NewJetStream connects to NATS and creates the stream, or updates it to opts' limits
+// when it exists, so that every replica can start with the same options.
+func NewJetStream(ctx context.Context, opts JetStreamOptions) (*JetStream, error) {
+	if opts.URL == "" {
+		return nil, errors.New("eventbus: a NATS URL is required")
+	}
+	if opts.Stream == "" {
+		opts.Stream = DefaultStream
+	}
+	if opts.Subject == "" {
+		opts.Subject = DefaultSubject
+	}
+	cfg := jetstream.StreamConfig{
+		Name:      opts.Stream,
+		Subjects:  []string{opts.Subject},
+		Retention: jetstream.LimitsPolicy,
+		Discard:   jetstream.DiscardOld,
+		Storage:   jetstream.FileStorage,
+		MaxMsgs:   limit(opts.MaxEvents, DefaultJetStreamMaxEvents),
+		MaxAge:    time.Duration(limit(int64(opts.MaxAge), int64(DefaultJetStreamMaxAge))),
+		Replicas:  max(opts.Replicas, 1),
+	}
+	cfg.Duplicates = opts.DedupeWindow
+	if cfg.Duplicates <= 0 {
+		cfg.Duplicates = DefaultDedupeWindow
+	}
+	if cfg.MaxAge > 0 && cfg.Duplicates > cfg.MaxAge {
+		cfg.Duplicates = cfg.MaxAge
+	}
+	if cfg.MaxAge < 0 {
+		cfg.MaxAge = 0 // JetStream's "no limit"
+	}
+
+	connect := append([]nats.Option{
+		nats.Name("nango-gateway"),
+		nats.MaxReconnects(-1), // a NATS restart must not leave the gateway without its bus
+	}, opts.ConnectOptions...)
+	nc, err := nats.Connect(opts.URL, connect...)
+	if err != nil {
+		// The URL may hold credentials: it is not repeated here.
+		return nil, fmt.Errorf("eventbus: connect to NATS: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("eventbus: JetStream: %w", err)
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("eventbus: create or update stream %q: %w", opts.Stream, err)
+	}
+	return &JetStream{nc: nc, js: js, stream: opts.Stream, subject: opts.Subject}, nil
+}
+
+// limit maps 0 to the default and a negative value to JetStream's "no limit" (-1).
+func limit(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return -1
+	}
+	return v
+}
+
+// Publish implements Bus: the event is stored once the server acknowledges it.
+func (b *JetStream) Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (uint64, bool, error) {
+	if b.subs.isClosed() {
+		return 0, false, ErrClosed
+	}
+	msg := nats.NewMsg(b.subject)
+	msg.Data = body
+	msg.Header.Set(headerReceivedAt, receivedAt.UTC().Format(time.RFC3339Nano))
+	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(b.stream)}
+	if id != "" {
+		opts = append(opts, jetstream.WithMsgID(id))
+	}
+	ack, err := b.js.PublishMsg(ctx, msg, opts...)
+	if err != nil {
+		if errors.Is(err, nats.ErrConnectionClosed) {
+			return 0, false, ErrClosed
+		}
+		return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+	}
+	return ack.Sequence, ack.Duplicate, nil
+}
+
+// Subscribe implements Bus with an ordered consumer, which JetStream recreates from
+// the last delivered sequence after a reconnection.
+func (b *JetStream) Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error) {
+	if b.subs.isClosed() {
+		return nil, ErrClosed
+	}
+	st, err := b.js.Stream(ctx, b.stream)
+	if err != nil {
+		return nil, fmt.Errorf("eventbus: stream %q: %w", b.stream, err)
+	}
+	state := st.CachedInfo().State
+	first := state.FirstSeq
+	if state.Msgs == 0 {
+		first = 0
+	}
+	after := from.resolve(state.LastSeq, first)
+	cfg := jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{b.subject},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    after + 1,
+		// Consumers of closed subscriptions are deleted; this only bounds the ones a
+		// crash leaves behind.
+		InactiveThreshold: time.Minute,
+	}
+	cons, err := b.js.OrderedConsumer(ctx, b.stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("eventbus: consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return nil, fmt.Errorf("eventbus: consume: %w", err)
+	}
+	return b.subs.start(ctx, &jetStreamSource{bus: b, cons: cons, it: it}, after, state.LastSeq, bufferSize(buffer))
+}
+
+// Close implements Bus: it ends the subscriptions, then closes the connection.
+func (b *JetStream) Close() error {
+	if !b.subs.close() {
+		return nil
+	}
+	b.nc.Close()
+	return nil
+}
+
+type jetStreamSource struct {
+	bus  *JetStream
+	cons jetstream.Consumer
+	it   jetstream.MessagesContext
+}
+
+func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
+	msg, err := s.it.Next(jetstream.NextContext(ctx))
+	if err != nil {
+		if ctx.Err() != nil {
+			return Event{}, ctx.Err()
+		}
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
+			return Event{}, ErrClosed
+		}
+		return Event{}, fmt.Errorf("eventbus: receive: %w", err)
+	}
+	meta, err := msg.Metadata()
+	if err != nil {
+		return Event{}, fmt.Errorf("eventbus: message metadata: %w", err)
+	}
+	ev := Event{
+		Sequence:   meta.Sequence.Stream,
+		ID:         msg.Headers().Get(jetstream.MsgIDHeader),
+		Body:       msg.Data(),
+		ReceivedAt: meta.Timestamp,
+	}
+	if t, err := time.Parse(time.RFC3339Nano, msg.Headers().Get(headerReceivedAt)); err == nil {
+		ev.ReceivedAt = t
+	}
+	return ev, nil
+}
+
+func (s *jetStreamSource) close() {
+	s.it.Stop()
+	if s.bus.nc.IsClosed() {
+		return
+	}
+	// Delete the consumer now rather than let it linger until InactiveThreshold.
+	if info := s.cons.CachedInfo(); info != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = s.bus.js.DeleteConsumer(ctx, s.bus.stream, info.Name)
+		cancel()
+	}
+}

@@ -1,0 +1,211 @@
+package eventbus
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Defaults of MemoryOptions.
+const (
+	DefaultMemoryMaxEvents = 10_000
+	DefaultMemoryMaxAge    = 24 * time.Hour
+)
+
+// MemoryOptions configures NewMemory. Zero values take the defaults; a negative
+// MaxEvents or MaxAge means no limit.
+type MemoryOptions struct {
+	// MaxEvents is how many events are retained; default DefaultMemoryMaxEvents.
+	MaxEvents int
+	// MaxAge is how long an event is retained; default DefaultMemoryMaxAge.
+	MaxAge time.Duration
+	// DedupeWindow is how long a published id is remembered; default DefaultDedupeWindow.
+	DedupeWindow time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Memory is a Bus held in this process: events are lost when it stops and other
+// replicas do not see them.
+type Memory struct {
+	opts MemoryOptions
+	subs registry
+
+	mu      sync.Mutex
+	log     []stored // retained events, ascending and contiguous sequences
+	last    uint64   // last sequence assigned
+	seen    map[string]seen
+	order   []seenID      // ids in publication order, to expire seen
+	changed chan struct{} // closed and replaced by every publish and by Close
+	closed  bool
+}
+
+type stored struct {
+	Event
+	at time.Time // when it was stored, for MaxAge
+}
+
+type seen struct {
+	seq uint64
+	at  time.Time
+}
+
+type seenID struct {
+	id string
+	at time.Time
+}
+
+var _ Bus = (*Memory)(nil)
+
+// NewMemory returns an in-memory bus.
+func NewMemory(opts MemoryOptions) *Memory {
+	if opts.MaxEvents == 0 {
+		opts.MaxEvents = DefaultMemoryMaxEvents
+	}
+	if opts.MaxAge == 0 {
+		opts.MaxAge = DefaultMemoryMaxAge
+	}
+	if opts.DedupeWindow <= 0 {
+		opts.DedupeWindow = DefaultDedupeWindow
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Memory{opts: opts, seen: map[string]seen{}, changed: make(chan struct{})}
+}
+
+// Publish implements Bus. It never waits for subscribers.
+func (m *Memory) Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (uint64, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	now := m.opts.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, false, ErrClosed
+	}
+	m.forget(now)
+	if id != "" {
+		if s, ok := m.seen[id]; ok {
+			return s.seq, true, nil
+		}
+	}
+	m.last++
+	ev := Event{Sequence: m.last, ID: id, Body: append([]byte(nil), body...), ReceivedAt: receivedAt}
+	m.log = append(m.log, stored{Event: ev, at: now})
+	if id != "" {
+		m.seen[id] = seen{seq: ev.Sequence, at: now}
+		m.order = append(m.order, seenID{id: id, at: now})
+	}
+	m.evict(now)
+	close(m.changed)
+	m.changed = make(chan struct{})
+	return ev.Sequence, false, nil
+}
+
+// forget drops the ids older than the de-duplication window. m.mu is held.
+func (m *Memory) forget(now time.Time) {
+	n := 0
+	for n < len(m.order) && now.Sub(m.order[n].at) >= m.opts.DedupeWindow {
+		if s, ok := m.seen[m.order[n].id]; ok && s.at.Equal(m.order[n].at) {
+			delete(m.seen, m.order[n].id)
+		}
+		n++
+	}
+	m.order = compact(m.order, n)
+}
+
+// evict applies the retention limits. m.mu is held.
+func (m *Memory) evict(now time.Time) {
+	n := 0
+	if m.opts.MaxEvents > 0 && len(m.log) > m.opts.MaxEvents {
+		n = len(m.log) - m.opts.MaxEvents
+	}
+	if m.opts.MaxAge > 0 {
+		for n < len(m.log) && now.Sub(m.log[n].at) >= m.opts.MaxAge {
+			n++
+		}
+	}
+	m.log = compact(m.log, n)
+}
+
+// compact drops the first n elements, copying when the dropped prefix would otherwise
+// keep a large backing array alive.
+func compact[T any](s []T, n int) []T {
+	if n == 0 {
+		return s
+	}
+	s = s[n:]
+	if cap(s) > 64 && len(s) < cap(s)/4 {
+		s = append(make([]T, 0, 2*len(s)), s...)
+	}
+	return s
+}
+
+// Subscribe implements Bus.
+func (m *Memory) Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	m.evict(m.opts.Now())
+	var first uint64
+	if len(m.log) > 0 {
+		first = m.log[0].Sequence
+	}
+	last := m.last
+	m.mu.Unlock()
+	after := from.resolve(last, first)
+	return m.subs.start(ctx, &memorySource{m: m, after: after}, after, last, bufferSize(buffer))
+}
+
+// Close implements Bus.
+func (m *Memory) Close() error {
+	m.mu.Lock()
+	if !m.closed {
+		m.closed = true
+		close(m.changed)
+	}
+	m.mu.Unlock()
+	m.subs.close()
+	return nil
+}
+
+// memorySource reads the log from a position, waiting for publications.
+type memorySource struct {
+	m     *Memory
+	after uint64
+}
+
+func (s *memorySource) next(ctx context.Context) (Event, error) {
+	m := s.m
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return Event{}, ErrClosed
+		}
+		m.evict(m.opts.Now())
+		if len(m.log) > 0 && m.log[len(m.log)-1].Sequence > s.after {
+			i := 0
+			if first := m.log[0].Sequence; s.after >= first {
+				i = int(s.after - first + 1)
+			}
+			ev := m.log[i].Event
+			m.mu.Unlock()
+			s.after = ev.Sequence
+			return ev, nil
+		}
+		changed := m.changed
+		m.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return Event{}, ctx.Err()
+		}
+	}
+}
+
+func (s *memorySource) close() {}

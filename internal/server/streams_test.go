@@ -1,0 +1,139 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nango-gateway/nango-gateway/internal/config"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+	"github.com/nango-gateway/nango-gateway/internal/webhooks"
+)
+
+const testSigningKey = "whsec-test"
+
+func startStreamingGateway(t *testing.T) *Server {
+	t.Helper()
+	upstream := httptest.NewServer(simulator.New(simulator.Options{APIKey: testKey, Seed: true}))
+	t.Cleanup(upstream.Close)
+	srv, err := New(context.Background(), config.Config{
+		NangoHost: upstream.URL, NangoSecretKey: testKey, WebhookSigningKey: testSigningKey,
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownGrace: 2 * time.Second,
+		MaxMessageBytes: 4 << 20, ProxyMaxBodyBytes: 1 << 20, WebhookMaxBodyBytes: 1 << 20,
+		EventRetentionMaxEvents: 1000, EventRetentionMaxAge: time.Hour, SubscriberBuffer: 16,
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// The REST face streams every record of a model as newline-delimited JSON.
+func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
+	srv := startStreamingGateway(t)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/stream?model=GithubIssue&page_size=1000", nil)
+	req.Header.Set("Connection-Id", "conn-github-1")
+	req.Header.Set("Provider-Config-Key", "github")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := 0
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		var line struct {
+			Result struct {
+				ID       string `json:"id"`
+				Metadata struct {
+					Cursor string `json:"cursor"`
+				} `json:"metadata"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(scanner.Bytes(), &line); err != nil || line.Result.ID == "" || line.Result.Metadata.Cursor == "" {
+			t.Fatalf("line %d is not a record: %s", lines, scanner.Text())
+		}
+		lines++
+	}
+	if lines != simulator.SeedGithubIssueCount {
+		t.Errorf("streamed %d records, want %d", lines, simulator.SeedGithubIssueCount)
+	}
+}
+
+// A signed webhook posted to the gateway reaches a REST subscriber of the event stream;
+// a forged one is refused and never published.
+func TestRESTStreamsVerifiedWebhookEvents(t *testing.T) {
+	srv := startStreamingGateway(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The stream's headers come with its first event, so subscribe in the background.
+	type answer struct {
+		resp *http.Response
+		err  error
+	}
+	subscribed := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/webhooks/events?types=sync&from_oldest=true", nil)
+		resp, err := http.DefaultClient.Do(req)
+		subscribed <- answer{resp, err}
+	}()
+
+	post := func(body, signature string) int {
+		r, _ := http.NewRequest(http.MethodPost, "http://"+srv.HTTPAddr()+webhooks.Path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("X-Nango-Hmac-Sha256", signature)
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	forged := `{"from":"nango","type":"sync","connectionId":"forged","providerConfigKey":"github","syncName":"x","model":"GithubIssue","success":true}`
+	if got := post(forged, webhooks.Sign("wrong-key", []byte(forged))); got != http.StatusUnauthorized {
+		t.Fatalf("forged webhook answered %d, want 401", got)
+	}
+	auth := `{"from":"nango","type":"auth","connectionId":"c1","providerConfigKey":"github","operation":"creation","success":true}`
+	if got := post(auth, webhooks.Sign(testSigningKey, []byte(auth))); got != http.StatusOK {
+		t.Fatalf("auth webhook answered %d", got)
+	}
+	sync := `{"from":"nango","type":"sync","connectionId":"conn-github-1","providerConfigKey":"github","syncName":"github-issues","syncVariant":"base","model":"GithubIssue","success":true,"responseResults":{"added":1,"updated":0,"deleted":0}}`
+	if got := post(sync, webhooks.Sign(testSigningKey, []byte(sync))); got != http.StatusOK {
+		t.Fatalf("sync webhook answered %d", got)
+	}
+	sub := <-subscribed
+	if sub.err != nil {
+		t.Fatal(sub.err)
+	}
+	defer sub.resp.Body.Close()
+	line, err := bufio.NewReader(sub.resp.Body).ReadBytes('\n')
+	if err != nil {
+		t.Fatalf("no event line: %v", err)
+	}
+	var event struct {
+		Result struct {
+			Sequence string `json:"sequence"`
+			Event    struct {
+				Type string `json:"type"`
+				Sync struct {
+					ConnectionID string `json:"connection_id"`
+				} `json:"sync"`
+			} `json:"event"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(line, &event); err != nil {
+		t.Fatalf("event line %s: %v", line, err)
+	}
+	if event.Result.Event.Type != "sync" || event.Result.Event.Sync.ConnectionID != "conn-github-1" || event.Result.Sequence != "2" {
+		t.Errorf("first sync event = %s, want the signed sync webhook at sequence 2", line)
+	}
+}
