@@ -1,25 +1,20 @@
 package simulator
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // RunDemoSyncs runs the seeded syncs in turn, one every interval, until Close: each run
 // changes records as a real sync would and, when Options.WebhookURL is set, posts the
 // signed sync webhook Nango would send. It gives a demo live records and live events.
 func (s *Simulator) RunDemoSyncs(interval time.Duration) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.bg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.bg.Done()
+	s.background(func(ctx context.Context) {
 		ticker := time.NewTicker(interval)
 		defer ticker.Stop()
 		for next := 0; ; next++ {
 			select {
-			case <-s.bgCtx.Done():
+			case <-ctx.Done():
 				return
 			case <-ticker.C:
 			}
@@ -33,5 +28,5 @@ func (s *Simulator) RunDemoSyncs(interval time.Duration) {
 				s.sendWebhookAsync(hook)
 			}
 		}
-	}()
+	})
 }

@@ -104,6 +104,17 @@ func (s *Simulator) sendWebhookAfter(delay time.Duration, payload obj) {
 	if err != nil {
 		return
 	}
+	s.background(func(ctx context.Context) {
+		if delay > 0 && !sleepCtx(ctx, delay) {
+			return
+		}
+		_ = s.deliver(ctx, body)
+	})
+}
+
+// background runs work in a goroutine that Close waits for and whose context Close
+// cancels; once closed, nothing new starts.
+func (s *Simulator) background(work func(ctx context.Context)) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -113,10 +124,6 @@ func (s *Simulator) sendWebhookAfter(delay time.Duration, payload obj) {
 	s.mu.Unlock()
 	go func() {
 		defer s.bg.Done()
-		ctx := s.bgCtx
-		if delay > 0 && !sleepCtx(ctx, delay) {
-			return
-		}
-		_ = s.deliver(ctx, body)
+		work(s.bgCtx)
 	}()
 }
