@@ -192,8 +192,9 @@ func (s *Server) Start() {
 	}
 }
 
-// demoSyncInterval is how often the demo's simulator runs a sync and posts its webhook.
-const demoSyncInterval = 5 * time.Second
+// demoSyncInterval is how often the demo's simulator runs a sync and posts its webhook
+// (a variable so tests need not wait).
+var demoSyncInterval = 5 * time.Second
 
 // Run starts the gateway and blocks until ctx ends (a signal) or a listener fails, then
 // shuts down gracefully.
@@ -217,7 +218,8 @@ func (s *Server) Shutdown() {
 	s.health.Shutdown()
 	deadline := time.Now().Add(s.cfg.ShutdownGrace)
 	if s.demo != nil {
-		s.demo.Close() // no more demo webhooks
+		// No more demo webhooks; the simulator keeps answering the calls being drained.
+		s.demo.Simulator.Close()
 	}
 	// Webhook-event streams never end by themselves: closing the bus ends them (clients
 	// resume on another replica after their last sequence), so draining can finish. A
