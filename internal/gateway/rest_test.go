@@ -52,6 +52,7 @@ func TestRESTFaceIsNangosRESTAPI(t *testing.T) {
 		{"listConnections object form", restCall{method: "GET", target: "/connections?endUserId=user-alice&integrationId=github%2Cslack&tags%5Bend_user_email%5D=alice%40example.com", headers: sdkJSON}},
 		{"getConnection", restCall{method: "GET", target: "/connections/conn-github-1?provider_config_key=github&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"}},
 		{"getConnection oauth1", restCall{method: "GET", target: "/connections/conn-trello-1?provider_config_key=trello&force_refresh=true&refresh_token=true&refresh_github_app_jwt_token=false"}},
+		{"getConnection id with a space and a colon", restCall{method: "GET", target: "/connections/team:a%20b?provider_config_key=github&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"}},
 		{"getConnection unknown", restCall{method: "GET", target: "/connections/nope?provider_config_key=github&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"}},
 		{"setMetadata", restCall{method: "POST", target: "/connections/metadata", body: `{"metadata":{"plan":"pro","seats":3},"connection_id":"conn-github-1","provider_config_key":"github"}`}},
 		{"updateMetadata", restCall{method: "PATCH", target: "/connections/metadata", body: `{"metadata":{"seats":4},"connection_id":["conn-github-1"],"provider_config_key":"github"}`}},
