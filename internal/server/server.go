@@ -53,8 +53,9 @@ type Server struct {
 
 // New builds the gateway and binds its listeners, so the addresses are known (":0" picks
 // free ports) before Start.
-func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *Server, err error) {
-	s = &Server{cfg: cfg, logger: logger, serveErr: make(chan error, 2)}
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server, err error) {
+	s := &Server{cfg: cfg, logger: logger, serveErr: make(chan error, 2)}
+	// On any error, release what was built so far (listeners, simulator, bus).
 	defer func() {
 		if err != nil {
 			s.close()

@@ -163,3 +163,17 @@ func TestShutdownForcesCallsPastTheGracePeriod(t *testing.T) {
 		t.Error("the call outliving the grace period succeeded")
 	}
 }
+
+// A failure part-way through New (here: no NATS at EVENT_BUS_URL) is an error naming the
+// setting, and what was already built is released: the ports can be bound again.
+func TestNewFailsCleanlyAndReleasesWhatItBuilt(t *testing.T) {
+	cfg := config.Config{
+		NangoHost: "http://127.0.0.1:1", NangoSecretKey: testKey,
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownGrace: time.Second,
+		MaxMessageBytes: 1 << 20, EventBusURL: "nats://127.0.0.1:1",
+	}
+	_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "EVENT_BUS_URL") {
+		t.Fatalf("err = %v, want one naming EVENT_BUS_URL", err)
+	}
+}
