@@ -21,13 +21,6 @@ import (
 
 const actionsUnknownID = "00000000-0000-4000-8000-000000000000"
 
-func actionsClient(t *testing.T, opts simulator.Options) (*harness, gatewayv1.ActionsServiceClient) {
-	t.Helper()
-	opts.Seed = true
-	h := newHarness(t, opts)
-	return h, gatewayv1.NewActionsServiceClient(h.conn)
-}
-
 func actionsValue(t *testing.T, js string) *structpb.Value {
 	t.Helper()
 	v := &structpb.Value{}
@@ -69,45 +62,46 @@ func TestTriggerActionSendsTheSDKRequestAndReturnsAnyJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := actionsClient(t, simulator.Options{})
+			h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
 			h.sim.InjectFault(simulator.Fault{Method: "POST", PathPrefix: "/action/trigger", Status: 200, Body: []byte(tt.reply)})
-			got, err := c.TriggerAction(sarpCtx(t), &gatewayv1.TriggerActionRequest{
+			got, err := c.TriggerAction(rpcCtx(t), &gatewayv1.TriggerActionRequest{
 				ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue", Input: tt.input,
 			})
 			if err != nil {
 				t.Fatalf("TriggerAction: %v", err)
 			}
 			rec := h.lastRequest(t)
-			sarpRequest(t, rec, "POST", "/action/trigger", "")
+			wantRoute(t, rec, "POST", "/action/trigger", "")
 			sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
 			sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
 			sarpHeader(t, rec, "Content-Type", "application/json", true)
 			sarpHeader(t, rec, "X-Async", "", false)
-			sarpJSONEqual(t, rec.Body, tt.wantBody)
-			sarpJSONEqual(t, []byte(actionsJSON(t, got.GetOutput())), tt.reply)
+			wantJSON(t, rec.Body, tt.wantBody)
+			wantJSON(t, []byte(actionsJSON(t, got.GetOutput())), tt.reply)
 		})
 	}
 }
 
 func TestTriggerActionRunsASeededAction(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
-	got, err := c.TriggerAction(sarpCtx(t), &gatewayv1.TriggerActionRequest{
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
+	got, err := c.TriggerAction(rpcCtx(t), &gatewayv1.TriggerActionRequest{
 		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue",
 		Input: actionsValue(t, `{"title":"Gateway bug","labels":["bug"]}`),
 	})
 	if err != nil {
 		t.Fatalf("TriggerAction: %v", err)
 	}
-	sarpJSONEqual(t, h.lastRequest(t).Body, `{"action_name":"create-issue","input":{"title":"Gateway bug","labels":["bug"]}}`)
+	wantJSON(t, h.lastRequest(t).Body, `{"action_name":"create-issue","input":{"title":"Gateway bug","labels":["bug"]}}`)
 	if got.GetOutput().GetStructValue() == nil {
 		t.Fatalf("output = %v, want an object", got.GetOutput())
 	}
 }
 
 func TestTriggerActionAsyncThenResultIsPendingThenDone(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{AsyncActionDelay: 400 * time.Millisecond})
+	h := newHarness(t, simulator.Options{Seed: true, AsyncActionDelay: 400 * time.Millisecond})
+	c := gatewayv1.NewActionsServiceClient(h.conn)
 	retries := int32(2)
-	queued, err := c.TriggerActionAsync(sarpCtx(t), &gatewayv1.TriggerActionAsyncRequest{
+	queued, err := c.TriggerActionAsync(rpcCtx(t), &gatewayv1.TriggerActionAsyncRequest{
 		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue",
 		Input: actionsValue(t, `{"title":"Async"}`), MaxRetries: &retries,
 	})
@@ -115,19 +109,19 @@ func TestTriggerActionAsyncThenResultIsPendingThenDone(t *testing.T) {
 		t.Fatalf("TriggerActionAsync: %v", err)
 	}
 	rec := h.lastRequest(t)
-	sarpRequest(t, rec, "POST", "/action/trigger", "")
+	wantRoute(t, rec, "POST", "/action/trigger", "")
 	sarpHeader(t, rec, "X-Async", "true", true)
 	sarpHeader(t, rec, "X-Max-Retries", "2", true)
 	sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
 	sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
-	sarpJSONEqual(t, rec.Body, `{"action_name":"create-issue","input":{"title":"Async"}}`)
+	wantJSON(t, rec.Body, `{"action_name":"create-issue","input":{"title":"Async"}}`)
 	if queued.GetId() == "" || queued.GetStatusUrl() != "/action/"+queued.GetId() {
 		t.Fatalf("queued = %v", queued)
 	}
 
 	// At once, Nango's answer is 404: pending and unknown look the same.
-	_, err = c.GetAsyncActionResult(sarpCtx(t), &gatewayv1.GetAsyncActionResultRequest{StatusUrl: queued.GetStatusUrl()})
-	st := sarpCode(t, err, codes.NotFound, "not_found")
+	_, err = c.GetAsyncActionResult(rpcCtx(t), &gatewayv1.GetAsyncActionResultRequest{StatusUrl: queued.GetStatusUrl()})
+	st := wantCode(t, err, codes.NotFound, "not_found")
 	for _, phrase := range []string{"404", "still queued or running", "unknown id"} {
 		if !strings.Contains(st.Message(), phrase) {
 			t.Fatalf("message %q does not say %q", st.Message(), phrase)
@@ -137,19 +131,19 @@ func TestTriggerActionAsyncThenResultIsPendingThenDone(t *testing.T) {
 	if ei.GetMetadata()[service.MetadataAmbiguous] != "pending_or_unknown" || ei.GetMetadata()[nangohttp.MetadataHTTPStatus] != "404" {
 		t.Fatalf("metadata = %v", ei.GetMetadata())
 	}
-	sarpRequest(t, h.lastRequest(t), "GET", queued.GetStatusUrl(), "")
+	wantRoute(t, h.lastRequest(t), "GET", queued.GetStatusUrl(), "")
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got, err := c.GetAsyncActionResult(sarpCtx(t), &gatewayv1.GetAsyncActionResultRequest{Id: queued.GetId()})
+		got, err := c.GetAsyncActionResult(rpcCtx(t), &gatewayv1.GetAsyncActionResultRequest{Id: queued.GetId()})
 		if err == nil {
-			sarpRequest(t, h.lastRequest(t), "GET", "/action/"+queued.GetId(), "")
+			wantRoute(t, h.lastRequest(t), "GET", "/action/"+queued.GetId(), "")
 			if got.GetOutput().GetKind() == nil {
 				t.Fatal("done result has no output")
 			}
 			return
 		}
-		sarpCode(t, err, codes.NotFound, "not_found")
+		wantCode(t, err, codes.NotFound, "not_found")
 		if time.Now().After(deadline) {
 			t.Fatal("the async action never finished")
 		}
@@ -158,34 +152,30 @@ func TestTriggerActionAsyncThenResultIsPendingThenDone(t *testing.T) {
 }
 
 func TestGetAsyncActionResultGetsTheStatusURLVerbatimAndDecodesTheOutput(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
 	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/action/", Status: 200, Body: []byte(`{"n":[1,2]}`)})
-	got, err := c.GetAsyncActionResult(sarpCtx(t), &gatewayv1.GetAsyncActionResultRequest{
+	got, err := c.GetAsyncActionResult(rpcCtx(t), &gatewayv1.GetAsyncActionResultRequest{
 		StatusUrl: "/action/11111111-2222-4333-8444-555555555555",
 	})
 	if err != nil {
 		t.Fatalf("GetAsyncActionResult: %v", err)
 	}
-	sarpRequest(t, h.lastRequest(t), "GET", "/action/11111111-2222-4333-8444-555555555555", "")
-	sarpJSONEqual(t, []byte(actionsJSON(t, got.GetOutput())), `{"n":[1,2]}`)
+	wantRoute(t, h.lastRequest(t), "GET", "/action/11111111-2222-4333-8444-555555555555", "")
+	wantJSON(t, []byte(actionsJSON(t, got.GetOutput())), `{"n":[1,2]}`)
 }
 
 func TestGetAsyncActionResultOfAnUnknownIDIsAmbiguousNotFound(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
-	_, err := c.GetAsyncActionResult(sarpCtx(t), &gatewayv1.GetAsyncActionResultRequest{Id: actionsUnknownID})
-	st := sarpCode(t, err, codes.NotFound, "not_found")
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
+	_, err := c.GetAsyncActionResult(rpcCtx(t), &gatewayv1.GetAsyncActionResultRequest{Id: actionsUnknownID})
+	st := wantCode(t, err, codes.NotFound, "not_found")
 	if !strings.Contains(st.Message(), "unknown id") {
 		t.Fatalf("message = %q", st.Message())
 	}
-	sarpRequest(t, h.lastRequest(t), "GET", "/action/"+actionsUnknownID, "")
+	wantRoute(t, h.lastRequest(t), "GET", "/action/"+actionsUnknownID, "")
 }
 
 func TestActionRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
-	tests := []struct {
-		name  string
-		field string
-		call  func(ctx context.Context, c gatewayv1.ActionsServiceClient) error
-	}{
+	wantInvalidCallsOf(t, gatewayv1.NewActionsServiceClient, []invalidCallOf[gatewayv1.ActionsServiceClient]{
 		{"an invalid action name", "action_name", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
 			_, err := c.TriggerAction(ctx, &gatewayv1.TriggerActionRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "a/b"})
 			return err
@@ -217,21 +207,12 @@ func TestActionRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 			_, err := c.GetAsyncActionResult(ctx, &gatewayv1.GetAsyncActionResultRequest{})
 			return err
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, c := actionsClient(t, simulator.Options{})
-			sarpInvalidField(t, h, tt.call(sarpCtx(t), c), tt.field)
-		})
-	}
+	})
 }
 
 func TestActionRPCsMapNangoErrors(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
-	calls := []struct {
-		name, method, path string
-		call               func(ctx context.Context) error
-	}{
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
+	calls := []upstreamCall{
 		{"TriggerAction", "POST", "/action/trigger", func(ctx context.Context) error {
 			_, err := c.TriggerAction(ctx, &gatewayv1.TriggerActionRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
 			return err
@@ -245,43 +226,39 @@ func TestActionRPCsMapNangoErrors(t *testing.T) {
 			return err
 		}},
 	}
-	for _, cl := range calls {
-		t.Run(cl.name, func(t *testing.T) {
-			sarpCheckUpstreamErrors(t, h, cl.method, cl.path, cl.call)
-		})
-	}
+	wantUpstreamErrorsOf(t, h, calls)
 }
 
 func TestActionScriptFailuresKeepNangosCode(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
 	h.sim.InjectFault(simulator.Fault{
 		Method: "POST", PathPrefix: "/action/trigger", Status: http.StatusFailedDependency,
 		Body: []byte(`{"error":{"code":"script_http_error","message":"upstream said no","upstream":{"status":403}}}`),
 	})
-	_, err := c.TriggerAction(sarpCtx(t), &gatewayv1.TriggerActionRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
-	st := sarpCode(t, err, codes.FailedPrecondition, "script_http_error")
+	_, err := c.TriggerAction(rpcCtx(t), &gatewayv1.TriggerActionRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
+	st := wantCode(t, err, codes.FailedPrecondition, "script_http_error")
 	if st.Message() != "upstream said no" {
 		t.Fatalf("message = %q", st.Message())
 	}
 	ei, _ := nangohttp.ErrorInfoFrom(err)
-	sarpJSONEqual(t, []byte(ei.GetMetadata()[nangohttp.MetadataUpstreamError]), `{"code":"script_http_error","message":"upstream said no","upstream":{"status":403}}`)
+	wantJSON(t, []byte(ei.GetMetadata()[nangohttp.MetadataUpstreamError]), `{"code":"script_http_error","message":"upstream said no","upstream":{"status":403}}`)
 }
 
 func TestTriggerActionReportsAMalformedReply(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
 	h.sim.InjectFault(simulator.Fault{Method: "POST", PathPrefix: "/action/trigger", Malformed: true})
-	_, err := c.TriggerAction(sarpCtx(t), &gatewayv1.TriggerActionRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
-	sarpCode(t, err, codes.Internal, nangohttp.ReasonMalformedResponse)
+	_, err := c.TriggerAction(rpcCtx(t), &gatewayv1.TriggerActionRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
+	wantCode(t, err, codes.Internal, nangohttp.ReasonMalformedResponse)
 }
 
 func TestTriggerActionAsyncDecodesTheAcceptedReply(t *testing.T) {
-	h, c := actionsClient(t, simulator.Options{})
+	h, c := seededClient(t, gatewayv1.NewActionsServiceClient)
 	h.sim.InjectFault(simulator.Fault{
 		Method: "POST", PathPrefix: "/action/trigger", Status: http.StatusAccepted,
 		Body:   []byte(`{"id":"` + actionsUnknownID + `","statusUrl":"/action/` + actionsUnknownID + `"}`),
 		Header: http.Header{"Location": {"/action/" + actionsUnknownID}},
 	})
-	got, err := c.TriggerActionAsync(sarpCtx(t), &gatewayv1.TriggerActionAsyncRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
+	got, err := c.TriggerActionAsync(rpcCtx(t), &gatewayv1.TriggerActionAsyncRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
 	if err != nil {
 		t.Fatalf("TriggerActionAsync: %v", err)
 	}
@@ -291,5 +268,5 @@ func TestTriggerActionAsyncDecodesTheAcceptedReply(t *testing.T) {
 	}
 	rec := h.lastRequest(t)
 	sarpHeader(t, rec, "X-Max-Retries", "", false)
-	sarpJSONEqual(t, rec.Body, `{"action_name":"create-issue"}`)
+	wantJSON(t, rec.Body, `{"action_name":"create-issue"}`)
 }

@@ -8,12 +8,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
-	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
-	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
 // connectCheckSession checks a session the simulator issued: a token, its link, and an
@@ -33,8 +30,7 @@ func connectCheckSession(t *testing.T, s *gatewayv1.ConnectSession) {
 }
 
 func TestCreateConnectSessionSendsTheDocumentedBody(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectSessionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectSessionsServiceClient)
 	connConfig := metaStruct(t, map[string]any{"oauth_scopes_override": "repo,user"})
 	tests := []struct {
 		name string
@@ -89,7 +85,7 @@ func TestCreateConnectSessionSendsTheDocumentedBody(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			got, err := client.CreateConnectSession(connCtx(t), tc.req)
+			got, err := client.CreateConnectSession(rpcCtx(t), tc.req)
 			if err != nil {
 				t.Fatalf("CreateConnectSession: %v", err)
 			}
@@ -101,7 +97,7 @@ func TestCreateConnectSessionSendsTheDocumentedBody(t *testing.T) {
 	t.Run("exact reply", func(t *testing.T) {
 		connFixture(h.sim, http.MethodPost, "/connect/sessions", http.StatusCreated,
 			`{"data":{"token":"tok","connect_link":"https://connect.nango.dev?session_token=tok","expires_at":"2026-01-01T00:30:00.000Z","later":1}}`)
-		got, err := client.CreateConnectSession(connCtx(t), &gatewayv1.CreateConnectSessionRequest{EndUser: &gatewayv1.EndUserInput{Id: "u1"}})
+		got, err := client.CreateConnectSession(rpcCtx(t), &gatewayv1.CreateConnectSessionRequest{EndUser: &gatewayv1.EndUserInput{Id: "u1"}})
 		if err != nil {
 			t.Fatalf("CreateConnectSession: %v", err)
 		}
@@ -111,23 +107,20 @@ func TestCreateConnectSessionSendsTheDocumentedBody(t *testing.T) {
 	})
 
 	t.Run("unknown integration", func(t *testing.T) {
-		_, err := client.CreateConnectSession(connCtx(t), &gatewayv1.CreateConnectSessionRequest{
+		_, err := client.CreateConnectSession(rpcCtx(t), &gatewayv1.CreateConnectSessionRequest{
 			EndUser: &gatewayv1.EndUserInput{Id: "u1"}, AllowedIntegrations: []string{"nope"},
 		})
-		if info, _ := nangohttp.ErrorInfoFrom(err); status.Code(err) != codes.InvalidArgument || info.GetReason() != "invalid_body" {
-			t.Errorf("CreateConnectSession = %v, want InvalidArgument invalid_body", err)
-		}
+		wantCode(t, err, codes.InvalidArgument, "invalid_body")
 	})
 
-	connExpectUpstreamErrors(t, h, http.MethodPost, "/connect/sessions", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodPost, "/connect/sessions", func(ctx context.Context) error {
 		_, err := client.CreateConnectSession(ctx, &gatewayv1.CreateConnectSessionRequest{EndUser: &gatewayv1.EndUserInput{Id: "u1"}})
 		return err
 	})
 }
 
 func TestCreateReconnectSessionSendsTheConnectionAndIntegration(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectSessionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectSessionsServiceClient)
 	tests := []struct {
 		name string
 		req  *gatewayv1.CreateReconnectSessionRequest
@@ -154,7 +147,7 @@ func TestCreateReconnectSessionSendsTheConnectionAndIntegration(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			got, err := client.CreateReconnectSession(connCtx(t), tc.req)
+			got, err := client.CreateReconnectSession(rpcCtx(t), tc.req)
 			if err != nil {
 				t.Fatalf("CreateReconnectSession: %v", err)
 			}
@@ -164,27 +157,20 @@ func TestCreateReconnectSessionSendsTheConnectionAndIntegration(t *testing.T) {
 	}
 
 	t.Run("unknown connection", func(t *testing.T) {
-		_, err := client.CreateReconnectSession(connCtx(t), &gatewayv1.CreateReconnectSessionRequest{ConnectionId: "missing", IntegrationId: "github"})
-		if info, _ := nangohttp.ErrorInfoFrom(err); status.Code(err) != codes.InvalidArgument || info.GetReason() != "invalid_body" {
-			t.Errorf("CreateReconnectSession = %v, want InvalidArgument invalid_body", err)
-		}
+		_, err := client.CreateReconnectSession(rpcCtx(t), &gatewayv1.CreateReconnectSessionRequest{ConnectionId: "missing", IntegrationId: "github"})
+		wantCode(t, err, codes.InvalidArgument, "invalid_body")
 	})
 
-	connExpectUpstreamErrors(t, h, http.MethodPost, "/connect/sessions/reconnect", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodPost, "/connect/sessions/reconnect", func(ctx context.Context) error {
 		_, err := client.CreateReconnectSession(ctx, &gatewayv1.CreateReconnectSessionRequest{ConnectionId: "conn-github-1", IntegrationId: "github"})
 		return err
 	})
 }
 
 func TestConnectSessionValidationFailsBeforeCallingNango(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectSessionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectSessionsServiceClient)
 	long := strings.Repeat("x", 256)
-	tests := []struct {
-		name  string
-		field string
-		call  func(context.Context) error
-	}{
+	wantInvalidCases(t, h, []invalidCase{
 		{"no end user and no tags", "end_user", func(ctx context.Context) error {
 			_, err := client.CreateConnectSession(ctx, &gatewayv1.CreateConnectSessionRequest{AllowedIntegrations: []string{"github"}})
 			return err
@@ -231,11 +217,5 @@ func TestConnectSessionValidationFailsBeforeCallingNango(t *testing.T) {
 			})
 			return err
 		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			h.sim.ResetRequests()
-			connExpectInvalid(t, h.sim, tc.call(connCtx(t)), tc.field)
-		})
-	}
+	})
 }

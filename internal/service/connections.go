@@ -448,65 +448,7 @@ func (q *formQuery) add(key, value string) {
 
 func (q *formQuery) encode() string { return q.b.String() }
 
-const upperHex = "0123456789ABCDEF"
-
-// urlSearchParamsEscape is the application/x-www-form-urlencoded byte serializer of the
-// WHATWG URL standard: alphanumerics and *-._ stay, space becomes +, the rest is %XX.
-func urlSearchParamsEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			c == '*', c == '-', c == '.', c == '_':
-			b.WriteByte(c)
-		case c == ' ':
-			b.WriteByte('+')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		}
-	}
-	return b.String()
-}
-
-// axiosParamEscape is axios' encode(): encodeURIComponent, then ":", "$", "," and "+" for
-// a space put back.
-func axiosParamEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			strings.IndexByte("-_.!~*'()", c) >= 0, // left alone by encodeURIComponent
-			c == ':', c == '$', c == ',':
-			b.WriteByte(c)
-		case c == ' ':
-			b.WriteByte('+')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		}
-	}
-	return b.String()
-}
-
 // handBuiltQueryValue reproduces the SDK's unencoded "?provider_config_key=<raw>" as Node's
 // URL parser sends it: the characters a valid key may hold stay as they are, a space
 // becomes %20. Anything that would change the query's structure is escaped too.
-func handBuiltQueryValue(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"#<>'&=+%", c) >= 0 {
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
+func handBuiltQueryValue(s string) string { return percentEncode(s, "\"#<>'&=+%") }

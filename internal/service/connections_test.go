@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,32 +20,10 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
-// connCtx is a test context with a deadline, so a stuck call fails the test instead of hanging.
-func connCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// connSimDo calls the simulator's REST API directly (not through the gateway), as a test
-// fixture would; the simulator records these requests too.
-func connSimDo(t *testing.T, sim *simulator.Simulator, method, target, body string) (int, []byte) {
-	t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testAPIKey)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	sim.ServeHTTP(rec, req)
-	return rec.Code, rec.Body.Bytes()
-}
-
 // connImport creates (or replaces) a connection in the simulator with POST /connections.
 func connImport(t *testing.T, sim *simulator.Simulator, body string) *gatewayv1.ConnectionFull {
 	t.Helper()
-	code, resp := connSimDo(t, sim, http.MethodPost, "/connections", body)
+	code, resp := simDo(t, sim, http.MethodPost, "/connections", body)
 	if code != http.StatusCreated && code != http.StatusOK {
 		t.Fatalf("import connection: HTTP %d %s", code, resp)
 	}
@@ -71,67 +48,13 @@ func connRequests(sim *simulator.Simulator, method, path string) []simulator.Rec
 // connCheckRequest compares what the simulator received with what the SDK sends.
 func connCheckRequest(t *testing.T, got simulator.RecordedRequest, method, path, rawQuery, body string) {
 	t.Helper()
-	if got.Method != method || got.Path != path || got.RawQuery != rawQuery {
-		t.Errorf("upstream request = %s %s?%s, want %s %s?%s", got.Method, got.Path, got.RawQuery, method, path, rawQuery)
-	}
+	wantRoute(t, got, method, path, rawQuery)
+	wantGatewayKey(t, got)
 	if string(got.Body) != body {
 		t.Errorf("upstream body = %s, want %s", got.Body, body)
 	}
-	if a := got.Header.Get("Authorization"); a != "Bearer "+testAPIKey {
-		t.Errorf("upstream Authorization header is not the gateway's key")
-	}
 	if body != "" && got.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("upstream Content-Type = %q, want application/json", got.Header.Get("Content-Type"))
-	}
-}
-
-// connExpectInvalid checks a request the gateway must refuse before calling Nango.
-func connExpectInvalid(t *testing.T, sim *simulator.Simulator, err error, field string) {
-	t.Helper()
-	if status.Code(err) != codes.InvalidArgument {
-		t.Fatalf("code = %v (%v), want InvalidArgument", status.Code(err), err)
-	}
-	if msg := status.Convert(err).Message(); !strings.Contains(msg, field) {
-		t.Errorf("message %q does not name %s", msg, field)
-	}
-	if n := len(sim.Requests()); n != 0 {
-		t.Errorf("the simulator received %d request(s), want none", n)
-	}
-}
-
-// connExpectUpstreamErrors proves that Nango's 400, 404, 429 and 500 reach the caller with
-// the mapped code and Nango's error code: call must send one request matching method and
-// pathPrefix.
-func connExpectUpstreamErrors(t *testing.T, h *harness, method, pathPrefix string, call func(context.Context) error) {
-	t.Helper()
-	cases := []struct {
-		status int
-		code   string
-		want   codes.Code
-	}{
-		{http.StatusBadRequest, "invalid_body", codes.InvalidArgument},
-		{http.StatusNotFound, "unknown_connection", codes.NotFound},
-		{http.StatusTooManyRequests, "too_many_request", codes.ResourceExhausted},
-		{http.StatusInternalServerError, "server_error", codes.Internal},
-	}
-	for _, tc := range cases {
-		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
-			h.sim.ClearFaults()
-			t.Cleanup(h.sim.ClearFaults)
-			// Enough faults that a retrying client still sees the status.
-			h.sim.InjectFault(simulator.Fault{Method: method, PathPrefix: pathPrefix, Status: tc.status, Code: tc.code, Times: 20})
-			err := call(connCtx(t))
-			if status.Code(err) != tc.want {
-				t.Fatalf("code = %v (%v), want %v", status.Code(err), err, tc.want)
-			}
-			info, ok := nangohttp.ErrorInfoFrom(err)
-			if !ok {
-				t.Fatalf("error carries no ErrorInfo: %v", err)
-			}
-			if info.GetReason() != tc.code || info.GetMetadata()[nangohttp.MetadataHTTPStatus] != strconv.Itoa(tc.status) {
-				t.Errorf("ErrorInfo = %s %v, want %s with http_status %d", info.GetReason(), info.GetMetadata(), tc.code, tc.status)
-			}
-		})
 	}
 }
 
@@ -149,8 +72,7 @@ func connDiff(t *testing.T, got, want proto.Message) {
 }
 
 func TestListConnectionsSendsTheSDKQueryAndReturnsNangosList(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 	tests := []struct {
 		name     string
 		req      *gatewayv1.ListConnectionsRequest
@@ -184,7 +106,7 @@ func TestListConnectionsSendsTheSDKQueryAndReturnsNangosList(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			got, err := client.ListConnections(connCtx(t), tc.req)
+			got, err := client.ListConnections(rpcCtx(t), tc.req)
 			if err != nil {
 				t.Fatalf("ListConnections: %v", err)
 			}
@@ -194,7 +116,7 @@ func TestListConnectionsSendsTheSDKQueryAndReturnsNangosList(t *testing.T) {
 				t.Errorf("Content-Type = %q, want the SDK's application/json", sent.Header.Get("Content-Type"))
 			}
 			// The answer is Nango's body for the same query, decoded without loss.
-			code, body := connSimDo(t, h.sim, http.MethodGet, "/connections?"+tc.rawQuery, "")
+			code, body := simDo(t, h.sim, http.MethodGet, "/connections?"+tc.rawQuery, "")
 			if code != http.StatusOK {
 				t.Fatalf("direct list: HTTP %d %s", code, body)
 			}
@@ -208,16 +130,15 @@ func TestListConnectionsSendsTheSDKQueryAndReturnsNangosList(t *testing.T) {
 }
 
 func TestListConnectionsFiltersSeededConnections(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
-	all, err := client.ListConnections(connCtx(t), &gatewayv1.ListConnectionsRequest{})
+	_, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
+	all, err := client.ListConnections(rpcCtx(t), &gatewayv1.ListConnectionsRequest{})
 	if err != nil {
 		t.Fatalf("ListConnections: %v", err)
 	}
 	if len(all.GetConnections()) < 2 {
 		t.Fatalf("seed has %d connections, want several", len(all.GetConnections()))
 	}
-	got, err := client.ListConnections(connCtx(t), &gatewayv1.ListConnectionsRequest{
+	got, err := client.ListConnections(rpcCtx(t), &gatewayv1.ListConnectionsRequest{
 		ConnectionId: proto.String("conn-github-1"), IntegrationId: []string{"github"},
 	})
 	if err != nil {
@@ -239,7 +160,7 @@ func TestListConnectionsDecodesPresenceExactly(t *testing.T) {
 		 "end_user":{"id":"u1","display_name":null,"email":"a@b.co","tags":{"k":"v"},"organization":{"id":"o1","display_name":null}},
 		 "tags":{"end_user_id":"u1"},"metadata":{"n":1},"created":"2026-01-02T03:04:05.678+00:00","new_field":true},
 		{"id":4,"connection_id":"c2","provider_config_key":"gh","provider":"github","errors":[],"end_user":null,"tags":{},"metadata":null,"created":"2026-01-02T03:04:05.678+00:00"}]}`)
-	got, err := gatewayv1.NewConnectionsServiceClient(h.conn).ListConnections(connCtx(t), &gatewayv1.ListConnectionsRequest{})
+	got, err := gatewayv1.NewConnectionsServiceClient(h.conn).ListConnections(rpcCtx(t), &gatewayv1.ListConnectionsRequest{})
 	if err != nil {
 		t.Fatalf("ListConnections: %v", err)
 	}
@@ -287,13 +208,12 @@ func connFullFixtureWant() *gatewayv1.ConnectionFull {
 }
 
 func TestGetConnectionSendsAllFourFlagsAndDecodesTheConnection(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 
 	t.Run("exact reply", func(t *testing.T) {
 		h.sim.ResetRequests()
 		connFixture(h.sim, http.MethodGet, "/connections/", http.StatusOK, connFullFixture)
-		got, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{
+		got, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{
 			ProviderConfigKey: "my key:1", ConnectionId: "c 1", ForceRefresh: true, RefreshGithubAppJwtToken: true,
 		})
 		if err != nil {
@@ -306,7 +226,7 @@ func TestGetConnectionSendsAllFourFlagsAndDecodesTheConnection(t *testing.T) {
 
 	t.Run("seeded connection with refresh token", func(t *testing.T) {
 		h.sim.ResetRequests()
-		got, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{
+		got, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{
 			ProviderConfigKey: "github", ConnectionId: "conn-github-1", RefreshToken: true,
 		})
 		if err != nil {
@@ -326,7 +246,7 @@ func TestGetConnectionSendsAllFourFlagsAndDecodesTheConnection(t *testing.T) {
 
 	t.Run("ids are escaped as one path segment", func(t *testing.T) {
 		h.sim.ResetRequests()
-		_, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "a b/c"})
+		_, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "a b/c"})
 		if status.Code(err) != codes.NotFound {
 			t.Fatalf("code = %v (%v), want NotFound", status.Code(err), err)
 		}
@@ -339,7 +259,7 @@ func TestGetConnectionSendsAllFourFlagsAndDecodesTheConnection(t *testing.T) {
 	})
 
 	t.Run("unknown integration", func(t *testing.T) {
-		_, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "nope", ConnectionId: "conn-github-1"})
+		_, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "nope", ConnectionId: "conn-github-1"})
 		if status.Code(err) != codes.InvalidArgument {
 			t.Fatalf("code = %v (%v), want InvalidArgument", status.Code(err), err)
 		}
@@ -348,7 +268,7 @@ func TestGetConnectionSendsAllFourFlagsAndDecodesTheConnection(t *testing.T) {
 		}
 	})
 
-	connExpectUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
 		_, err := client.GetConnection(ctx, &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		return err
 	})
@@ -358,13 +278,13 @@ func TestGetConnectionSendsAllFourFlagsAndDecodesTheConnection(t *testing.T) {
 // GetToken asks).
 func connSeeded(t *testing.T, client gatewayv1.ConnectionsServiceClient) []*gatewayv1.ConnectionFull {
 	t.Helper()
-	list, err := client.ListConnections(connCtx(t), &gatewayv1.ListConnectionsRequest{})
+	list, err := client.ListConnections(rpcCtx(t), &gatewayv1.ListConnectionsRequest{})
 	if err != nil {
 		t.Fatalf("ListConnections: %v", err)
 	}
 	var out []*gatewayv1.ConnectionFull
 	for _, c := range list.GetConnections() {
-		got, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{
+		got, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{
 			ProviderConfigKey: c.GetProviderConfigKey(), ConnectionId: c.GetConnectionId(),
 		})
 		if err != nil {
@@ -376,8 +296,7 @@ func connSeeded(t *testing.T, client gatewayv1.ConnectionsServiceClient) []*gate
 }
 
 func TestGetTokenReturnsWhatTheSDKReturnsForEachSeededAuthMode(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 
 	seen := map[string]bool{}
 	for _, conn := range connSeeded(t, client) {
@@ -392,7 +311,7 @@ func TestGetTokenReturnsWhatTheSDKReturnsForEachSeededAuthMode(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			got, err := client.GetToken(connCtx(t), &gatewayv1.GetTokenRequest{
+			got, err := client.GetToken(rpcCtx(t), &gatewayv1.GetTokenRequest{
 				ProviderConfigKey: conn.GetProviderConfigKey(), ConnectionId: conn.GetConnectionId(),
 			})
 			if err != nil {
@@ -432,8 +351,7 @@ func TestGetTokenReturnsWhatTheSDKReturnsForEachSeededAuthMode(t *testing.T) {
 }
 
 func TestGetTokenMapsEachCredentialShape(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 	raw := `"raw":{"k":"v"}`
 	rawStruct, _ := structpb.NewStruct(map[string]any{"k": "v"})
 	tests := []struct {
@@ -459,7 +377,7 @@ func TestGetTokenMapsEachCredentialShape(t *testing.T) {
 			h.sim.ResetRequests()
 			connFixture(h.sim, http.MethodGet, "/connections/", http.StatusOK,
 				`{"id":1,"connection_id":"c1","provider_config_key":"k","provider":"p","errors":[],"end_user":null,"tags":{},"metadata":null,"connection_config":{},"webhook_url_override":null,"created_at":"x","updated_at":"x","last_fetched_at":null,"credentials":`+tc.creds+`}`)
-			got, err := client.GetToken(connCtx(t), &gatewayv1.GetTokenRequest{
+			got, err := client.GetToken(rpcCtx(t), &gatewayv1.GetTokenRequest{
 				ProviderConfigKey: "k", ConnectionId: "c1", ForceRefresh: true, RefreshGithubAppJwtToken: true,
 			})
 			if err != nil {
@@ -470,20 +388,19 @@ func TestGetTokenMapsEachCredentialShape(t *testing.T) {
 			connDiff(t, got, tc.want)
 		})
 	}
-	connExpectUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
 		_, err := client.GetToken(ctx, &gatewayv1.GetTokenRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		return err
 	})
 }
 
 func TestGetRawTokenResponseReturnsCredentialsRaw(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 
 	t.Run("exact reply", func(t *testing.T) {
 		h.sim.ResetRequests()
 		connFixture(h.sim, http.MethodGet, "/connections/", http.StatusOK, connFullFixture)
-		got, err := client.GetRawTokenResponse(connCtx(t), &gatewayv1.GetRawTokenResponseRequest{
+		got, err := client.GetRawTokenResponse(rpcCtx(t), &gatewayv1.GetRawTokenResponseRequest{
 			ProviderConfigKey: "my key:1", ConnectionId: "c 1", ForceRefresh: true,
 		})
 		if err != nil {
@@ -495,11 +412,11 @@ func TestGetRawTokenResponseReturnsCredentialsRaw(t *testing.T) {
 	})
 
 	t.Run("seeded connection", func(t *testing.T) {
-		conn, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
+		conn, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		if err != nil {
 			t.Fatalf("GetConnection: %v", err)
 		}
-		got, err := client.GetRawTokenResponse(connCtx(t), &gatewayv1.GetRawTokenResponseRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
+		got, err := client.GetRawTokenResponse(rpcCtx(t), &gatewayv1.GetRawTokenResponseRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		if err != nil {
 			t.Fatalf("GetRawTokenResponse: %v", err)
 		}
@@ -508,15 +425,14 @@ func TestGetRawTokenResponseReturnsCredentialsRaw(t *testing.T) {
 		}
 	})
 
-	connExpectUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
 		_, err := client.GetRawTokenResponse(ctx, &gatewayv1.GetRawTokenResponseRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		return err
 	})
 }
 
 func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 	tests := []struct {
 		name  string
 		patch *gatewayv1.ConnectionPatch
@@ -539,7 +455,7 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			got, err := client.PatchConnection(connCtx(t), &gatewayv1.PatchConnectionRequest{
+			got, err := client.PatchConnection(rpcCtx(t), &gatewayv1.PatchConnectionRequest{
 				ConnectionId: "conn-github-1", ProviderConfigKey: "github", Patch: tc.patch,
 			})
 			if err != nil {
@@ -551,7 +467,7 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 	}
 
 	t.Run("the change is visible", func(t *testing.T) {
-		conn, err := client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
+		conn, err := client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		if err != nil {
 			t.Fatalf("GetConnection: %v", err)
 		}
@@ -563,7 +479,7 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 
 	t.Run("the key goes raw into the query, a space as %20", func(t *testing.T) {
 		h.sim.ResetRequests()
-		_, err := client.PatchConnection(connCtx(t), &gatewayv1.PatchConnectionRequest{
+		_, err := client.PatchConnection(rpcCtx(t), &gatewayv1.PatchConnectionRequest{
 			ConnectionId: "conn-github-1", ProviderConfigKey: "my key:1.x@y", Patch: &gatewayv1.ConnectionPatch{},
 		})
 		if status.Code(err) != codes.InvalidArgument {
@@ -574,7 +490,7 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 		}
 	})
 
-	connExpectUpstreamErrors(t, h, http.MethodPatch, "/connections/", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodPatch, "/connections/", func(ctx context.Context) error {
 		_, err := client.PatchConnection(ctx, &gatewayv1.PatchConnectionRequest{
 			ConnectionId: "conn-github-1", ProviderConfigKey: "github", Patch: &gatewayv1.ConnectionPatch{},
 		})
@@ -583,12 +499,11 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 }
 
 func TestDeleteConnectionDeletesAndReportsUnknownConnections(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 	connImport(t, h.sim, `{"connection_id":"to delete","provider_config_key":"github","credentials":{"type":"OAUTH2","access_token":"x"}}`)
 	h.sim.ResetRequests()
 
-	got, err := client.DeleteConnection(connCtx(t), &gatewayv1.DeleteConnectionRequest{ConnectionId: "to delete", ProviderConfigKey: "github"})
+	got, err := client.DeleteConnection(rpcCtx(t), &gatewayv1.DeleteConnectionRequest{ConnectionId: "to delete", ProviderConfigKey: "github"})
 	if err != nil {
 		t.Fatalf("DeleteConnection: %v", err)
 	}
@@ -599,30 +514,23 @@ func TestDeleteConnectionDeletesAndReportsUnknownConnections(t *testing.T) {
 	}
 	connDiff(t, got, &gatewayv1.DeleteConnectionResponse{Success: true})
 
-	_, err = client.GetConnection(connCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "to delete"})
+	_, err = client.GetConnection(rpcCtx(t), &gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "to delete"})
 	if status.Code(err) != codes.NotFound {
 		t.Errorf("after delete GetConnection code = %v, want NotFound", status.Code(err))
 	}
-	_, err = client.DeleteConnection(connCtx(t), &gatewayv1.DeleteConnectionRequest{ConnectionId: "to delete", ProviderConfigKey: "github"})
-	if info, _ := nangohttp.ErrorInfoFrom(err); status.Code(err) != codes.InvalidArgument || info.GetReason() != "unknown_connection" {
-		t.Errorf("second delete = %v, want InvalidArgument unknown_connection", err)
-	}
+	_, err = client.DeleteConnection(rpcCtx(t), &gatewayv1.DeleteConnectionRequest{ConnectionId: "to delete", ProviderConfigKey: "github"})
+	wantCode(t, err, codes.InvalidArgument, "unknown_connection")
 
-	connExpectUpstreamErrors(t, h, http.MethodDelete, "/connections/", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodDelete, "/connections/", func(ctx context.Context) error {
 		_, err := client.DeleteConnection(ctx, &gatewayv1.DeleteConnectionRequest{ConnectionId: "conn-github-1", ProviderConfigKey: "github"})
 		return err
 	})
 }
 
 func TestConnectionsValidationFailsBeforeCallingNango(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
 	long := strings.Repeat("x", 256)
-	tests := []struct {
-		name  string
-		field string
-		call  func(context.Context) error
-	}{
+	wantInvalidCases(t, h, []invalidCase{
 		{"list limit 0", "limit", func(ctx context.Context) error {
 			_, err := client.ListConnections(ctx, &gatewayv1.ListConnectionsRequest{Limit: proto.Int32(0)})
 			return err
@@ -681,19 +589,12 @@ func TestConnectionsValidationFailsBeforeCallingNango(t *testing.T) {
 			_, err := client.WaitForConnection(ctx, &gatewayv1.WaitForConnectionRequest{UserId: "u1"})
 			return err
 		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			h.sim.ResetRequests()
-			connExpectInvalid(t, h.sim, tc.call(connCtx(t)), tc.field)
-		})
-	}
+	})
 }
 
 func TestListConnectionsUpstreamErrors(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewConnectionsServiceClient(h.conn)
-	connExpectUpstreamErrors(t, h, http.MethodGet, "/connections", func(ctx context.Context) error {
+	h, client := seededClient(t, gatewayv1.NewConnectionsServiceClient)
+	wantUpstreamErrors(t, h, http.MethodGet, "/connections", func(ctx context.Context) error {
 		_, err := client.ListConnections(ctx, &gatewayv1.ListConnectionsRequest{})
 		return err
 	})
@@ -782,13 +683,13 @@ func TestWaitForConnectionPollsAtOnceThenEveryInterval(t *testing.T) {
 	h.sim.ResetRequests()
 	start := time.Now()
 	// conn-github-1 exists; whoever its end user is, the first poll finds it.
-	list, err := client.ListConnections(connCtx(t), &gatewayv1.ListConnectionsRequest{ConnectionId: proto.String("conn-github-1")})
+	list, err := client.ListConnections(rpcCtx(t), &gatewayv1.ListConnectionsRequest{ConnectionId: proto.String("conn-github-1")})
 	if err != nil || len(list.GetConnections()) != 1 || list.GetConnections()[0].GetEndUser() == nil {
 		t.Fatalf("seeded conn-github-1 with an end user: %v %v", list, err)
 	}
 	user := list.GetConnections()[0].GetEndUser().GetId()
 	h.sim.ResetRequests()
-	got, err := client.WaitForConnection(connCtx(t), &gatewayv1.WaitForConnectionRequest{IntegrationKey: "github", UserId: user})
+	got, err := client.WaitForConnection(rpcCtx(t), &gatewayv1.WaitForConnectionRequest{IntegrationKey: "github", UserId: user})
 	if err != nil {
 		t.Fatalf("WaitForConnection: %v", err)
 	}
@@ -910,7 +811,7 @@ func TestWaitForConnectionRidesOutTransientErrorsOnly(t *testing.T) {
 			}
 			h.sim.InjectFault(simulator.Fault{Method: http.MethodGet, PathPrefix: "/connections", Status: tc.status, Code: tc.code, Times: times,
 				Header: http.Header{"Retry-After": {"0"}}})
-			got, err := client.WaitForConnection(connCtx(t), &gatewayv1.WaitForConnectionRequest{IntegrationKey: "github", UserId: "u-ready"})
+			got, err := client.WaitForConnection(rpcCtx(t), &gatewayv1.WaitForConnectionRequest{IntegrationKey: "github", UserId: "u-ready"})
 			if status.Code(err) != tc.want {
 				t.Fatalf("code = %v (%v), want %v", status.Code(err), err, tc.want)
 			}

@@ -19,8 +19,7 @@ func TestEnvironmentGetVariablesReadsTheBareArray(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetEnvironmentVariables: %v", err)
 	}
-	integCheckRequest(t, h.lastRequest(t), integWant{method: "GET", path: "/environment-variables", contentType: "application/json"})
-	integMatchesNango(t, integDirect(t, h, "GET", "/environment-variables"), got, "variables")
+	integCheckAnswer(t, h, integWant{method: "GET", path: "/environment-variables", contentType: "application/json"}, got, "/environment-variables", "variables")
 	if len(got.GetVariables()) == 0 {
 		t.Error("no variables, want the seeded ones")
 	}
@@ -49,7 +48,7 @@ func TestEnvironmentGetVariablesShapes(t *testing.T) {
 			h.sim.InjectFault(simulator.Fault{PathPrefix: "/environment-variables", Status: http.StatusOK, Body: []byte(tt.body)})
 			got, err := gatewayv1.NewEnvironmentServiceClient(h.conn).GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
 			if tt.code != codes.OK {
-				integWantUpstreamErrorCode(t, err, tt.code, nangohttp.ReasonMalformedResponse)
+				wantCode(t, err, tt.code, nangohttp.ReasonMalformedResponse)
 				return
 			}
 			if err != nil {
@@ -70,7 +69,7 @@ func TestEnvironmentGetVariablesShapes(t *testing.T) {
 func TestEnvironmentWrongKeyIsUnauthenticated(t *testing.T) {
 	h := integWrongKeyHarness(t)
 	_, err := gatewayv1.NewEnvironmentServiceClient(h.conn).GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
-	integWantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
+	wantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
 }
 
 func TestEnvironmentUpstreamErrorsAreMapped(t *testing.T) {

@@ -5,16 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,7 +26,7 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
-// Helpers shared by the providers, integrations, environment and scripts tests.
+// Checks shared by the providers, integrations, environment and scripts tests.
 
 // integWant is the request a test expects Nango to receive.
 type integWant struct {
@@ -45,14 +42,10 @@ type integWant struct {
 // integCheckRequest compares what the simulator received with want.
 func integCheckRequest(t *testing.T, got simulator.RecordedRequest, want integWant) {
 	t.Helper()
-	if got.Method != want.method || got.Path != want.path || got.RawQuery != want.rawQuery {
-		t.Errorf("upstream request = %s %s?%s, want %s %s?%s", got.Method, got.Path, got.RawQuery, want.method, want.path, want.rawQuery)
-	}
+	wantRoute(t, got, want.method, want.path, want.rawQuery)
+	wantGatewayKey(t, got)
 	if ct := got.Header.Get("Content-Type"); ct != want.contentType {
 		t.Errorf("upstream Content-Type = %q, want %q", ct, want.contentType)
-	}
-	if auth := got.Header.Get("Authorization"); auth != "Bearer "+testAPIKey {
-		t.Errorf("upstream Authorization = %q, want the gateway's bearer key", auth)
 	}
 	for _, name := range []string{"Nango-Is-Sync", "Nango-Is-Script", "Nango-Is-Dry-Run"} {
 		if v := got.Header.Get(name); v != "" {
@@ -65,61 +58,19 @@ func integCheckRequest(t *testing.T, got simulator.RecordedRequest, want integWa
 		}
 		return
 	}
-	var gotBody, wantBody any
-	if err := json.Unmarshal(got.Body, &gotBody); err != nil {
-		t.Fatalf("upstream body %q is not JSON: %v", got.Body, err)
-	}
-	if err := json.Unmarshal([]byte(want.body), &wantBody); err != nil {
-		t.Fatalf("bad test: want.body is not JSON: %v", err)
-	}
-	if !reflect.DeepEqual(gotBody, wantBody) {
-		t.Errorf("upstream body = %s, want %s", got.Body, want.body)
-	}
+	wantJSON(t, got.Body, want.body)
 }
 
-// integDirect asks the simulator itself, through a server of its own, what Nango answers to
-// method target; the answer must be 2xx. It records a request in the simulator too, so call
-// it after reading lastRequest.
+// integDirect is what the simulator itself answers to method target (see simDo); the
+// answer must be 2xx. It records a request in the simulator too, so call it after reading
+// lastRequest.
 func integDirect(t *testing.T, h *harness, method, target string) []byte {
 	t.Helper()
-	srv := httptest.NewServer(h.sim)
-	defer srv.Close()
-	req, err := http.NewRequest(method, srv.URL+target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+testAPIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("direct %s %s: %v", method, target, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("direct %s %s = %d %s", method, target, resp.StatusCode, body)
+	code, body := simDo(t, h.sim, method, target, "")
+	if code/100 != 2 {
+		t.Fatalf("direct %s %s = %d %s", method, target, code, body)
 	}
 	return body
-}
-
-// integDirectStatus is the HTTP status the simulator answers to method target.
-func integDirectStatus(t *testing.T, h *harness, method, target string) int {
-	t.Helper()
-	srv := httptest.NewServer(h.sim)
-	defer srv.Close()
-	req, err := http.NewRequest(method, srv.URL+target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+testAPIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("direct %s %s: %v", method, target, err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
 }
 
 // integMatchesNango checks that every key and value of Nango's JSON comes out of the
@@ -145,6 +96,14 @@ func integMatchesNango(t *testing.T, nango []byte, got proto.Message, field stri
 	for _, diff := range integSubsetDiff(wantJSON, gotJSON, "$") {
 		t.Error(diff)
 	}
+}
+
+// integCheckAnswer checks a successful call: Nango received want (the last request), and
+// got carries everything Nango itself answers to GET direct (see integMatchesNango).
+func integCheckAnswer(t *testing.T, h *harness, want integWant, got proto.Message, direct, field string) {
+	t.Helper()
+	integCheckRequest(t, h.lastRequest(t), want)
+	integMatchesNango(t, integDirect(t, h, "GET", direct), got, field)
 }
 
 // integSubsetDiff lists where got lacks or changes a value of want (objects may carry more
@@ -184,72 +143,6 @@ func integSubsetDiff(want, got any, path string) []string {
 	}
 }
 
-// integWantInvalid checks a request refused by validation: InvalidArgument, a violation on
-// field (dotted path), and nothing sent to Nango.
-func integWantInvalid(t *testing.T, h *harness, err error, field string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != codes.InvalidArgument {
-		t.Fatalf("code = %v (%v), want InvalidArgument", st.Code(), err)
-	}
-	var fields []string
-	for _, d := range st.Details() {
-		v, ok := d.(*validate.Violations)
-		if !ok {
-			continue
-		}
-		for _, viol := range v.GetViolations() {
-			var names []string
-			for _, el := range viol.GetField().GetElements() {
-				names = append(names, el.GetFieldName())
-			}
-			fields = append(fields, strings.Join(names, "."))
-		}
-	}
-	found := false
-	for _, f := range fields {
-		found = found || f == field
-	}
-	if !found {
-		t.Errorf("violations on %q, want one on %q (%v)", fields, field, err)
-	}
-	if reqs := h.sim.Requests(); len(reqs) != 0 {
-		t.Errorf("nango received %d request(s), first %s %s; want none", len(reqs), reqs[0].Method, reqs[0].Path)
-	}
-}
-
-// integWantUpstreamError checks the gRPC status of an upstream failure: code, Nango's error
-// code as ErrorInfo reason, and the HTTP status in its metadata.
-func integWantUpstreamError(t *testing.T, err error, code codes.Code, reason string, httpStatus int) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Fatalf("code = %v (%v), want %v", st.Code(), err, code)
-	}
-	ei, ok := nangohttp.ErrorInfoFrom(err)
-	if !ok {
-		t.Fatalf("no ErrorInfo in %v", err)
-	}
-	if ei.GetReason() != reason {
-		t.Errorf("ErrorInfo.Reason = %q, want %q", ei.GetReason(), reason)
-	}
-	if got, _ := nangohttp.HTTPStatusFromError(err); got != httpStatus {
-		t.Errorf("http_status = %d, want %d", got, httpStatus)
-	}
-}
-
-// integWantUpstreamErrorCode checks a failure that is not an upstream status (a body the
-// gateway cannot read, for instance): code and ErrorInfo reason.
-func integWantUpstreamErrorCode(t *testing.T, err error, code codes.Code, reason string) {
-	t.Helper()
-	if st, _ := status.FromError(err); st.Code() != code {
-		t.Fatalf("code = %v (%v), want %v", st.Code(), err, code)
-	}
-	if ei, ok := nangohttp.ErrorInfoFrom(err); !ok || ei.GetReason() != reason {
-		t.Errorf("ErrorInfo = %v, want reason %q", ei, reason)
-	}
-}
-
 // integRPC is one gateway call with the upstream route it must reach.
 type integRPC struct {
 	name   string
@@ -258,54 +151,15 @@ type integRPC struct {
 	call   func(ctx context.Context, conn *grpc.ClientConn) error
 }
 
-// integFaultStatuses are the upstream statuses every RPC must map.
-var integFaultStatuses = []struct {
-	status int
-	code   codes.Code
-	reason string
-}{
-	{http.StatusBadRequest, codes.InvalidArgument, "invalid_request"},
-	{http.StatusUnauthorized, codes.Unauthenticated, "unknown_account"},
-	{http.StatusForbidden, codes.PermissionDenied, "forbidden"},
-	{http.StatusNotFound, codes.NotFound, "not_found"},
-	{http.StatusConflict, codes.AlreadyExists, "conflict"},
-	{http.StatusTooManyRequests, codes.ResourceExhausted, "too_many_request"},
-	{http.StatusInternalServerError, codes.Internal, "server_error"},
-}
-
-// integRunFaults makes Nango fail each RPC with every status of integFaultStatuses and
-// checks the mapped error. The fault outlives any retry, and a deadline shorter than the
-// Retry-After keeps a retrying client from waiting.
+// integRunFaults runs wantUpstreamErrors for each RPC, in a subtest named after it, on
+// one seeded gateway.
 func integRunFaults(t *testing.T, rpcs []integRPC) {
 	t.Helper()
 	h := newHarness(t, simulator.Options{Seed: true})
 	for _, rpc := range rpcs {
-		for _, fs := range integFaultStatuses {
-			t.Run(fmt.Sprintf("%s/%d", rpc.name, fs.status), func(t *testing.T) {
-				h.sim.ClearFaults()
-				h.sim.ResetRequests()
-				t.Cleanup(h.sim.ClearFaults)
-				f := simulator.Fault{Method: rpc.method, PathPrefix: rpc.path, Times: 100, Status: fs.status}
-				if fs.status == http.StatusTooManyRequests {
-					f.Header = http.Header{"Retry-After": {"30"}}
-				}
-				h.sim.InjectFault(f)
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				err := rpc.call(ctx, h.conn)
-				integWantUpstreamError(t, err, fs.code, fs.reason, fs.status)
-				if fs.status == http.StatusTooManyRequests {
-					d, ok := nangohttp.RetryDelayFromError(err)
-					if !ok || d != 30*time.Second {
-						t.Errorf("RetryInfo delay = %v, %v; want 30s", d, ok)
-					}
-				}
-				last := h.lastRequest(t)
-				if last.Method != rpc.method || !strings.HasPrefix(last.Path, rpc.path) {
-					t.Errorf("upstream request = %s %s, want %s %s", last.Method, last.Path, rpc.method, rpc.path)
-				}
-			})
-		}
+		t.Run(rpc.name, func(t *testing.T) {
+			wantUpstreamErrors(t, h, rpc.method, rpc.path, func(ctx context.Context) error { return rpc.call(ctx, h.conn) })
+		})
 	}
 }
 
@@ -430,14 +284,12 @@ func TestIntegrationsListAndGet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, simulator.Options{Seed: true})
-			c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+			h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 			got, err := tt.call(context.Background(), c)
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), tt.want)
-			integMatchesNango(t, integDirect(t, h, "GET", tt.direct), got, "")
+			integCheckAnswer(t, h, tt.want, got, tt.direct, "")
 			tt.inspect(t, got)
 		})
 	}
@@ -494,8 +346,7 @@ func TestIntegrationsCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, simulator.Options{Seed: true})
-			c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+			h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 			got, err := c.CreateIntegration(context.Background(), tt.req)
 			if err != nil {
 				t.Fatalf("CreateIntegration: %v", err)
@@ -517,8 +368,7 @@ func TestIntegrationsCreate(t *testing.T) {
 
 // A key with a space reaches Nango escaped, and the integration created under it is found.
 func TestIntegrationsGetEscapesTheKey(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	if _, err := c.CreateIntegration(context.Background(), &gatewayv1.CreateIntegrationRequest{Provider: "freshdesk", UniqueKey: "help desk~1"}); err != nil {
 		t.Fatalf("CreateIntegration: %v", err)
 	}
@@ -569,14 +419,12 @@ func TestIntegrationsCreateQuickstart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, simulator.Options{Seed: true})
-			c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+			h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 			got, err := c.CreateQuickstartIntegration(context.Background(), tt.req)
 			if err != nil {
 				t.Fatalf("CreateQuickstartIntegration: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), integWant{method: "POST", path: "/integrations/quickstart", contentType: "application/json", body: tt.wantBody})
-			integMatchesNango(t, integDirect(t, h, "GET", "/integrations/"+tt.req.GetUniqueKey()), got, "")
+			integCheckAnswer(t, h, integWant{method: "POST", path: "/integrations/quickstart", contentType: "application/json", body: tt.wantBody}, got, "/integrations/"+tt.req.GetUniqueKey(), "")
 		})
 	}
 }
@@ -638,8 +486,7 @@ func TestIntegrationsUpdate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, simulator.Options{Seed: true})
-			c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+			h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 			if tt.key == "freshdesk-old" {
 				// An integration without connections can be renamed.
 				if _, err := c.CreateIntegration(context.Background(), &gatewayv1.CreateIntegrationRequest{Provider: "freshdesk", UniqueKey: tt.key}); err != nil {
@@ -650,8 +497,7 @@ func TestIntegrationsUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("UpdateIntegration: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), integWant{method: "PATCH", path: "/integrations/" + tt.key, contentType: "application/json", body: tt.wantBody})
-			integMatchesNango(t, integDirect(t, h, "GET", "/integrations/"+tt.newKey), got, "")
+			integCheckAnswer(t, h, integWant{method: "PATCH", path: "/integrations/" + tt.key, contentType: "application/json", body: tt.wantBody}, got, "/integrations/"+tt.newKey, "")
 			if tt.check != nil {
 				tt.check(t, got.GetData())
 			}
@@ -660,8 +506,7 @@ func TestIntegrationsUpdate(t *testing.T) {
 }
 
 func TestIntegrationsDelete(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	got, err := c.DeleteIntegration(context.Background(), &gatewayv1.DeleteIntegrationRequest{UniqueKey: "hubspot"})
 	if err != nil {
 		t.Fatalf("DeleteIntegration: %v", err)
@@ -670,13 +515,13 @@ func TestIntegrationsDelete(t *testing.T) {
 	if !got.GetSuccess() {
 		t.Errorf("success = false, want true")
 	}
-	if st := integDirectStatus(t, h, "GET", "/integrations/hubspot"); st != http.StatusNotFound {
+	if st, _ := simDo(t, h.sim, "GET", "/integrations/hubspot", ""); st != http.StatusNotFound {
 		t.Errorf("after delete, GET /integrations/hubspot = %d, want 404", st)
 	}
 
 	// Deleting it again is Nango's 404.
 	_, err = c.DeleteIntegration(context.Background(), &gatewayv1.DeleteIntegrationRequest{UniqueKey: "hubspot"})
-	integWantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
+	wantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
 }
 
 func TestIntegrationsListFunctions(t *testing.T) {
@@ -695,8 +540,7 @@ func TestIntegrationsListFunctions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, simulator.Options{Seed: true})
-			c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+			h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 			got, err := c.ListFunctions(context.Background(), tt.req)
 			if err != nil {
 				t.Fatalf("ListFunctions: %v", err)
@@ -719,8 +563,7 @@ func TestIntegrationsListFunctions(t *testing.T) {
 }
 
 func TestIntegrationsGetFunctionAndCode(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	for _, f := range integFunctions(t, h, "github") {
 		t.Run(f.Type+"/"+f.Name, func(t *testing.T) {
 			path := "/integrations/github/functions/" + f.Name
@@ -730,8 +573,7 @@ func TestIntegrationsGetFunctionAndCode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GetFunction: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), integWant{method: "GET", path: path, rawQuery: "type=" + f.Type, contentType: "application/json"})
-			integMatchesNango(t, integDirect(t, h, "GET", path+"?type="+f.Type), fn, "")
+			integCheckAnswer(t, h, integWant{method: "GET", path: path, rawQuery: "type=" + f.Type, contentType: "application/json"}, fn, path+"?type="+f.Type, "")
 			if fn.GetData().GetName() != f.Name || fn.GetData().GetType() != f.Type {
 				t.Errorf("data = %v, want %s %s", fn.GetData(), f.Type, f.Name)
 			}
@@ -741,8 +583,7 @@ func TestIntegrationsGetFunctionAndCode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GetFunctionCode: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), integWant{method: "GET", path: path + "/code", rawQuery: "type=" + f.Type, contentType: "application/json"})
-			integMatchesNango(t, integDirect(t, h, "GET", path+"/code?type="+f.Type), code, "")
+			integCheckAnswer(t, h, integWant{method: "GET", path: path + "/code", rawQuery: "type=" + f.Type, contentType: "application/json"}, code, path+"/code?type="+f.Type, "")
 			if code.GetType() != f.Type || code.GetCode() == "" {
 				t.Errorf("answer = %v, want %s code", code, f.Type)
 			}
@@ -752,8 +593,7 @@ func TestIntegrationsGetFunctionAndCode(t *testing.T) {
 
 // Without a type, GetFunction and GetFunctionCode send no query.
 func TestIntegrationsFunctionWithoutTypeSendsNoQuery(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	// A name used by a single function, so the code lookup is not ambiguous.
 	count := map[string]int{}
 	fns := integFunctions(t, h, "github")
@@ -788,8 +628,7 @@ func TestIntegrationsFunctionWithoutTypeSendsNoQuery(t *testing.T) {
 // A sync and an action sharing a name make Nango answer 409 ambiguous_function without a
 // type; the gateway keeps the code and Nango's payload with the matches.
 func TestIntegrationsGetFunctionCodeAmbiguous(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	key, name := "", ""
 	for _, k := range []string{"github", "slack", "hubspot"} {
 		seen := map[string]int{}
@@ -805,7 +644,7 @@ func TestIntegrationsGetFunctionCodeAmbiguous(t *testing.T) {
 	}
 	h.sim.ResetRequests()
 	_, err := c.GetFunctionCode(context.Background(), &gatewayv1.GetFunctionCodeRequest{UniqueKey: key, Name: name})
-	integWantUpstreamError(t, err, codes.AlreadyExists, "ambiguous_function", http.StatusConflict)
+	wantUpstreamError(t, err, codes.AlreadyExists, "ambiguous_function", http.StatusConflict)
 	integCheckRequest(t, h.lastRequest(t), integWant{method: "GET", path: "/integrations/" + key + "/functions/" + name + "/code", contentType: "application/json"})
 	ei, _ := nangohttp.ErrorInfoFrom(err)
 	if up := ei.GetMetadata()[nangohttp.MetadataUpstreamError]; !strings.Contains(up, `"matches"`) {
@@ -814,8 +653,7 @@ func TestIntegrationsGetFunctionCodeAmbiguous(t *testing.T) {
 }
 
 func TestIntegrationsDeleteFunction(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	type target struct {
 		key string
 		fn  integFunction
@@ -849,7 +687,7 @@ func TestIntegrationsDeleteFunction(t *testing.T) {
 		if !got.GetData().GetSuccess() {
 			t.Errorf("data.success = false")
 		}
-		if st := integDirectStatus(t, h, "GET", path+"?type="+deletable.fn.Type); st != http.StatusNotFound {
+		if st, _ := simDo(t, h.sim, "GET", path+"?type="+deletable.fn.Type, ""); st != http.StatusNotFound {
 			t.Errorf("after delete, GET %s = %d, want 404", path, st)
 		}
 	})
@@ -859,7 +697,7 @@ func TestIntegrationsDeleteFunction(t *testing.T) {
 		}
 		h.sim.ResetRequests()
 		_, err := c.DeleteFunction(context.Background(), &gatewayv1.DeleteFunctionRequest{UniqueKey: managed.key, Name: managed.fn.Name, Type: managed.fn.Type})
-		integWantUpstreamError(t, err, codes.InvalidArgument, "function_managed_by_deploy", http.StatusBadRequest)
+		wantUpstreamError(t, err, codes.InvalidArgument, "function_managed_by_deploy", http.StatusBadRequest)
 	})
 }
 
@@ -948,13 +786,12 @@ func TestIntegrationsInvalidRequestsNeverReachNango(t *testing.T) {
 			return err
 		}},
 	}
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h.sim.ResetRequests()
 			err := tt.call(context.Background(), c)
-			integWantInvalid(t, h, err, tt.field)
+			wantViolation(t, h, err, tt.field)
 			if err != nil && strings.Contains(err.Error(), "s3cr3t") {
 				t.Errorf("the error repeats a credential: %v", err)
 			}
@@ -964,28 +801,27 @@ func TestIntegrationsInvalidRequestsNeverReachNango(t *testing.T) {
 
 // Nango's own refusals, unprovoked by faults, keep their status and code.
 func TestIntegrationsNangoErrors(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
+	_, c := seededClient(t, gatewayv1.NewIntegrationsServiceClient)
 
 	_, err := c.GetIntegration(context.Background(), &gatewayv1.GetIntegrationRequest{UniqueKey: "does-not-exist"})
-	integWantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
+	wantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
 
 	// An OAuth provider needs the caller's app credentials.
 	_, err = c.CreateIntegration(context.Background(), &gatewayv1.CreateIntegrationRequest{Provider: "github", UniqueKey: "github-nocreds"})
-	integWantUpstreamError(t, err, codes.InvalidArgument, "invalid_body", http.StatusBadRequest)
+	wantUpstreamError(t, err, codes.InvalidArgument, "invalid_body", http.StatusBadRequest)
 
 	_, err = c.ListFunctions(context.Background(), &gatewayv1.ListFunctionsRequest{UniqueKey: "does-not-exist"})
-	integWantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
+	wantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
 
 	_, err = c.GetFunction(context.Background(), &gatewayv1.GetFunctionRequest{UniqueKey: "github", Name: "no-such-function"})
-	integWantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
+	wantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
 }
 
 func TestIntegrationsWrongKeyIsUnauthenticated(t *testing.T) {
 	h := integWrongKeyHarness(t)
 	c := gatewayv1.NewIntegrationsServiceClient(h.conn)
 	_, err := c.ListIntegrations(context.Background(), &gatewayv1.ListIntegrationsRequest{})
-	integWantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
+	wantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
 	if strings.Contains(err.Error(), "not-the-key") {
 		t.Errorf("the error repeats the key: %v", err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
-	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
 func metaStruct(t *testing.T, m map[string]any) *structpb.Struct {
@@ -23,24 +22,14 @@ func metaStruct(t *testing.T, m map[string]any) *structpb.Struct {
 	return s
 }
 
-func metaValue(t *testing.T, v any) *structpb.Value {
-	t.Helper()
-	out, err := structpb.NewValue(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestGetMetadataReadsTheConnectionWithoutRefreshing(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewMetadataServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewMetadataServiceClient)
 	const query = "provider_config_key=my+key:1&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"
 
 	t.Run("null metadata stays null", func(t *testing.T) {
 		h.sim.ResetRequests()
 		connFixture(h.sim, http.MethodGet, "/connections/", http.StatusOK, connFullFixture)
-		got, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "my key:1", ConnectionId: "c 1"})
+		got, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "my key:1", ConnectionId: "c 1"})
 		if err != nil {
 			t.Fatalf("GetMetadata: %v", err)
 		}
@@ -52,7 +41,7 @@ func TestGetMetadataReadsTheConnectionWithoutRefreshing(t *testing.T) {
 		h.sim.ResetRequests()
 		connFixture(h.sim, http.MethodGet, "/connections/", http.StatusOK,
 			`{"id":1,"connection_id":"c 1","provider_config_key":"my key:1","provider":"p","metadata":{"plan":"pro","limits":{"seats":3,"tags":["a",null,true]}},"credentials":{}}`)
-		got, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "my key:1", ConnectionId: "c 1"})
+		got, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "my key:1", ConnectionId: "c 1"})
 		if err != nil {
 			t.Fatalf("GetMetadata: %v", err)
 		}
@@ -63,12 +52,12 @@ func TestGetMetadataReadsTheConnectionWithoutRefreshing(t *testing.T) {
 	})
 
 	t.Run("seeded connection", func(t *testing.T) {
-		conn, err := gatewayv1.NewConnectionsServiceClient(h.conn).GetConnection(connCtx(t),
+		conn, err := gatewayv1.NewConnectionsServiceClient(h.conn).GetConnection(rpcCtx(t),
 			&gatewayv1.GetConnectionRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		if err != nil {
 			t.Fatalf("GetConnection: %v", err)
 		}
-		got, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
+		got, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		if err != nil {
 			t.Fatalf("GetMetadata: %v", err)
 		}
@@ -79,21 +68,20 @@ func TestGetMetadataReadsTheConnectionWithoutRefreshing(t *testing.T) {
 	})
 
 	t.Run("unknown connection", func(t *testing.T) {
-		_, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "missing"})
+		_, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "missing"})
 		if status.Code(err) != codes.NotFound {
 			t.Errorf("code = %v (%v), want NotFound", status.Code(err), err)
 		}
 	})
 
-	connExpectUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
+	wantUpstreamErrors(t, h, http.MethodGet, "/connections/", func(ctx context.Context) error {
 		_, err := client.GetMetadata(ctx, &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "conn-github-1"})
 		return err
 	})
 }
 
 func TestSetAndUpdateMetadataSendTheSDKBodyAndReturnTheEcho(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewMetadataServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewMetadataServiceClient)
 	connImport(t, h.sim, `{"connection_id":"second","provider_config_key":"github","credentials":{"type":"OAUTH2","access_token":"x"}}`)
 
 	steps := []struct {
@@ -137,16 +125,16 @@ func TestSetAndUpdateMetadataSendTheSDKBodyAndReturnTheEcho(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			meta, ids := metaStruct(t, st.meta), metaValue(t, st.ids)
+			meta, ids := metaStruct(t, st.meta), structValue(t, st.ids)
 			if st.update {
-				got, err := client.UpdateMetadata(connCtx(t), &gatewayv1.UpdateMetadataRequest{Metadata: meta, ConnectionId: ids, ProviderConfigKey: "github"})
+				got, err := client.UpdateMetadata(rpcCtx(t), &gatewayv1.UpdateMetadataRequest{Metadata: meta, ConnectionId: ids, ProviderConfigKey: "github"})
 				if err != nil {
 					t.Fatalf("UpdateMetadata: %v", err)
 				}
 				connCheckRequest(t, h.lastRequest(t), http.MethodPatch, "/connections/metadata", "", st.body)
 				connDiff(t, got, &gatewayv1.UpdateMetadataResponse{Metadata: meta, ConnectionId: ids, ProviderConfigKey: "github"})
 			} else {
-				got, err := client.SetMetadata(connCtx(t), &gatewayv1.SetMetadataRequest{Metadata: meta, ConnectionId: ids, ProviderConfigKey: "github"})
+				got, err := client.SetMetadata(rpcCtx(t), &gatewayv1.SetMetadataRequest{Metadata: meta, ConnectionId: ids, ProviderConfigKey: "github"})
 				if err != nil {
 					t.Fatalf("SetMetadata: %v", err)
 				}
@@ -160,7 +148,7 @@ func TestSetAndUpdateMetadataSendTheSDKBodyAndReturnTheEcho(t *testing.T) {
 				if s, ok := st.ids.(string); ok && s != id {
 					continue
 				}
-				got, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: id})
+				got, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: id})
 				if err != nil {
 					t.Fatalf("GetMetadata: %v", err)
 				}
@@ -170,28 +158,28 @@ func TestSetAndUpdateMetadataSendTheSDKBodyAndReturnTheEcho(t *testing.T) {
 	}
 
 	t.Run("an unknown id changes nothing", func(t *testing.T) {
-		_, err := client.SetMetadata(connCtx(t), &gatewayv1.SetMetadataRequest{
-			Metadata: metaStruct(t, map[string]any{"plan": "x"}), ConnectionId: metaValue(t, []any{"second", "missing"}), ProviderConfigKey: "github",
+		_, err := client.SetMetadata(rpcCtx(t), &gatewayv1.SetMetadataRequest{
+			Metadata: metaStruct(t, map[string]any{"plan": "x"}), ConnectionId: structValue(t, []any{"second", "missing"}), ProviderConfigKey: "github",
 		})
 		if info, _ := nangohttp.ErrorInfoFrom(err); status.Code(err) != codes.NotFound || info.GetReason() != "unknown_connection" {
 			t.Fatalf("SetMetadata = %v, want NotFound unknown_connection", err)
 		}
-		got, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "second"})
+		got, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github", ConnectionId: "second"})
 		if err != nil {
 			t.Fatalf("GetMetadata: %v", err)
 		}
 		connDiff(t, got.GetMetadata(), metaStruct(t, map[string]any{"plan": "team", "seats": 4}))
 	})
 
-	set := &gatewayv1.SetMetadataRequest{Metadata: metaStruct(t, map[string]any{"a": 1}), ConnectionId: metaValue(t, "conn-github-1"), ProviderConfigKey: "github"}
+	set := &gatewayv1.SetMetadataRequest{Metadata: metaStruct(t, map[string]any{"a": 1}), ConnectionId: structValue(t, "conn-github-1"), ProviderConfigKey: "github"}
 	t.Run("set errors", func(t *testing.T) {
-		connExpectUpstreamErrors(t, h, http.MethodPost, "/connections/metadata", func(ctx context.Context) error {
+		wantUpstreamErrors(t, h, http.MethodPost, "/connections/metadata", func(ctx context.Context) error {
 			_, err := client.SetMetadata(ctx, set)
 			return err
 		})
 	})
 	t.Run("update errors", func(t *testing.T) {
-		connExpectUpstreamErrors(t, h, http.MethodPatch, "/connections/metadata", func(ctx context.Context) error {
+		wantUpstreamErrors(t, h, http.MethodPatch, "/connections/metadata", func(ctx context.Context) error {
 			_, err := client.UpdateMetadata(ctx, &gatewayv1.UpdateMetadataRequest{Metadata: set.GetMetadata(), ConnectionId: set.GetConnectionId(), ProviderConfigKey: "github"})
 			return err
 		})
@@ -199,8 +187,7 @@ func TestSetAndUpdateMetadataSendTheSDKBodyAndReturnTheEcho(t *testing.T) {
 }
 
 func TestMetadataValidationFailsBeforeCallingNango(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	client := gatewayv1.NewMetadataServiceClient(h.conn)
+	h, client := seededClient(t, gatewayv1.NewMetadataServiceClient)
 	meta := metaStruct(t, map[string]any{"a": 1})
 	tests := []struct {
 		name  string
@@ -209,32 +196,32 @@ func TestMetadataValidationFailsBeforeCallingNango(t *testing.T) {
 		key   string
 		field string
 	}{
-		{"empty id", metaValue(t, ""), meta, "github", "connection_id"},
-		{"empty list", metaValue(t, []any{}), meta, "github", "connection_id"},
-		{"empty id in the list", metaValue(t, []any{"a", ""}), meta, "github", "connection_id[1]"},
-		{"number in the list", metaValue(t, []any{"a", 3}), meta, "github", "connection_id[1]"},
-		{"number", metaValue(t, 3), meta, "github", "connection_id"},
+		{"empty id", structValue(t, ""), meta, "github", "connection_id"},
+		{"empty list", structValue(t, []any{}), meta, "github", "connection_id"},
+		{"empty id in the list", structValue(t, []any{"a", ""}), meta, "github", "connection_id[1]"},
+		{"number in the list", structValue(t, []any{"a", 3}), meta, "github", "connection_id[1]"},
+		{"number", structValue(t, 3), meta, "github", "connection_id"},
 		{"null", structpb.NewNullValue(), meta, "github", "connection_id"},
-		{"object", metaValue(t, map[string]any{"id": "a"}), meta, "github", "connection_id"},
+		{"object", structValue(t, map[string]any{"id": "a"}), meta, "github", "connection_id"},
 		{"no id", nil, meta, "github", "connection_id"},
-		{"no metadata", metaValue(t, "a"), nil, "github", "metadata"},
-		{"bad integration", metaValue(t, "a"), meta, "a/b", "provider_config_key"},
+		{"no metadata", structValue(t, "a"), nil, "github", "metadata"},
+		{"bad integration", structValue(t, "a"), meta, "a/b", "provider_config_key"},
 	}
 	for _, tc := range tests {
 		t.Run("set "+tc.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			_, err := client.SetMetadata(connCtx(t), &gatewayv1.SetMetadataRequest{Metadata: tc.meta, ConnectionId: tc.ids, ProviderConfigKey: tc.key})
-			connExpectInvalid(t, h.sim, err, tc.field)
+			_, err := client.SetMetadata(rpcCtx(t), &gatewayv1.SetMetadataRequest{Metadata: tc.meta, ConnectionId: tc.ids, ProviderConfigKey: tc.key})
+			wantInvalid(t, h, err, tc.field)
 		})
 		t.Run("update "+tc.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			_, err := client.UpdateMetadata(connCtx(t), &gatewayv1.UpdateMetadataRequest{Metadata: tc.meta, ConnectionId: tc.ids, ProviderConfigKey: tc.key})
-			connExpectInvalid(t, h.sim, err, tc.field)
+			_, err := client.UpdateMetadata(rpcCtx(t), &gatewayv1.UpdateMetadataRequest{Metadata: tc.meta, ConnectionId: tc.ids, ProviderConfigKey: tc.key})
+			wantInvalid(t, h, err, tc.field)
 		})
 	}
 	t.Run("get without connection", func(t *testing.T) {
 		h.sim.ResetRequests()
-		_, err := client.GetMetadata(connCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github"})
-		connExpectInvalid(t, h.sim, err, "connection_id")
+		_, err := client.GetMetadata(rpcCtx(t), &gatewayv1.GetMetadataRequest{ProviderConfigKey: "github"})
+		wantInvalid(t, h, err, "connection_id")
 	})
 }

@@ -124,8 +124,7 @@ func TestProvidersCalls(t *testing.T) {
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), tt.want)
-			integMatchesNango(t, integDirect(t, h, "GET", tt.direct), got, "")
+			integCheckAnswer(t, h, tt.want, got, tt.direct, "")
 			tt.check(t, got)
 		})
 	}
@@ -162,27 +161,25 @@ func TestProvidersInvalidRequestsNeverReachNango(t *testing.T) {
 			return err
 		}},
 	}
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewProvidersServiceClient(h.conn)
+	h, c := seededClient(t, gatewayv1.NewProvidersServiceClient)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h.sim.ResetRequests()
-			integWantInvalid(t, h, tt.call(context.Background(), c), tt.field)
+			wantViolation(t, h, tt.call(context.Background(), c), tt.field)
 		})
 	}
 }
 
 func TestProvidersNangoErrors(t *testing.T) {
-	h := newHarness(t, simulator.Options{Seed: true})
-	c := gatewayv1.NewProvidersServiceClient(h.conn)
+	_, c := seededClient(t, gatewayv1.NewProvidersServiceClient)
 	_, err := c.GetProvider(context.Background(), &gatewayv1.GetProviderRequest{Provider: "no-such-provider"})
-	integWantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
+	wantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
 	_, err = c.GetProviderTemplates(context.Background(), &gatewayv1.GetProviderTemplatesRequest{Provider: "no-such-provider"})
-	integWantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
+	wantUpstreamError(t, err, codes.NotFound, "not_found", http.StatusNotFound)
 
 	wrong := integWrongKeyHarness(t)
 	_, err = gatewayv1.NewProvidersServiceClient(wrong.conn).ListProviders(context.Background(), &gatewayv1.ListProvidersRequest{})
-	integWantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
+	wantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
 }
 
 func TestProvidersUpstreamErrorsAreMapped(t *testing.T) {

@@ -115,12 +115,12 @@ func proxyURL(endpoint string, params []*gatewayv1.QueryParam) (path, rawQuery s
 	if !strings.HasPrefix(p, "/") {
 		path += "/"
 	}
-	path += proxyPercentEncode(p, "\"<>`{}")
+	path += percentEncode(p, "\"<>`{}")
 	if _, err := url.PathUnescape(path); err != nil {
 		return "", "", invalidArgField("endpoint", "has a malformed %%-escape")
 	}
 	var b strings.Builder
-	b.WriteString(proxyPercentEncode(query, "\"<>'"))
+	b.WriteString(percentEncode(query, "\"<>'"))
 	for _, kv := range params {
 		if b.Len() > 0 {
 			b.WriteByte('&')
@@ -130,23 +130,6 @@ func proxyURL(endpoint string, params []*gatewayv1.QueryParam) (path, rawQuery s
 		b.WriteString(urlSearchParamsEscape(kv.GetValue()))
 	}
 	return path, b.String(), nil
-}
-
-// proxyPercentEncode encodes controls, space, non-ASCII bytes and extra, as
-// the WHATWG URL parser does for a path or a query; "%" is left alone.
-func proxyPercentEncode(s, extra string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(extra, c) >= 0 {
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // proxyHeaders are the SDK's proxy headers. Base-Url-Override and

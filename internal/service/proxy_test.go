@@ -19,12 +19,6 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
-func proxyClient(t *testing.T) (*harness, gatewayv1.ProxyServiceClient) {
-	t.Helper()
-	h := newHarness(t, simulator.Options{Seed: true})
-	return h, gatewayv1.NewProxyServiceClient(h.conn)
-}
-
 // proxyClientWithDeps runs the gateway against upstream (in place of the
 // simulator), with deps adjusted by configure.
 func proxyClientWithDeps(t *testing.T, upstream http.Handler, maxUpstreamBytes int64, configure func(*service.Deps)) gatewayv1.ProxyServiceClient {
@@ -76,9 +70,9 @@ func TestProxySendsEachMethodWithTheSDKHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := proxyClient(t)
+			h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 			proxyOK(h)
-			got, err := c.Proxy(sarpCtx(t), proxyReq(tt.method, "/user/repos", tt.body))
+			got, err := c.Proxy(rpcCtx(t), proxyReq(tt.method, "/user/repos", tt.body))
 			if err != nil {
 				t.Fatalf("Proxy: %v", err)
 			}
@@ -86,7 +80,7 @@ func TestProxySendsEachMethodWithTheSDKHeaders(t *testing.T) {
 				t.Fatalf("status = %d", got.GetStatus())
 			}
 			rec := h.lastRequest(t)
-			sarpRequest(t, rec, tt.wantMethod, "/proxy/user/repos", "")
+			wantRoute(t, rec, tt.wantMethod, "/proxy/user/repos", "")
 			sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
 			sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
 			sarpHeader(t, rec, "Base-Url-Override", "", true)
@@ -103,7 +97,7 @@ func TestProxySendsEachMethodWithTheSDKHeaders(t *testing.T) {
 }
 
 func TestProxySendsEveryOptionalHeader(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	proxyOK(h)
 	yes := true
 	req := proxyReq("GET", "repos/a/b?per_page=10", nil)
@@ -115,11 +109,11 @@ func TestProxySendsEveryOptionalHeader(t *testing.T) {
 	req.Decompress = true
 	req.RetryOn = []uint32{409, 423}
 	req.ForwardHeadersOnRedirect = &yes
-	if _, err := c.Proxy(sarpCtx(t), req); err != nil {
+	if _, err := c.Proxy(rpcCtx(t), req); err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}
 	rec := h.lastRequest(t)
-	sarpRequest(t, rec, "GET", "/proxy/repos/a/b", "per_page=10&q=a+b&ids=1%2C2&q=c")
+	wantRoute(t, rec, "GET", "/proxy/repos/a/b", "per_page=10&q=a+b&ids=1%2C2&q=c")
 	for name, want := range map[string]string{
 		"Connection-Id":               sarpConnection,
 		"Provider-Config-Key":         sarpIntegration,
@@ -142,23 +136,23 @@ func TestProxySendsEveryOptionalHeader(t *testing.T) {
 }
 
 func TestProxySendsForwardHeadersOnRedirectFalse(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	proxyOK(h)
 	no := false
 	req := proxyReq("GET", "/x", nil)
 	req.ForwardHeadersOnRedirect = &no
-	if _, err := c.Proxy(sarpCtx(t), req); err != nil {
+	if _, err := c.Proxy(rpcCtx(t), req); err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}
 	sarpHeader(t, h.lastRequest(t), "Forward-Headers-On-Redirect", "false", true)
 }
 
 func TestProxySendsContentTypeAloneWithoutTheProviderHeader(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	proxyOK(h)
 	req := proxyReq("POST", "/x", []byte(`{"a":1}`))
 	req.ContentType = "application/json"
-	if _, err := c.Proxy(sarpCtx(t), req); err != nil {
+	if _, err := c.Proxy(rpcCtx(t), req); err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}
 	rec := h.lastRequest(t)
@@ -167,11 +161,11 @@ func TestProxySendsContentTypeAloneWithoutTheProviderHeader(t *testing.T) {
 }
 
 func TestProxyTakesContentTypeFromHeadersWhenNotSetApart(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	proxyOK(h)
 	req := proxyReq("POST", "/x", []byte("a=1"))
 	req.Headers = map[string]string{"content-type": "application/x-www-form-urlencoded"}
-	if _, err := c.Proxy(sarpCtx(t), req); err != nil {
+	if _, err := c.Proxy(rpcCtx(t), req); err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}
 	rec := h.lastRequest(t)
@@ -194,20 +188,20 @@ func TestProxyBuildsThePathAndQueryAsNodeWould(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.endpoint, func(t *testing.T) {
-			h, c := proxyClient(t)
+			h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 			proxyOK(h)
 			req := proxyReq("GET", tt.endpoint, nil)
 			req.Params = tt.params
-			if _, err := c.Proxy(sarpCtx(t), req); err != nil {
+			if _, err := c.Proxy(rpcCtx(t), req); err != nil {
 				t.Fatalf("Proxy: %v", err)
 			}
-			sarpRequest(t, h.lastRequest(t), "GET", tt.wantPath, tt.wantQuery)
+			wantRoute(t, h.lastRequest(t), "GET", tt.wantPath, tt.wantQuery)
 		})
 	}
 }
 
 func TestProxySendsRawBytesAndReturnsRawBytes(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	payload := []byte{0x00, 0x01, 0xfe, 0xff, '\n', '{'}
 	reply := []byte{0x89, 'P', 'N', 'G', 0x00, 0xff}
 	h.sim.InjectFault(simulator.Fault{
@@ -216,7 +210,7 @@ func TestProxySendsRawBytesAndReturnsRawBytes(t *testing.T) {
 	})
 	req := proxyReq("PUT", "/upload/file.bin", payload)
 	req.ContentType = "application/octet-stream"
-	got, err := c.Proxy(sarpCtx(t), req)
+	got, err := c.Proxy(rpcCtx(t), req)
 	if err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}
@@ -255,7 +249,7 @@ func TestProxyReturnsProviderAndNangoErrorsAsResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := proxyClient(t)
+			h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 			// Times outlasts the upstream client's retries of a GET.
 			f := simulator.Fault{PathPrefix: "/proxy/", Status: tt.status, Code: tt.code, Times: 5}
 			if tt.code == "" {
@@ -263,7 +257,7 @@ func TestProxyReturnsProviderAndNangoErrorsAsResponses(t *testing.T) {
 				f.Header = http.Header{"Content-Type": {"text/plain"}, "Location": {"https://example.com/moved"}}
 			}
 			h.sim.InjectFault(f)
-			got, err := c.Proxy(sarpCtx(t), proxyReq("GET", "/x", nil))
+			got, err := c.Proxy(rpcCtx(t), proxyReq("GET", "/x", nil))
 			if err != nil {
 				t.Fatalf("Proxy: %v, want the answer as a response", err)
 			}
@@ -284,7 +278,7 @@ func TestProxyReturnsProviderAndNangoErrorsAsResponses(t *testing.T) {
 }
 
 func TestProxyTurnsNangosRateLimitIntoResourceExhausted(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	h.sim.InjectFault(simulator.Fault{
 		PathPrefix: "/proxy/", Status: http.StatusTooManyRequests, Code: "too_many_request", Times: 5,
 		Header: http.Header{"Retry-After": {"3"}},
@@ -293,7 +287,7 @@ func TestProxyTurnsNangosRateLimitIntoResourceExhausted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	_, err := c.Proxy(ctx, proxyReq("GET", "/x", nil))
-	sarpCode(t, err, codes.ResourceExhausted, "too_many_request")
+	wantCode(t, err, codes.ResourceExhausted, "too_many_request")
 	if d, ok := nangohttp.RetryDelayFromError(err); !ok || d != 3*time.Second {
 		t.Fatalf("RetryInfo = %v %v, want 3s", d, ok)
 	}
@@ -303,19 +297,19 @@ func TestProxyWithTheSimulatorsRateLimiter(t *testing.T) {
 	h := newHarness(t, simulator.Options{Seed: true, RateLimit: 1, Window: time.Hour})
 	c := gatewayv1.NewProxyServiceClient(h.conn)
 	// The first call uses the window's only request, whatever it answers.
-	_, _ = c.Proxy(sarpCtx(t), proxyReq("GET", "/user", nil))
-	_, err := c.Proxy(sarpCtx(t), proxyReq("GET", "/user", nil))
-	sarpCode(t, err, codes.ResourceExhausted, "too_many_request")
+	_, _ = c.Proxy(rpcCtx(t), proxyReq("GET", "/user", nil))
+	_, err := c.Proxy(rpcCtx(t), proxyReq("GET", "/user", nil))
+	wantCode(t, err, codes.ResourceExhausted, "too_many_request")
 	if _, ok := nangohttp.RetryDelayFromError(err); !ok {
 		t.Fatal("no RetryInfo on Nango's rate limit")
 	}
 }
 
 func TestProxyMapsTransportFailures(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	h.sim.InjectFault(simulator.Fault{PathPrefix: "/proxy/", Reset: true, Times: 5})
-	_, err := c.Proxy(sarpCtx(t), proxyReq("GET", "/x", nil))
-	sarpCode(t, err, codes.Unavailable, nangohttp.ReasonUnreachable)
+	_, err := c.Proxy(rpcCtx(t), proxyReq("GET", "/x", nil))
+	wantCode(t, err, codes.Unavailable, nangohttp.ReasonUnreachable)
 }
 
 func TestProxyDropsHopByHopResponseHeaders(t *testing.T) {
@@ -357,7 +351,7 @@ func TestProxyDropsHopByHopResponseHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := proxyClientWithDeps(t, proxyRawAnswer(t, tt.raw), 0, nil)
-			got, err := c.Proxy(sarpCtx(t), proxyReq("PROPFIND", "/dav", nil))
+			got, err := c.Proxy(rpcCtx(t), proxyReq("PROPFIND", "/dav", nil))
 			if err != nil {
 				t.Fatalf("Proxy: %v", err)
 			}
@@ -398,8 +392,8 @@ func TestProxyEnforcesTheBodyLimits(t *testing.T) {
 		h := newHarnessWithDeps(t, sim, service.Deps{Upstream: up, MaxProxyBodyBytes: 16})
 		c := gatewayv1.NewProxyServiceClient(h.conn)
 
-		_, err = c.Proxy(sarpCtx(t), proxyReq("POST", "/x", bytes.Repeat([]byte("a"), 17)))
-		st := sarpCode(t, err, codes.InvalidArgument, service.ReasonProxyRequestTooLarge)
+		_, err = c.Proxy(rpcCtx(t), proxyReq("POST", "/x", bytes.Repeat([]byte("a"), 17)))
+		st := wantCode(t, err, codes.InvalidArgument, service.ReasonProxyRequestTooLarge)
 		if st.Message() != "proxy request body of 17 bytes exceeds the limit of 16 bytes" {
 			t.Fatalf("message = %q", st.Message())
 		}
@@ -409,14 +403,14 @@ func TestProxyEnforcesTheBodyLimits(t *testing.T) {
 
 		// Exactly the limit goes through.
 		h.sim.InjectFault(simulator.Fault{PathPrefix: "/proxy/", Status: 200, Body: []byte("ok")})
-		if _, err := c.Proxy(sarpCtx(t), proxyReq("POST", "/x", bytes.Repeat([]byte("a"), 16))); err != nil {
+		if _, err := c.Proxy(rpcCtx(t), proxyReq("POST", "/x", bytes.Repeat([]byte("a"), 16))); err != nil {
 			t.Fatalf("body at the limit: %v", err)
 		}
 
 		// A response over the limit.
 		h.sim.InjectFault(simulator.Fault{PathPrefix: "/proxy/", Status: 200, Body: bytes.Repeat([]byte("b"), 17)})
-		_, err = c.Proxy(sarpCtx(t), proxyReq("GET", "/x", nil))
-		st = sarpCode(t, err, codes.ResourceExhausted, service.ReasonProxyResponseTooLarge)
+		_, err = c.Proxy(rpcCtx(t), proxyReq("GET", "/x", nil))
+		st = wantCode(t, err, codes.ResourceExhausted, service.ReasonProxyResponseTooLarge)
 		if !strings.Contains(st.Message(), "17 bytes exceeds the limit of 16 bytes") {
 			t.Fatalf("message = %q", st.Message())
 		}
@@ -426,8 +420,8 @@ func TestProxyEnforcesTheBodyLimits(t *testing.T) {
 			_, _ = w.Write(bytes.Repeat([]byte("z"), 4096))
 		})
 		c := proxyClientWithDeps(t, big, 1024, nil)
-		_, err := c.Proxy(sarpCtx(t), proxyReq("GET", "/x", nil))
-		st := sarpCode(t, err, codes.ResourceExhausted, service.ReasonProxyResponseTooLarge)
+		_, err := c.Proxy(rpcCtx(t), proxyReq("GET", "/x", nil))
+		st := wantCode(t, err, codes.ResourceExhausted, service.ReasonProxyResponseTooLarge)
 		if !strings.Contains(st.Message(), "exceeds the limit") {
 			t.Fatalf("message = %q", st.Message())
 		}
@@ -444,7 +438,7 @@ func TestProxyEnforcesTheBodyLimits(t *testing.T) {
 		})
 		c := proxyClientWithDeps(t, echo, 0, nil)
 		// 3 MiB passes (under gRPC's default 4 MiB message limit and 32 MiB).
-		if _, err := c.Proxy(sarpCtx(t), proxyReq("POST", "/x", bytes.Repeat([]byte("a"), 3<<20))); err != nil || size != 3<<20 {
+		if _, err := c.Proxy(rpcCtx(t), proxyReq("POST", "/x", bytes.Repeat([]byte("a"), 3<<20))); err != nil || size != 3<<20 {
 			t.Fatalf("3 MiB body: err %v, upstream got %d bytes", err, size)
 		}
 	})
@@ -472,25 +466,25 @@ func TestProxyRejectsInvalidRequestsWithoutCallingNango(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := proxyClient(t)
+			h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 			req := proxyReq("GET", "/x", nil)
 			tt.modify(req)
-			_, err := c.Proxy(sarpCtx(t), req)
-			sarpInvalidField(t, h, err, tt.field)
+			_, err := c.Proxy(rpcCtx(t), req)
+			wantInvalid(t, h, err, tt.field)
 		})
 	}
 }
 
 func TestProxyThroughTheSimulatorsProvider(t *testing.T) {
-	h, c := proxyClient(t)
+	h, c := seededClient(t, gatewayv1.NewProxyServiceClient)
 	req := proxyReq("POST", "/repos/octo/hello/issues", []byte(`{"title":"t"}`))
 	req.ContentType = "application/json"
 	req.Headers = map[string]string{"X-GitHub-Api-Version": "2022-11-28"}
-	got, err := c.Proxy(sarpCtx(t), req)
+	got, err := c.Proxy(rpcCtx(t), req)
 	if err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}
-	sarpRequest(t, h.lastRequest(t), "POST", "/proxy/repos/octo/hello/issues", "")
+	wantRoute(t, h.lastRequest(t), "POST", "/proxy/repos/octo/hello/issues", "")
 	if got.GetStatus() < 200 || got.GetStatus() > 299 || len(got.GetBody()) == 0 {
 		t.Fatalf("answer = %d %q", got.GetStatus(), got.GetBody())
 	}
@@ -498,7 +492,7 @@ func TestProxyThroughTheSimulatorsProvider(t *testing.T) {
 	// An unknown connection is Nango's error, handed back as the SDK sees it.
 	req = proxyReq("GET", "/user", nil)
 	req.ConnectionId = "nobody"
-	got, err = c.Proxy(sarpCtx(t), req)
+	got, err = c.Proxy(rpcCtx(t), req)
 	if err != nil {
 		t.Fatalf("Proxy: %v", err)
 	}

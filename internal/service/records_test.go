@@ -19,12 +19,6 @@ import (
 
 const recordsModel = "GithubIssue"
 
-func recordsClient(t *testing.T) (*harness, gatewayv1.RecordsServiceClient) {
-	t.Helper()
-	h := newHarness(t, simulator.Options{Seed: true})
-	return h, gatewayv1.NewRecordsServiceClient(h.conn)
-}
-
 func recordsPtr[T any](v T) *T { return &v }
 
 func TestListRecordsSendsTheSDKQueryInOrder(t *testing.T) {
@@ -64,16 +58,16 @@ func TestListRecordsSendsTheSDKQueryInOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := recordsClient(t)
+			h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
 			h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(`{"records":[],"next_cursor":null}`)})
 			tt.req.ProviderConfigKey = sarpIntegration
 			tt.req.ConnectionId = sarpConnection
-			got, err := c.ListRecords(sarpCtx(t), tt.req)
+			got, err := c.ListRecords(rpcCtx(t), tt.req)
 			if err != nil {
 				t.Fatalf("ListRecords: %v", err)
 			}
 			rec := h.lastRequest(t)
-			sarpRequest(t, rec, "GET", "/records/", tt.wantQuery)
+			wantRoute(t, rec, "GET", "/records/", tt.wantQuery)
 			sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
 			sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
 			if len(rec.Body) != 0 {
@@ -87,11 +81,11 @@ func TestListRecordsSendsTheSDKQueryInOrder(t *testing.T) {
 }
 
 func TestListRecordsDecodesRecordsAndTheCursor(t *testing.T) {
-	h, c := recordsClient(t)
+	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
 	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(`{"records":[
 		{"id":"7","title":"x","n":3,"_nango_metadata":{"first_seen_at":"2026-01-01T00:00:00.000001+00:00","last_modified_at":"2026-01-01T00:00:00.000001+00:00","last_action":"ADDED","deleted_at":null,"pruned_at":null,"cursor":"Yw=="}}
 	],"next_cursor":"Yw=="}`)})
-	got, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
+	got, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
 	if err != nil {
 		t.Fatalf("ListRecords: %v", err)
 	}
@@ -109,12 +103,12 @@ func TestListRecordsDecodesRecordsAndTheCursor(t *testing.T) {
 }
 
 func TestListRecordsPagesThroughEverySeededRecord(t *testing.T) {
-	h, c := recordsClient(t)
+	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
 	seen := map[string]bool{}
 	var cursor *string
 	pages := 0
 	for {
-		got, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{
+		got, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{
 			ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
 			Limit: recordsPtr(int32(1000)), Cursor: cursor,
 		})
@@ -126,7 +120,7 @@ func TestListRecordsPagesThroughEverySeededRecord(t *testing.T) {
 		if cursor != nil {
 			want += "&cursor=" + url.QueryEscape(*cursor) // base64: same bytes as URLSearchParams
 		}
-		sarpRequest(t, h.lastRequest(t), "GET", "/records/", want)
+		wantRoute(t, h.lastRequest(t), "GET", "/records/", want)
 		for _, r := range got.GetRecords() {
 			id := r.GetFields()["id"].GetStringValue()
 			if id == "" || seen[id] {
@@ -152,8 +146,8 @@ func TestListRecordsPagesThroughEverySeededRecord(t *testing.T) {
 }
 
 func TestPruneRecordsSendsTheSDKBody(t *testing.T) {
-	h, c := recordsClient(t)
-	first, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{
+	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
+	first, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{
 		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Limit: recordsPtr(int32(5)),
 	})
 	if err != nil {
@@ -161,7 +155,7 @@ func TestPruneRecordsSendsTheSDKBody(t *testing.T) {
 	}
 	until := first.GetNextCursor().GetValue()
 
-	got, err := c.PruneRecords(sarpCtx(t), &gatewayv1.PruneRecordsRequest{
+	got, err := c.PruneRecords(rpcCtx(t), &gatewayv1.PruneRecordsRequest{
 		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
 		UntilCursor: until, Limit: recordsPtr(int32(3)),
 	})
@@ -169,31 +163,31 @@ func TestPruneRecordsSendsTheSDKBody(t *testing.T) {
 		t.Fatalf("PruneRecords: %v", err)
 	}
 	rec := h.lastRequest(t)
-	sarpRequest(t, rec, "PATCH", "/records/prune", "")
+	wantRoute(t, rec, "PATCH", "/records/prune", "")
 	sarpHeader(t, rec, "Connection-Id", sarpConnection, true)
 	sarpHeader(t, rec, "Provider-Config-Key", sarpIntegration, true)
 	sarpHeader(t, rec, "Content-Type", "application/json", true)
-	sarpJSONEqual(t, rec.Body, `{"model":"GithubIssue","until_cursor":"`+until+`","limit":3}`)
+	wantJSON(t, rec.Body, `{"model":"GithubIssue","until_cursor":"`+until+`","limit":3}`)
 	if !proto.Equal(got, &gatewayv1.PruneRecordsResponse{Count: 3, HasMore: true}) {
 		t.Fatalf("answer = %v, want 3 pruned and more left", got)
 	}
 
 	h.sim.InjectFault(simulator.Fault{Method: "PATCH", PathPrefix: "/records/prune", Status: 200, Body: []byte(`{"count":0,"has_more":false}`)})
-	if _, err := c.PruneRecords(sarpCtx(t), &gatewayv1.PruneRecordsRequest{
+	if _, err := c.PruneRecords(rpcCtx(t), &gatewayv1.PruneRecordsRequest{
 		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
 		UntilCursor: "abc", Variant: recordsPtr("v1"),
 	}); err != nil {
 		t.Fatalf("PruneRecords with a variant: %v", err)
 	}
-	sarpJSONEqual(t, h.lastRequest(t).Body, `{"model":"GithubIssue","until_cursor":"abc","variant":"v1"}`)
+	wantJSON(t, h.lastRequest(t).Body, `{"model":"GithubIssue","until_cursor":"abc","variant":"v1"}`)
 }
 
 // Over gRPC, through the interceptor chain: every record of the model arrives once, in
 // Nango's order, page after page, each with its cursor.
 func TestStreamRecordsSendsEveryRecordOnceOverGRPC(t *testing.T) {
-	h, c := recordsClient(t)
+	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
 	pageSize := int32(700)
-	stream, err := c.StreamRecords(sarpCtx(t), &gatewayv1.StreamRecordsRequest{
+	stream, err := c.StreamRecords(rpcCtx(t), &gatewayv1.StreamRecordsRequest{
 		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, PageSize: &pageSize,
 	})
 	if err != nil {
@@ -239,11 +233,7 @@ func TestStreamRecordsSendsEveryRecordOnceOverGRPC(t *testing.T) {
 }
 
 func TestRecordsRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
-	tests := []struct {
-		name  string
-		field string
-		call  func(ctx context.Context, c gatewayv1.RecordsServiceClient) error
-	}{
+	wantInvalidCallsOf(t, gatewayv1.NewRecordsServiceClient, []invalidCallOf[gatewayv1.RecordsServiceClient]{
 		{"a lower-case model", "model", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {
 			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: "issue"})
 			return err
@@ -280,21 +270,12 @@ func TestRecordsRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 			_, err := c.PruneRecords(ctx, &gatewayv1.PruneRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, UntilCursor: "c", Limit: recordsPtr(int32(0))})
 			return err
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, c := recordsClient(t)
-			sarpInvalidField(t, h, tt.call(sarpCtx(t), c), tt.field)
-		})
-	}
+	})
 }
 
 func TestRecordsRPCsMapNangoErrors(t *testing.T) {
-	h, c := recordsClient(t)
-	calls := []struct {
-		name, method, path string
-		call               func(ctx context.Context) error
-	}{
+	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
+	calls := []upstreamCall{
 		{"ListRecords", "GET", "/records", func(ctx context.Context) error {
 			_, err := c.ListRecords(ctx, &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
 			return err
@@ -304,19 +285,15 @@ func TestRecordsRPCsMapNangoErrors(t *testing.T) {
 			return err
 		}},
 	}
-	for _, cl := range calls {
-		t.Run(cl.name, func(t *testing.T) {
-			sarpCheckUpstreamErrors(t, h, cl.method, cl.path, cl.call)
-		})
-	}
+	wantUpstreamErrorsOf(t, h, calls)
 }
 
 func TestListRecordsReturnsNangoErrorsFromTheRealRoute(t *testing.T) {
-	_, c := recordsClient(t)
-	_, err := c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: "nobody", Model: recordsModel})
-	sarpCode(t, err, codes.InvalidArgument, "unknown_connection")
+	_, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
+	_, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: "nobody", Model: recordsModel})
+	wantCode(t, err, codes.InvalidArgument, "unknown_connection")
 
 	// A cursor that does not decode is Nango's 500, not a 400.
-	_, err = c.ListRecords(sarpCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Cursor: recordsPtr("!!!")})
-	sarpCode(t, err, codes.Internal, "server_error")
+	_, err = c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Cursor: recordsPtr("!!!")})
+	wantCode(t, err, codes.Internal, "server_error")
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strconv"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -12,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/jsonvalue"
 )
 
 // defaultStreamPageSize is StreamRecords' page when the request sets none: ten times
@@ -111,7 +111,7 @@ func splitRecord(rec *structpb.Struct) *gatewayv1.StreamRecordsResponse {
 		rec = &structpb.Struct{}
 	}
 	fields := rec.GetFields()
-	out := &gatewayv1.StreamRecordsResponse{Payload: rec, Id: jsonScalar(fields["id"])}
+	out := &gatewayv1.StreamRecordsResponse{Payload: rec, Id: jsonvalue.ScalarString(fields["id"])}
 	if meta, ok := fields["_nango_metadata"]; ok {
 		delete(fields, "_nango_metadata")
 		m := meta.GetStructValue().GetFields()
@@ -125,20 +125,6 @@ func splitRecord(rec *structpb.Struct) *gatewayv1.StreamRecordsResponse {
 		}
 	}
 	return out
-}
-
-// jsonScalar is a string value as is, and a number or boolean as JSON writes it (Nango
-// returns ids as strings, but a script may have stored a number).
-func jsonScalar(v *structpb.Value) string {
-	switch k := v.GetKind().(type) {
-	case *structpb.Value_StringValue:
-		return k.StringValue
-	case *structpb.Value_NumberValue:
-		return strconv.FormatFloat(k.NumberValue, 'f', -1, 64)
-	case *structpb.Value_BoolValue:
-		return strconv.FormatBool(k.BoolValue)
-	}
-	return ""
 }
 
 // nullableString keeps the difference between null (nil) and a timestamp.

@@ -32,8 +32,7 @@ func TestScriptsGetConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GetScriptsConfig: %v", err)
 			}
-			integCheckRequest(t, h.lastRequest(t), integWant{method: "GET", path: "/scripts/config", rawQuery: tt.rawQuery})
-			integMatchesNango(t, integDirect(t, h, "GET", "/scripts/config?"+tt.rawQuery), got, tt.field)
+			integCheckAnswer(t, h, integWant{method: "GET", path: "/scripts/config", rawQuery: tt.rawQuery}, got, "/scripts/config?"+tt.rawQuery, tt.field)
 			if tt.field == "configs" {
 				if len(got.GetConfigs()) == 0 || len(got.GetData()) != 0 {
 					t.Errorf("configs = %d, data = %d; want configs only", len(got.GetConfigs()), len(got.GetData()))
@@ -77,7 +76,7 @@ func TestScriptsGetConfigShapes(t *testing.T) {
 			h.sim.InjectFault(simulator.Fault{PathPrefix: "/scripts/config", Status: http.StatusOK, Body: []byte(tt.body)})
 			got, err := gatewayv1.NewScriptsServiceClient(h.conn).GetScriptsConfig(context.Background(), &gatewayv1.GetScriptsConfigRequest{Format: proto.String(tt.format)})
 			if tt.code != codes.OK {
-				integWantUpstreamErrorCode(t, err, tt.code, nangohttp.ReasonMalformedResponse)
+				wantCode(t, err, tt.code, nangohttp.ReasonMalformedResponse)
 				return
 			}
 			if err != nil {
@@ -93,13 +92,13 @@ func TestScriptsGetConfigShapes(t *testing.T) {
 func TestScriptsInvalidFormatNeverReachesNango(t *testing.T) {
 	h := newHarness(t, simulator.Options{Seed: true})
 	_, err := gatewayv1.NewScriptsServiceClient(h.conn).GetScriptsConfig(context.Background(), &gatewayv1.GetScriptsConfigRequest{Format: proto.String("yaml")})
-	integWantInvalid(t, h, err, "format")
+	wantViolation(t, h, err, "format")
 }
 
 func TestScriptsWrongKeyIsUnauthenticated(t *testing.T) {
 	h := integWrongKeyHarness(t)
 	_, err := gatewayv1.NewScriptsServiceClient(h.conn).GetScriptsConfig(context.Background(), &gatewayv1.GetScriptsConfigRequest{})
-	integWantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
+	wantUpstreamError(t, err, codes.Unauthenticated, "unknown_account", http.StatusUnauthorized)
 }
 
 func TestScriptsUpstreamErrorsAreMapped(t *testing.T) {

@@ -2,23 +2,16 @@ package service_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"reflect"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
-	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
@@ -29,37 +22,6 @@ const (
 	sarpConnection  = simulator.SeedConnectionGitHub
 	sarpSync        = simulator.SeedSyncGithubIssues
 )
-
-// sarpCtx is a context for one RPC of the syncs, actions, records and proxy tests.
-func sarpCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// sarpJSONEqual fails unless got is JSON equal to want (key order ignored).
-func sarpJSONEqual(t *testing.T, got []byte, want string) {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("upstream body %q is not JSON: %v", got, err)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad expectation %q: %v", want, err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Fatalf("upstream body\n got: %s\nwant: %s", got, want)
-	}
-}
-
-// sarpRequest checks the method, path and raw query the simulator received.
-func sarpRequest(t *testing.T, got simulator.RecordedRequest, method, path, rawQuery string) {
-	t.Helper()
-	if got.Method != method || got.Path != path || got.RawQuery != rawQuery {
-		t.Fatalf("upstream request = %s %s?%s, want %s %s?%s", got.Method, got.Path, got.RawQuery, method, path, rawQuery)
-	}
-}
 
 // sarpHeader checks one header of a recorded request; present reports whether
 // it must be there at all (an empty want with present=true means an empty value).
@@ -77,93 +39,7 @@ func sarpHeader(t *testing.T, got simulator.RecordedRequest, name, want string, 
 	}
 }
 
-// sarpCode fails unless err is a status with code and, when reason is set,
-// an ErrorInfo with that reason; it returns the status.
-func sarpCode(t *testing.T, err error, code codes.Code, reason string) *status.Status {
-	t.Helper()
-	st, ok := status.FromError(err)
-	if !ok || st.Code() != code {
-		t.Fatalf("error = %v, want code %v", err, code)
-	}
-	if reason != "" {
-		ei, ok := nangohttp.ErrorInfoFrom(err)
-		if !ok || ei.GetReason() != reason {
-			t.Fatalf("ErrorInfo = %v, want reason %q", ei, reason)
-		}
-	}
-	return st
-}
-
-// sarpInvalidField fails unless err is InvalidArgument naming field and the
-// simulator received nothing.
-func sarpInvalidField(t *testing.T, h *harness, err error, field string) {
-	t.Helper()
-	st := sarpCode(t, err, codes.InvalidArgument, "")
-	if !strings.Contains(st.Message(), field) {
-		t.Fatalf("message %q does not name %s", st.Message(), field)
-	}
-	if n := len(h.sim.Requests()); n != 0 {
-		t.Fatalf("the simulator received %d requests, want none", n)
-	}
-}
-
-// sarpUpstreamErrors are Nango statuses and the codes they must map to.
-var sarpUpstreamErrors = []struct {
-	status int
-	code   string
-	want   codes.Code
-}{
-	{http.StatusBadRequest, "invalid_body", codes.InvalidArgument},
-	{http.StatusNotFound, "not_found", codes.NotFound},
-	{http.StatusTooManyRequests, "too_many_request", codes.ResourceExhausted},
-	{http.StatusInternalServerError, "server_error", codes.Internal},
-}
-
-// sarpCheckUpstreamErrors runs call once per status of sarpUpstreamErrors with
-// a fault on path and checks the mapped error.
-func sarpCheckUpstreamErrors(t *testing.T, h *harness, method, pathPrefix string, call func(ctx context.Context) error) {
-	t.Helper()
-	for _, e := range sarpUpstreamErrors {
-		h.sim.ClearFaults()
-		// Enough faults to outlast the upstream client's retries, and a deadline shorter
-		// than Retry-After, so the 429 is answered at once instead of waited out.
-		h.sim.InjectFault(simulator.Fault{
-			Method: method, PathPrefix: pathPrefix, Status: e.status, Code: e.code, Times: 5,
-			Header: http.Header{"Retry-After": {"7"}},
-		})
-		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-		err := call(ctx)
-		cancel()
-		sarpCode(t, err, e.want, e.code)
-		ei, _ := nangohttp.ErrorInfoFrom(err)
-		if got := ei.GetMetadata()[nangohttp.MetadataHTTPStatus]; got != strconv.Itoa(e.status) {
-			t.Fatalf("%d: http_status metadata = %q", e.status, got)
-		}
-		if e.status == http.StatusTooManyRequests {
-			if d, ok := nangohttp.RetryDelayFromError(err); !ok || d != 7*time.Second {
-				t.Fatalf("429: RetryInfo = %v %v, want 7s", d, ok)
-			}
-		}
-	}
-	h.sim.ClearFaults()
-}
-
-func sarpSyncsClient(t *testing.T) (*harness, gatewayv1.SyncsServiceClient) {
-	t.Helper()
-	h := newHarness(t, simulator.Options{Seed: true})
-	return h, gatewayv1.NewSyncsServiceClient(h.conn)
-}
-
 func syncsStr(s string) *structpb.Value { return structpb.NewStringValue(s) }
-
-func syncsObj(t *testing.T, fields map[string]any) *structpb.Value {
-	t.Helper()
-	v, err := structpb.NewValue(fields)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
 
 func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 	conn := sarpConnection
@@ -190,7 +66,7 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 			name: "TriggerSync sends names, variant objects, connection and opts",
 			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
 				return c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
-					Syncs:             []*structpb.Value{syncsStr(sarpSync), syncsObj(t, map[string]any{"name": sarpSync, "variant": "base"})},
+					Syncs:             []*structpb.Value{syncsStr(sarpSync), structValue(t, map[string]any{"name": sarpSync, "variant": "base"})},
 					ProviderConfigKey: sarpIntegration,
 					ConnectionId:      &conn,
 					Opts:              &gatewayv1.SyncOptions{Reset_: &yes, EmptyCache: &no},
@@ -227,7 +103,7 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 			name: "StartSync without a connection",
 			call: func(ctx context.Context, c gatewayv1.SyncsServiceClient) (proto.Message, error) {
 				return c.StartSync(ctx, &gatewayv1.StartSyncRequest{
-					Syncs: []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync, "variant": "base"})}, ProviderConfigKey: sarpIntegration,
+					Syncs: []*structpb.Value{structValue(t, map[string]any{"name": sarpSync, "variant": "base"})}, ProviderConfigKey: sarpIntegration,
 				})
 			},
 			method: "POST", path: "/sync/start",
@@ -261,15 +137,15 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := sarpSyncsClient(t)
-			got, err := tt.call(sarpCtx(t), c)
+			h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
+			got, err := tt.call(rpcCtx(t), c)
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
 			rec := h.lastRequest(t)
-			sarpRequest(t, rec, tt.method, tt.path, "")
+			wantRoute(t, rec, tt.method, tt.path, "")
 			sarpHeader(t, rec, "Content-Type", "application/json", true)
-			sarpJSONEqual(t, rec.Body, tt.wantBody)
+			wantJSON(t, rec.Body, tt.wantBody)
 			if !proto.Equal(got, tt.want) {
 				t.Fatalf("answer = %v, want %v", got, tt.want)
 			}
@@ -278,16 +154,16 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 }
 
 func TestSyncStatusSendsTheAxiosQueryAndDecodesStatuses(t *testing.T) {
-	h, c := sarpSyncsClient(t)
+	h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
 	conn := sarpConnection
-	got, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{
+	got, err := c.SyncStatus(rpcCtx(t), &gatewayv1.SyncStatusRequest{
 		Syncs: sarpSync + ",github-issues::base", ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
 	})
 	if err != nil {
 		t.Fatalf("SyncStatus: %v", err)
 	}
 	rec := h.lastRequest(t)
-	sarpRequest(t, rec, "GET", "/sync/status", "syncs=github-issues,github-issues::base&provider_config_key=github&connection_id=conn-github-1")
+	wantRoute(t, rec, "GET", "/sync/status", "syncs=github-issues,github-issues::base&provider_config_key=github&connection_id=conn-github-1")
 	if len(got.GetSyncs()) == 0 {
 		t.Fatal("no sync status in the answer")
 	}
@@ -298,28 +174,28 @@ func TestSyncStatusSendsTheAxiosQueryAndDecodesStatuses(t *testing.T) {
 }
 
 func TestSyncStatusEncodesSpacesAndKeepsStarAsAxiosDoes(t *testing.T) {
-	h, c := sarpSyncsClient(t)
+	h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
 	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/sync/status", Status: 200, Body: []byte(`{"syncs":[]}`)})
-	_, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "s1,s2::v 1", ProviderConfigKey: "my key"})
+	_, err := c.SyncStatus(rpcCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "s1,s2::v 1", ProviderConfigKey: "my key"})
 	if err != nil {
 		t.Fatalf("SyncStatus: %v", err)
 	}
-	sarpRequest(t, h.lastRequest(t), "GET", "/sync/status", "syncs=s1,s2::v+1&provider_config_key=my+key")
+	wantRoute(t, h.lastRequest(t), "GET", "/sync/status", "syncs=s1,s2::v+1&provider_config_key=my+key")
 
-	if _, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration}); err != nil {
+	if _, err := c.SyncStatus(rpcCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration}); err != nil {
 		t.Fatalf("SyncStatus *: %v", err)
 	}
-	sarpRequest(t, h.lastRequest(t), "GET", "/sync/status", "syncs=*&provider_config_key=github")
+	wantRoute(t, h.lastRequest(t), "GET", "/sync/status", "syncs=*&provider_config_key=github")
 }
 
 func TestSyncStatusDecodesEveryNangoKey(t *testing.T) {
-	h, c := sarpSyncsClient(t)
+	h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
 	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/sync/status", Status: 200, Body: []byte(`{"syncs":[{
 		"id":"5d1d4f0e","connection_id":"c1","name":"issues","variant":"base","status":"SUCCESS","type":"INCREMENTAL",
 		"finishedAt":"2026-01-02T03:04:05.000Z","nextScheduledSyncAt":null,"frequency":"every hour",
 		"latestResult":{"GithubIssue":{"added":3,"updated":2,"deleted":1}},"latestExecutionStatus":"SUCCESS",
 		"recordCount":{"GithubIssue":2500},"checkpoint":{"page":3},"futureKey":1}]}`)})
-	got, err := c.SyncStatus(sarpCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration})
+	got, err := c.SyncStatus(rpcCtx(t), &gatewayv1.SyncStatusRequest{Syncs: "*", ProviderConfigKey: sarpIntegration})
 	if err != nil {
 		t.Fatalf("SyncStatus: %v", err)
 	}
@@ -336,50 +212,46 @@ func TestSyncStatusDecodesEveryNangoKey(t *testing.T) {
 }
 
 func TestSyncVariantsAreCreatedAndDeletedWithAJSONBody(t *testing.T) {
-	h, c := sarpSyncsClient(t)
-	created, err := c.CreateSyncVariant(sarpCtx(t), &gatewayv1.CreateSyncVariantRequest{
+	h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
+	created, err := c.CreateSyncVariant(rpcCtx(t), &gatewayv1.CreateSyncVariantRequest{
 		Name: sarpSync, Variant: "eu-1", ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection,
 	})
 	if err != nil {
 		t.Fatalf("CreateSyncVariant: %v", err)
 	}
 	rec := h.lastRequest(t)
-	sarpRequest(t, rec, "POST", "/sync/github-issues/variant/eu-1", "")
-	sarpJSONEqual(t, rec.Body, `{"provider_config_key":"github","connection_id":"conn-github-1"}`)
+	wantRoute(t, rec, "POST", "/sync/github-issues/variant/eu-1", "")
+	wantJSON(t, rec.Body, `{"provider_config_key":"github","connection_id":"conn-github-1"}`)
 	if created.GetId() == "" || created.GetName() != sarpSync || created.GetVariant() != "eu-1" {
 		t.Fatalf("created = %v", created)
 	}
 
-	deleted, err := c.DeleteSyncVariant(sarpCtx(t), &gatewayv1.DeleteSyncVariantRequest{
+	deleted, err := c.DeleteSyncVariant(rpcCtx(t), &gatewayv1.DeleteSyncVariantRequest{
 		Name: sarpSync, Variant: "eu-1", ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection,
 	})
 	if err != nil {
 		t.Fatalf("DeleteSyncVariant: %v", err)
 	}
 	rec = h.lastRequest(t)
-	sarpRequest(t, rec, "DELETE", "/sync/github-issues/variant/eu-1", "")
+	wantRoute(t, rec, "DELETE", "/sync/github-issues/variant/eu-1", "")
 	sarpHeader(t, rec, "Content-Type", "application/json", true)
-	sarpJSONEqual(t, rec.Body, `{"provider_config_key":"github","connection_id":"conn-github-1"}`)
+	wantJSON(t, rec.Body, `{"provider_config_key":"github","connection_id":"conn-github-1"}`)
 	if !deleted.GetSuccess() {
 		t.Fatalf("deleted = %v", deleted)
 	}
 
 	// Deleting it again is Nango's 404 not_found.
-	_, err = c.DeleteSyncVariant(sarpCtx(t), &gatewayv1.DeleteSyncVariantRequest{
+	_, err = c.DeleteSyncVariant(rpcCtx(t), &gatewayv1.DeleteSyncVariantRequest{
 		Name: sarpSync, Variant: "eu-1", ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection,
 	})
-	sarpCode(t, err, codes.NotFound, "not_found")
+	wantCode(t, err, codes.NotFound, "not_found")
 }
 
 func TestSyncRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 	conn := sarpConnection
 	yes := true
 	mode := "incremental"
-	tests := []struct {
-		name  string
-		field string
-		call  func(ctx context.Context, c gatewayv1.SyncsServiceClient) error
-	}{
+	wantInvalidCallsOf(t, gatewayv1.NewSyncsServiceClient, []invalidCallOf[gatewayv1.SyncsServiceClient]{
 		{"a number in syncs", "syncs[1]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
 			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
 				Syncs: []*structpb.Value{syncsStr("a"), structpb.NewNumberValue(3)}, ProviderConfigKey: sarpIntegration,
@@ -392,20 +264,20 @@ func TestSyncRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 		}},
 		{"an object without variant", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
 			_, err := c.PauseSync(ctx, &gatewayv1.PauseSyncRequest{
-				Syncs: []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync})}, ProviderConfigKey: sarpIntegration,
+				Syncs: []*structpb.Value{structValue(t, map[string]any{"name": sarpSync})}, ProviderConfigKey: sarpIntegration,
 			})
 			return err
 		}},
 		{"an object with an extra key", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
 			_, err := c.StartSync(ctx, &gatewayv1.StartSyncRequest{
-				Syncs:             []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync, "variant": "v", "x": "y"})},
+				Syncs:             []*structpb.Value{structValue(t, map[string]any{"name": sarpSync, "variant": "v", "x": "y"})},
 				ProviderConfigKey: sarpIntegration,
 			})
 			return err
 		}},
 		{"a non-string variant", "syncs[0]", func(ctx context.Context, c gatewayv1.SyncsServiceClient) error {
 			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{
-				Syncs: []*structpb.Value{syncsObj(t, map[string]any{"name": sarpSync, "variant": 2})}, ProviderConfigKey: sarpIntegration,
+				Syncs: []*structpb.Value{structValue(t, map[string]any{"name": sarpSync, "variant": 2})}, ProviderConfigKey: sarpIntegration,
 			})
 			return err
 		}},
@@ -452,22 +324,15 @@ func TestSyncRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 			})
 			return err
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, c := sarpSyncsClient(t)
-			err := tt.call(sarpCtx(t), c)
-			sarpInvalidField(t, h, err, tt.field)
-		})
-	}
+	})
 }
 
 func TestSyncsInvalidEntryCarriesAFieldViolation(t *testing.T) {
-	_, c := sarpSyncsClient(t)
-	_, err := c.TriggerSync(sarpCtx(t), &gatewayv1.TriggerSyncRequest{
+	_, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
+	_, err := c.TriggerSync(rpcCtx(t), &gatewayv1.TriggerSyncRequest{
 		Syncs: []*structpb.Value{structpb.NewBoolValue(true)}, ProviderConfigKey: sarpIntegration,
 	})
-	st := sarpCode(t, err, codes.InvalidArgument, "")
+	st := wantCode(t, err, codes.InvalidArgument, "")
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) == 1 && br.GetFieldViolations()[0].GetField() == "syncs[0]" {
 			return
@@ -477,12 +342,9 @@ func TestSyncsInvalidEntryCarriesAFieldViolation(t *testing.T) {
 }
 
 func TestSyncRPCsMapNangoErrors(t *testing.T) {
-	h, c := sarpSyncsClient(t)
+	h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
 	conn := sarpConnection
-	calls := []struct {
-		name, method, path string
-		call               func(ctx context.Context) error
-	}{
+	calls := []upstreamCall{
 		{"TriggerSync", "POST", "/sync/trigger", func(ctx context.Context) error {
 			_, err := c.TriggerSync(ctx, &gatewayv1.TriggerSyncRequest{ProviderConfigKey: sarpIntegration})
 			return err
@@ -518,32 +380,28 @@ func TestSyncRPCsMapNangoErrors(t *testing.T) {
 			return err
 		}},
 	}
-	for _, cl := range calls {
-		t.Run(cl.name, func(t *testing.T) {
-			sarpCheckUpstreamErrors(t, h, cl.method, cl.path, cl.call)
-		})
-	}
+	wantUpstreamErrorsOf(t, h, calls)
 }
 
 func TestSyncRPCsReturnNangoErrorsFromRealRoutes(t *testing.T) {
-	_, c := sarpSyncsClient(t)
+	_, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
 	conn := sarpConnection
-	_, err := c.TriggerSync(sarpCtx(t), &gatewayv1.TriggerSyncRequest{
+	_, err := c.TriggerSync(rpcCtx(t), &gatewayv1.TriggerSyncRequest{
 		Syncs: []*structpb.Value{syncsStr("no-such-sync")}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
 	})
-	sarpCode(t, err, codes.InvalidArgument, "unknown_sync")
+	wantCode(t, err, codes.InvalidArgument, "unknown_sync")
 
-	_, err = c.UpdateSyncConnectionFrequency(sarpCtx(t), &gatewayv1.UpdateSyncConnectionFrequencyRequest{
+	_, err = c.UpdateSyncConnectionFrequency(rpcCtx(t), &gatewayv1.UpdateSyncConnectionFrequencyRequest{
 		SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: "no-such-connection",
 		Frequency: wrapperspb.String("every 2h"),
 	})
-	sarpCode(t, err, codes.InvalidArgument, "unknown_connection")
+	wantCode(t, err, codes.InvalidArgument, "unknown_connection")
 }
 
 // Start, pause, frequency updates and metadata writes are idempotent, so a 503 is retried;
 // a sync trigger is not, so Nango receives it exactly once.
 func TestIdempotentWritesAreRetriedAndTriggersAreSentOnce(t *testing.T) {
-	h, c := sarpSyncsClient(t)
+	h, c := seededClient(t, gatewayv1.NewSyncsServiceClient)
 	meta := gatewayv1.NewMetadataServiceClient(h.conn)
 	conn := sarpConnection
 	tests := []struct {
@@ -578,7 +436,7 @@ func TestIdempotentWritesAreRetriedAndTriggersAreSentOnce(t *testing.T) {
 			h.sim.ClearFaults()
 			h.sim.ResetRequests()
 			h.sim.InjectFault(simulator.Fault{Method: tt.method, PathPrefix: tt.path, Status: http.StatusServiceUnavailable, Code: "service_unavailable"})
-			err := tt.call(sarpCtx(t))
+			err := tt.call(rpcCtx(t))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}

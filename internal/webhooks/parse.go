@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/jsonvalue"
 )
 
 // The webhook types Nango sends today; others may appear without notice.
@@ -121,7 +121,7 @@ type fields map[string]*structpb.Value
 
 func (f fields) obj(key string) fields { return fields(f[key].GetStructValue().GetFields()) }
 
-func (f fields) str(key string) string { return scalarString(f[key]) }
+func (f fields) str(key string) string { return jsonvalue.ScalarString(f[key]) }
 
 func (f fields) bool(key string) bool { return f[key].GetBoolValue() }
 
@@ -144,7 +144,7 @@ func (f fields) tags(key string) map[string]string {
 	for k, v := range obj.GetFields() {
 		switch v.GetKind().(type) {
 		case *structpb.Value_StringValue, *structpb.Value_NumberValue, *structpb.Value_BoolValue:
-			out[k] = scalarString(v)
+			out[k] = jsonvalue.ScalarString(v)
 		}
 	}
 	return out
@@ -157,16 +157,4 @@ func (f fields) webhookError(key string) *gatewayv1.WebhookError {
 	}
 	ef := fields(e.GetStructValue().GetFields())
 	return &gatewayv1.WebhookError{Type: ef.str("type"), Description: ef.str("description"), Payload: ef["payload"]}
-}
-
-func scalarString(v *structpb.Value) string {
-	switch k := v.GetKind().(type) {
-	case *structpb.Value_StringValue:
-		return k.StringValue
-	case *structpb.Value_NumberValue:
-		return strconv.FormatFloat(k.NumberValue, 'f', -1, 64)
-	case *structpb.Value_BoolValue:
-		return strconv.FormatBool(k.BoolValue)
-	}
-	return ""
 }
