@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF := tools/node_modules/.bin/buf
 GO ?= go
 
-.PHONY: run test generate check-generated lint tools bench build clean
+.PHONY: run test race generate check-generated lint tools bench build clean
 
 run: ## the gateway with its built-in Nango simulator (no account needed)
 	$(GO) run ./cmd/server --demo
@@ -14,6 +14,9 @@ build:
 test: check-generated ## every test, after checking gen/ is fresh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
+
+race: check-generated ## every test under the race detector
+	$(GO) test -race -count=1 -timeout 15m ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
