@@ -14,9 +14,12 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/config"
@@ -175,5 +178,23 @@ func TestNewFailsCleanlyAndReleasesWhatItBuilt(t *testing.T) {
 	_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "EVENT_BUS_URL") {
 		t.Fatalf("err = %v, want one naming EVENT_BUS_URL", err)
+	}
+}
+
+// A rate-limit wait longer than the gateway will sleep reaches gRPC callers as
+// ResourceExhausted with RetryInfo and the grpc-retry-pushback-ms trailer.
+func TestRateLimitWaitReachesGRPCCallersAsPushback(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
+	sim.InjectFault(simulator.Fault{PathPrefix: "/integrations", Status: http.StatusTooManyRequests, Code: "too_many_request", Times: 5,
+		Header: http.Header{"Retry-After": {"60"}}})
+	srv, conn := startGateway(t, sim, time.Second)
+	defer srv.Shutdown()
+	var trailer metadata.MD
+	_, err := gatewayv1.NewIntegrationsServiceClient(conn).ListIntegrations(context.Background(), &gatewayv1.ListIntegrationsRequest{}, grpc.Trailer(&trailer))
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("err = %v, want ResourceExhausted", err)
+	}
+	if got := trailer.Get("grpc-retry-pushback-ms"); len(got) != 1 || got[0] != "60000" {
+		t.Errorf("grpc-retry-pushback-ms = %v, want [60000]", got)
 	}
 }
