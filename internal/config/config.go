@@ -50,7 +50,16 @@ type Config struct {
 
 // String never prints a secret.
 func (c Config) String() string {
-	return fmt.Sprintf("nango_host=%s grpc_addr=%s http_addr=%s log_level=%s demo=%t", c.NangoHost, c.GRPCAddr, c.HTTPAddr, c.LogLevel, c.Demo)
+	bus := "memory"
+	if c.EventBusURL != "" {
+		bus = "jetstream"
+	}
+	host, signingKeySet := c.NangoHost, c.WebhookSigningKey != ""
+	if c.Demo {
+		host, signingKeySet = "built-in simulator", true
+	}
+	return fmt.Sprintf("nango_host=%s log_level=%s demo=%t event_bus=%s webhook_signing_key_set=%t upstream_max_attempts=%d upstream_rate_governor=%t",
+		host, c.LogLevel, c.Demo, bus, signingKeySet, c.UpstreamMaxAttempts, c.UpstreamRateGovernor)
 }
 
 // setting is one configuration value: a flag, its environment variable and, for secrets, a

@@ -187,7 +187,8 @@ func (s *Server) Start() {
 		}
 	}()
 	s.setReady(true)
-	s.logger.Info("gateway serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr())
+	// Config.String never prints a secret.
+	s.logger.Info("gateway serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr(), "config", s.cfg.String())
 	if s.demo != nil {
 		s.demo.RunDemoSyncs(demoSyncInterval)
 	}
