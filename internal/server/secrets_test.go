@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
@@ -62,11 +59,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Start()
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, srv)
 	ctx := context.Background()
 
 	connections := gatewayv1.NewConnectionsServiceClient(conn)

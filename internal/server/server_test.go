@@ -48,12 +48,18 @@ func startGateway(t *testing.T, sim *simulator.Simulator, grace time.Duration) (
 		t.Fatalf("New: %v", err)
 	}
 	srv.Start()
+	return srv, dial(t, srv)
+}
+
+// dial opens a gRPC client connection to srv, closed when the test ends.
+func dial(t *testing.T, srv *Server) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return srv, conn
+	return conn
 }
 
 func TestReflectionListsTheTwelveServices(t *testing.T) {
