@@ -47,6 +47,9 @@ func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/x-ndjson" {
+		t.Errorf("Content-Type %q, want application/x-ndjson", ct)
+	}
 	lines := 0
 	scanner := bufio.NewScanner(resp.Body)
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
@@ -66,6 +69,25 @@ func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
 	}
 	if lines != simulator.SeedGithubIssueCount {
 		t.Errorf("streamed %d records, want %d", lines, simulator.SeedGithubIssueCount)
+	}
+}
+
+// A stream refused before its first message answers Nango's JSON envelope, not NDJSON.
+func TestRESTStreamRefusalIsNangosEnvelope(t *testing.T) {
+	srv := startStreamingGateway(t)
+	resp, err := http.Get("http://" + srv.HTTPAddr() + "/v1/records/stream?model=lowercase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusBadRequest ||
+		body.Error.Code != "invalid_query_params" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("answer %d %q %+v (%v), want 400 invalid_query_params in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
 	}
 }
 
