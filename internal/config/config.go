@@ -136,9 +136,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		EventBusURL:               get("event-bus-url").value,
 		EventBusStream:            get("event-bus-stream").value,
 		HTTPAddr:                  get("http-addr").value,
-		Demo:                      *demo || isTrue(getenv("DEMO")),
+		Demo:                      *demo,
 	}
 	var errs []error
+	if v := getenv("DEMO"); v != "" && !cfg.Demo {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DEMO %q is not true or false", v))
+		}
+		cfg.Demo = b
+	}
 	if !cfg.Demo {
 		if cfg.NangoSecretKey == "" {
 			errs = append(errs, errors.New("NANGO_SECRET_KEY is required (or NANGO_SECRET_KEY_FILE, or --nango-secret-key; --demo needs none)"))
@@ -236,9 +243,4 @@ func (s *setting) resolve(getenv func(string) string) error {
 	}
 	s.value = s.def
 	return nil
-}
-
-func isTrue(v string) bool {
-	b, err := strconv.ParseBool(v)
-	return err == nil && b
 }

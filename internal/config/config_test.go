@@ -103,6 +103,7 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad upstream timeout", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_TIMEOUT": "-1s"}, "UPSTREAM_TIMEOUT"},
 		{"bad max attempts", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_MAX_ATTEMPTS": "zero"}, "UPSTREAM_MAX_ATTEMPTS"},
 		{"bad governor switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_RATE_GOVERNOR": "on-ish"}, "UPSTREAM_RATE_GOVERNOR"},
+		{"bad demo switch", nil, map[string]string{"DEMO": "yes please"}, "DEMO"},
 		{"bad subscriber buffer", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SUBSCRIBER_BUFFER": "0"}, "SUBSCRIBER_BUFFER"},
 		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},

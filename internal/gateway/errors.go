@@ -60,13 +60,13 @@ func gatewayError(r *http.Request, pathPattern string, st *status.Status) (int, 
 	msg := st.Message()
 	switch st.Code() {
 	case codes.InvalidArgument:
-		if isTooLarge(msg) {
+		if isTooLarge(st) {
 			return http.StatusRequestEntityTooLarge, envelope{Error: envelopeError{Code: "payload_too_large", Message: msg}}
 		}
 		issues := violations(st)
 		return http.StatusBadRequest, envelope{Error: envelopeError{Code: invalidCode(r, pathPattern, msg, issues), Message: msg, Errors: issues}}
 	case codes.ResourceExhausted:
-		if isTooLarge(msg) {
+		if isTooLarge(st) {
 			return http.StatusRequestEntityTooLarge, envelope{Error: envelopeError{Code: "payload_too_large", Message: msg}}
 		}
 		return http.StatusTooManyRequests, envelope{Error: envelopeError{Code: "too_many_request", Message: msg}}
@@ -89,10 +89,22 @@ func gatewayError(r *http.Request, pathPattern string, st *status.Status) (int, 
 	}
 }
 
-// isTooLarge recognises the body and message limits of net/http and gRPC.
-func isTooLarge(msg string) bool {
-	return strings.Contains(msg, "request body too large") || strings.Contains(msg, "larger than max") ||
-		strings.Contains(msg, "exceeds the limit")
+// isTooLarge tells a size limit from a bad request or a rate limit: the gateway's own
+// limits carry an ErrorInfo reason ending in "_too_large"; those of grpc-go (message
+// size) and net/http (a body read through MaxBytesReader) only have their wording.
+func isTooLarge(st *status.Status) bool {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && strings.HasSuffix(info.GetReason(), "_too_large") {
+			return true
+		}
+	}
+	msg := st.Message()
+	return strings.Contains(msg, "request body too large") || strings.Contains(msg, "larger than max")
+}
+
+// writeTooLarge answers a body over a limit of the REST face itself.
+func writeTooLarge(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusRequestEntityTooLarge, envelope{Error: envelopeError{Code: "payload_too_large", Message: msg}})
 }
 
 // invalidCode follows Nango: path problems, query problems on reads, body problems on writes.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -30,7 +31,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.ContentLength > f.maxBodyBytes {
-		writeJSON(w, http.StatusRequestEntityTooLarge, envelope{Error: envelopeError{Code: "payload_too_large", Message: "request body exceeds the limit"}})
+		writeTooLarge(w, fmt.Sprintf("the request body exceeds the limit of %d bytes", f.maxBodyBytes))
 		return
 	}
 	if r.Body != nil {

@@ -50,6 +50,7 @@ func TestRESTRefusesBadRequestsInNangosEnvelopeWithoutCallingNango(t *testing.T)
 		{"unknown body field", restCall{method: "POST", target: "/integrations", body: `{"provider":"github","unique_key":"k","nope":1}`}, 400, "invalid_body", "nope"},
 		{"malformed JSON", restCall{method: "POST", target: "/integrations", body: `{"provider":`}, 400, "invalid_body", ""},
 		{"body over the limit", restCall{method: "POST", target: "/integrations", body: `{"provider":"github","unique_key":"` + strings.Repeat("a", 5000) + `"}`}, 413, "payload_too_large", "limit"},
+		{"proxy body over the limit", restCall{method: "POST", target: "/proxy/x", headers: map[string]string{"Connection-Id": "conn-github-1", "Provider-Config-Key": "github"}, body: `"` + strings.Repeat("a", 5000) + `"`}, 413, "payload_too_large", "4096 bytes"},
 		{"missing required header value", restCall{method: "GET", target: "/records?model=GithubIssue"}, 400, "invalid_query_params", "connection_id"},
 	}
 	for _, tt := range tests {
@@ -115,4 +116,17 @@ func TestRESTGivesBackNangosOwnErrors(t *testing.T) {
 			t.Errorf("status %d Retry-After %q, want 429 and 60", got.status, got.header.Get("Retry-After"))
 		}
 	})
+}
+
+// A proxied answer over the limit is refused as too large, not as a rate limit.
+func TestRESTProxyAnswerOverTheLimitIs413(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
+	base := startGateway(t, sim, 4096)
+	got := send(t, base, restCall{method: "GET", target: "/proxy/bytes/5000", headers: map[string]string{"Connection-Id": "conn-github-1", "Provider-Config-Key": "github"}}, false)
+	if got.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status = %d (%s), want 413", got.status, got.body)
+	}
+	if e := decodeError(t, got); e.Error.Code != "payload_too_large" {
+		t.Errorf("code = %q, want payload_too_large", e.Error.Code)
+	}
 }

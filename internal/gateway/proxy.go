@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -23,8 +24,14 @@ type proxyHandler struct {
 
 const proxyHeaderPrefix = "Nango-Proxy-"
 
+var errBodyTooLarge = errors.New("request body too large")
+
 func (p *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := p.proxyRequest(w, r)
+	if errors.Is(err, errBodyTooLarge) {
+		writeTooLarge(w, fmt.Sprintf("the proxy request body exceeds the limit of %d bytes", p.maxBodyBytes))
+		return
+	}
 	if err != nil {
 		writeError(w, r, "", err)
 		return
@@ -93,14 +100,15 @@ func (p *proxyHandler) proxyRequest(w http.ResponseWriter, r *http.Request) (*ga
 		}
 		req.ForwardHeadersOnRedirect = &b
 	}
+	// Bound what is read into memory; ProxyService applies its own limit to gRPC callers.
 	if r.ContentLength > p.maxBodyBytes {
-		return nil, status.Errorf(codes.InvalidArgument, "proxy request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, p.maxBodyBytes)
+		return nil, errBodyTooLarge
 	}
 	if r.Body != nil {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.maxBodyBytes))
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, status.Errorf(codes.InvalidArgument, "proxy request body exceeds the limit of %d bytes", p.maxBodyBytes)
+			return nil, errBodyTooLarge
 		}
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "reading the request body: %v", err)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
-	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus/natstest"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
@@ -23,12 +22,10 @@ func TestReplicasShareWebhookEventsThroughJetStream(t *testing.T) {
 	upstream := httptest.NewServer(simulator.New(simulator.Options{APIKey: testKey}))
 	defer upstream.Close()
 	start := func() *Server {
-		srv, err := New(context.Background(), config.Config{
-			NangoHost: upstream.URL, NangoSecretKey: testKey, WebhookSigningKey: testSigningKey,
-			GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownGrace: 2 * time.Second,
-			MaxMessageBytes: 4 << 20, WebhookMaxBodyBytes: 1 << 20, SubscriberBuffer: 16,
-			EventBusURL: nats.URL(), EventBusStream: "TEST_EVENTS", EventRetentionMaxEvents: 100, EventRetentionMaxAge: time.Hour,
-		}, slog.New(slog.DiscardHandler))
+		cfg := testConfig(t, upstream.URL, testKey)
+		cfg.ShutdownGrace = 2 * time.Second
+		cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_EVENTS"
+		srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
-	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
@@ -48,12 +46,8 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := config.Config{
-		NangoHost: upstream.URL, NangoSecretKey: gatewayKey,
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		ShutdownGrace: time.Second, MaxMessageBytes: 4 << 20, ProxyMaxBodyBytes: 1 << 20,
-		LogLevel: slog.LevelDebug,
-	}
+	cfg := testConfig(t, upstream.URL, gatewayKey)
+	cfg.LogLevel = slog.LevelDebug
 	srv, err := New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)

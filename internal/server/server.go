@@ -39,7 +39,6 @@ type Server struct {
 	httpLis    net.Listener
 	selfConn   *grpc.ClientConn
 	bus        eventbus.Bus
-	webhooks   *webhooks.Handler
 	demo       *simulator.Server
 
 	// closers run in reverse order after both servers stopped.
@@ -160,7 +159,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapiv2.JSON)
 	})
-	mux.Handle(webhooks.Path, s.webhookHandler(signingKey, previousSigningKey))
+	webhookHandler, err := s.webhookHandler(signingKey, previousSigningKey)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle(webhooks.Path, webhookHandler)
 	mux.Handle("/", rest)
 	s.httpServer = &http.Server{
 		Handler:           mux,
@@ -213,8 +216,8 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
-// Shutdown reports NOT_SERVING, lets HTTP calls finish, drains gRPC, and forces both after
-// the grace period.
+// Shutdown reports NOT_SERVING, ends webhook-event streams, lets HTTP calls finish, drains
+// gRPC, and forces both after the grace period.
 func (s *Server) Shutdown() {
 	s.setReady(false)
 	s.health.Shutdown()
@@ -293,14 +296,14 @@ func writePlain(w http.ResponseWriter, status int, body string) {
 
 // webhookHandler verifies and publishes Nango's webhooks; without a signing key nothing
 // can be verified, so webhooks are refused rather than trusted.
-func (s *Server) webhookHandler(key, previous string) http.Handler {
+func (s *Server) webhookHandler(key, previous string) (http.Handler, error) {
 	if key == "" {
 		s.logger.Warn("NANGO_WEBHOOK_SIGNING_KEY is not set: webhooks are refused")
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"error":{"code":"webhooks_not_configured","message":"the gateway has no webhook signing key"}}`))
-		})
+		}), nil
 	}
 	h, err := webhooks.NewHandler(webhooks.HandlerOptions{
 		Bus:                  s.bus,
@@ -311,11 +314,9 @@ func (s *Server) webhookHandler(key, previous string) http.Handler {
 		Logger:               s.logger,
 	})
 	if err != nil {
-		// Only a missing bus or key fails, and both are present here.
-		panic(err)
+		return nil, fmt.Errorf("webhook receiver: %w", err)
 	}
-	s.webhooks = h
-	return h
+	return h, nil
 }
 
 // newEventBus keeps events in memory, or on NATS JetStream when several replicas share them.

@@ -38,17 +38,26 @@ func startGateway(t *testing.T, sim *simulator.Simulator, grace time.Duration) (
 	t.Helper()
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
-	cfg := config.Config{
-		NangoHost: upstream.URL, NangoSecretKey: testKey,
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		ShutdownGrace: grace, MaxMessageBytes: 4 << 20, ProxyMaxBodyBytes: 1 << 20,
-	}
+	cfg := testConfig(t, upstream.URL, testKey)
+	cfg.ShutdownGrace = grace
 	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	srv.Start()
 	return srv, dial(t, srv)
+}
+
+// testConfig is the gateway's default configuration, as config.Load gives it, on free
+// loopback ports in front of the upstream at nangoHost.
+func testConfig(t *testing.T, nangoHost, key string) config.Config {
+	t.Helper()
+	env := map[string]string{"NANGO_HOST": nangoHost, "NANGO_SECRET_KEY": key, "NANGO_WEBHOOK_SIGNING_KEY": testSigningKey}
+	cfg, err := config.Load([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // dial opens a gRPC client connection to srv, closed when the test ends.
@@ -176,11 +185,8 @@ func TestShutdownForcesCallsPastTheGracePeriod(t *testing.T) {
 // A failure part-way through New (here: no NATS at EVENT_BUS_URL) is an error naming the
 // setting, and what was already built is released: the ports can be bound again.
 func TestNewFailsCleanlyAndReleasesWhatItBuilt(t *testing.T) {
-	cfg := config.Config{
-		NangoHost: "http://127.0.0.1:1", NangoSecretKey: testKey,
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownGrace: time.Second,
-		MaxMessageBytes: 1 << 20, EventBusURL: "nats://127.0.0.1:1",
-	}
+	cfg := testConfig(t, "http://127.0.0.1:1", testKey)
+	cfg.EventBusURL = "nats://127.0.0.1:1"
 	_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "EVENT_BUS_URL") {
 		t.Fatalf("err = %v, want one naming EVENT_BUS_URL", err)

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
@@ -22,12 +21,9 @@ func startStreamingGateway(t *testing.T) *Server {
 	t.Helper()
 	upstream := httptest.NewServer(simulator.New(simulator.Options{APIKey: testKey, Seed: true}))
 	t.Cleanup(upstream.Close)
-	srv, err := New(context.Background(), config.Config{
-		NangoHost: upstream.URL, NangoSecretKey: testKey, WebhookSigningKey: testSigningKey,
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownGrace: 2 * time.Second,
-		MaxMessageBytes: 4 << 20, ProxyMaxBodyBytes: 1 << 20, WebhookMaxBodyBytes: 1 << 20,
-		EventRetentionMaxEvents: 1000, EventRetentionMaxAge: time.Hour, SubscriberBuffer: 16,
-	}, slog.New(slog.DiscardHandler))
+	cfg := testConfig(t, upstream.URL, testKey)
+	cfg.ShutdownGrace = 2 * time.Second
+	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
 // Package service implements the gateway's gRPC services, one file per service: each RPC
-// validates nothing itself (the interceptor chain already did), turns its request into the
-// exact upstream call the Node SDK would make through nangohttp, and maps Nango's answer
-// back into the response message.
+// turns its request into the exact upstream call the Node SDK would make through nangohttp
+// and maps Nango's answer back into the response message. Field formats and limits are
+// checked before a service runs (protovalidate, in the interceptor chain); a service checks
+// only what rules cannot express, such as the shape of a JSON union Nango accepts.
 package service
