@@ -112,10 +112,6 @@ func invalidCode(r *http.Request, pathPattern, msg string, issues []fieldIssue) 
 	if strings.HasPrefix(msg, unknownQueryPrefix) {
 		return "invalid_query_params"
 	}
-	// The proxy takes everything but its path and body from headers.
-	if strings.HasPrefix(r.URL.Path, "/proxy/") && !strings.Contains(msg, "endpoint") && !strings.Contains(msg, "body") {
-		return "invalid_headers"
-	}
 	if len(issues) > 0 && pathPattern != "" {
 		inPath := true
 		for _, is := range issues {

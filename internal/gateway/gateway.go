@@ -3,40 +3,52 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/middleware"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
-// Options configure the REST face.
+// APIPrefix starts every path of the gRPC API's own HTTP/JSON mapping.
+const APIPrefix = "/v1/"
+
+// Options configure the HTTP face.
 type Options struct {
-	// Conn reaches the gateway's own gRPC server; dial it with DialOptions().
+	// Conn reaches the gateway's own gRPC server; dial it with DialOptions(). The /v1
+	// mapping calls the services through it, so every interceptor applies.
 	Conn *grpc.ClientConn
-	// MaxBodyBytes bounds REST request bodies (413 beyond).
+	// Upstream is the client of Nango the relay forwards through.
+	Upstream *nangohttp.Client
+	// Logger receives one line per relayed request; never a secret.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies (413 beyond).
 	MaxBodyBytes int64
-	// ProxyMaxBodyBytes bounds /proxy request bodies.
+	// ProxyMaxBodyBytes bounds the bodies of relayed /proxy/** requests.
 	ProxyMaxBodyBytes int64
 }
 
-// New returns the REST face as one handler.
+// New returns the HTTP face as one handler: the gRPC API's mapping under /v1/, and the
+// relay of Nango's REST API everywhere else.
 func New(ctx context.Context, opts Options) (http.Handler, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newNangoJSON()),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
+		runtime.WithOutgoingHeaderMatcher(dropMetadata),
+		runtime.WithOutgoingTrailerMatcher(dropMetadata),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
-		runtime.WithForwardResponseOption(forwardStatus),
-		runtime.WithForwardResponseRewriter(rewriteResponse),
 		runtime.WithStreamErrorHandler(streamError),
 	)
-	// Registration order matters: for the same verb and an equally specific pattern the
-	// last registered handler wins. PATCH /connections/metadata must beat
-	// PATCH /connections/{connection_id}, so MetadataService comes after ConnectionsService.
-	// TestRouteTable pins the result.
 	registrations := []struct {
 		name     string
 		register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
@@ -44,6 +56,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		{"providers", gatewayv1.RegisterProvidersServiceHandler},
 		{"integrations", gatewayv1.RegisterIntegrationsServiceHandler},
 		{"connections", gatewayv1.RegisterConnectionsServiceHandler},
+		// After connections: PATCH /v1/connections/metadata must beat
+		// PATCH /v1/connections/{connection_id} (the last registered pattern wins).
 		{"metadata", gatewayv1.RegisterMetadataServiceHandler},
 		{"scripts", gatewayv1.RegisterScriptsServiceHandler},
 		{"records", gatewayv1.RegisterRecordsServiceHandler},
@@ -58,9 +72,19 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 			return nil, fmt.Errorf("register %s routes: %w", reg.name, err)
 		}
 	}
-	return &front{
-		mux:          mux,
-		proxy:        &proxyHandler{client: gatewayv1.NewProxyServiceClient(opts.Conn), maxBodyBytes: opts.ProxyMaxBodyBytes},
-		maxBodyBytes: opts.MaxBodyBytes,
-	}, nil
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes})
+	relayed := middleware.HTTP(opts.Logger, func(r *http.Request) string {
+		return routeName(r.Method, r.URL.Path, r.Header)
+	}, &relay{upstream: opts.Upstream, maxBodyBytes: opts.MaxBodyBytes, maxProxyBodyBytes: opts.ProxyMaxBodyBytes})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, APIPrefix) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		relayed.ServeHTTP(w, r)
+	}), nil
 }
+
+// dropMetadata keeps gRPC metadata (content-type, pushback hints) out of the HTTP answer:
+// the status line, Retry-After and the body already say what a caller needs.
+func dropMetadata(string) (string, bool) { return "", false }

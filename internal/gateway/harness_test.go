@@ -53,12 +53,18 @@ func newTwin(t *testing.T) *twin {
 	return tw
 }
 
-// startGateway serves the REST face over a real gRPC server with every service, in front of sim.
+// startGateway serves the HTTP face over a real gRPC server with every service, in front of sim.
 func startGateway(t *testing.T, sim *simulator.Simulator, maxBody int64) string {
 	t.Helper()
 	upstreamServer := httptest.NewServer(sim)
 	t.Cleanup(upstreamServer.Close)
-	upstream, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamServer.URL, SecretKey: testKey})
+	return startGatewayAt(t, upstreamServer.URL, maxBody)
+}
+
+// startGatewayAt serves the HTTP face in front of the Nango at upstreamURL.
+func startGatewayAt(t *testing.T, upstreamURL string, maxBody int64) string {
+	t.Helper()
+	upstream, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamURL, SecretKey: testKey, Retry: nangohttp.RetryConfig{MaxAttempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +85,7 @@ func startGateway(t *testing.T, sim *simulator.Simulator, maxBody int64) string 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	handler, err := gateway.New(context.Background(), gateway.Options{Conn: conn, MaxBodyBytes: maxBody, ProxyMaxBodyBytes: maxBody})
+	handler, err := gateway.New(context.Background(), gateway.Options{Conn: conn, Upstream: upstream, MaxBodyBytes: maxBody, ProxyMaxBodyBytes: maxBody})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,13 +126,7 @@ func send(t *testing.T, base string, c restCall, withKey bool) answer {
 	if withKey {
 		req.Header.Set("Authorization", "Bearer "+testKey)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+	return do(t, req)
 }
 
 // relevantHeaders are the request headers Nango acts on.

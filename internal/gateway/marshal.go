@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// nangoJSON prints Nango's keys (proto names) with every always-present key, compacted:
-// protojson deliberately varies its whitespace, which clients must not depend on, but
-// byte-stable output keeps logs, tests and caches simple.
+// nangoJSON prints the messages with their proto field names (Nango's keys) and every
+// always-present key, compacted: protojson deliberately varies its whitespace, which clients
+// must not depend on, but byte-stable output keeps logs, tests and caches simple.
 type nangoJSON struct {
 	runtime.JSONPb
 }

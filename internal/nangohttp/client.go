@@ -312,6 +312,9 @@ type Request struct {
 	// the gateway does not retry them again. A Retries header above 0 in
 	// Header sets it too.
 	NangoRetries bool
+	// MaxResponseBytes bounds this call's response body when it is below the
+	// client's own limit (the proxy's smaller limit); 0 keeps the client's.
+	MaxResponseBytes int64
 }
 
 // Response is Nango's answer, body read in full.
@@ -378,6 +381,7 @@ type outgoing struct {
 	header  http.Header
 	body    []byte
 	hasBody bool
+	maxBody int64 // response body limit
 }
 
 // errTooLarge reports a body over Config.MaxResponseBytes.
@@ -404,16 +408,28 @@ func (c *Client) send(ctx context.Context, out *outgoing) (*Response, error) {
 		return nil, err
 	}
 	defer hresp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
+	data, err := readLimited(hresp, out.maxBody)
 	if err != nil {
 		return nil, err
 	}
 	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header}
-	if int64(len(data)) > c.maxBody {
+	if int64(len(data)) > out.maxBody {
 		return resp, errTooLarge
 	}
 	resp.Body = data
 	return resp, nil
+}
+
+// readLimited reads at most limit+1 bytes of the body, into a buffer of the announced
+// length when there is one: a large answer then costs its size once, not the doublings
+// of a growing buffer.
+func readLimited(hresp *http.Response, limit int64) ([]byte, error) {
+	if n := hresp.ContentLength; n >= 0 && n <= limit {
+		buf := bytes.NewBuffer(make([]byte, 0, n+1))
+		_, err := buf.ReadFrom(io.LimitReader(hresp.Body, limit+1))
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(io.LimitReader(hresp.Body, limit+1))
 }
 
 // prepare validates req and builds what goes on the wire.
@@ -439,7 +455,10 @@ func (c *Client) prepare(req *Request) (*outgoing, error) {
 		return nil, invalidRequest("query contains a space, a control character or '#'")
 	}
 
-	out := &outgoing{method: method, header: make(http.Header, len(req.Header)+4)}
+	out := &outgoing{method: method, header: make(http.Header, len(req.Header)+4), maxBody: c.maxBody}
+	if req.MaxResponseBytes > 0 && req.MaxResponseBytes < c.maxBody {
+		out.maxBody = req.MaxResponseBytes
+	}
 	full := c.basePath + req.Path
 	out.url = url.URL{Scheme: c.base.Scheme, Host: c.base.Host, RawQuery: query}
 	out.url.Path, _ = url.PathUnescape(full) // checkPath proved it unescapes
@@ -467,7 +486,10 @@ func (c *Client) prepare(req *Request) (*outgoing, error) {
 		out.header[key] = append(out.header[key], values...)
 	}
 	out.header.Set("Authorization", "Bearer "+c.secret)
-	out.header.Set("User-Agent", c.userAgent)
+	// A relayed caller's own User-Agent (an SDK's version) is Nango's to see.
+	if out.header.Get("User-Agent") == "" {
+		out.header.Set("User-Agent", c.userAgent)
+	}
 	if out.header.Get("Accept") == "" {
 		out.header.Set("Accept", "application/json")
 	}

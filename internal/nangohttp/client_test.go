@@ -295,7 +295,7 @@ func TestDoBuildsTheExactRequest(t *testing.T) {
 			wantURI:    "/proxy/a%2Fb/{x}/%7Bok%7D?q=a+b",
 		},
 		{
-			name: "extra headers forwarded, caller Accept kept, empty values kept",
+			name: "extra headers forwarded, caller Accept and User-Agent kept, empty values kept",
 			req: Request{Path: "/proxy/x", Header: http.Header{
 				"Connection-Id": {"c1"}, "provider-config-key": {"gh"}, "Nango-Activity-Log-Id": {""},
 				"Accept": {"text/csv"}, "User-Agent": {"caller/9"},
@@ -304,7 +304,7 @@ func TestDoBuildsTheExactRequest(t *testing.T) {
 			wantURI:    "/proxy/x",
 			wantHeader: map[string]string{
 				"Connection-Id": "c1", "Provider-Config-Key": "gh", "Nango-Activity-Log-Id": "",
-				"Accept": "text/csv", "User-Agent": "test-agent/1",
+				"Accept": "text/csv", "User-Agent": "caller/9",
 			},
 		},
 	}

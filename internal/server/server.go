@@ -146,6 +146,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	}
 	rest, err := gateway.New(ctx, gateway.Options{
 		Conn:              s.selfConn,
+		Upstream:          upstream,
+		Logger:            logger,
 		MaxBodyBytes:      int64(cfg.MaxMessageBytes),
 		ProxyMaxBodyBytes: int64(cfg.ProxyMaxBodyBytes),
 	})

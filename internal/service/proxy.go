@@ -38,14 +38,6 @@ type proxyService struct {
 // NewProxyService returns the ProxyService.
 func NewProxyService(d Deps) *proxyService { return &proxyService{deps: d} }
 
-// proxyHopByHop are response headers that describe one connection, not the
-// answer, so they are never relayed (Nango has relayed them, breaking
-// clients). Content-Length is dropped too: the body is re-framed.
-var proxyHopByHop = []string{
-	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
-}
-
 // Proxy sends the request to /proxy/<endpoint> the way the SDK's proxy() does
 // and hands back the provider's answer whatever its status.
 func (s *proxyService) Proxy(ctx context.Context, req *gatewayv1.ProxyRequest) (*gatewayv1.ProxyResponse, error) {
@@ -198,20 +190,11 @@ func proxyHeaders(req *gatewayv1.ProxyRequest) (http.Header, error) {
 // proxyResponseHeaders flattens the relayed headers, without hop-by-hop ones
 // (the fixed list and any named in Connection).
 func proxyResponseHeaders(h http.Header) map[string]string {
-	drop := map[string]bool{}
-	for _, name := range proxyHopByHop {
-		drop[name] = true
-	}
-	for _, v := range h.Values("Connection") {
-		for name := range strings.SplitSeq(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				drop[http.CanonicalHeaderKey(name)] = true
-			}
-		}
-	}
+	h = h.Clone()
+	nangohttp.RemoveHopByHop(h)
 	out := make(map[string]string, len(h))
 	for name, values := range h {
-		if drop[http.CanonicalHeaderKey(name)] || len(values) == 0 {
+		if len(values) == 0 {
 			continue
 		}
 		out[name] = strings.Join(values, ", ")

@@ -400,11 +400,11 @@ const file_nango_gateway_v1_actions_proto_rawDesc = "" +
 	"\n" +
 	"status_url\x10\x01\"N\n" +
 	"\x1cGetAsyncActionResultResponse\x12.\n" +
-	"\x06output\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x06output2\xc4\x03\n" +
-	"\x0eActionsService\x12\x84\x01\n" +
-	"\rTriggerAction\x12&.nango.gateway.v1.TriggerActionRequest\x1a'.nango.gateway.v1.TriggerActionResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*b\x06output\"\x0f/action/trigger\x12\x94\x01\n" +
-	"\x12TriggerActionAsync\x12+.nango.gateway.v1.TriggerActionAsyncRequest\x1a,.nango.gateway.v1.TriggerActionAsyncResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/action/trigger-async\x12\x93\x01\n" +
-	"\x14GetAsyncActionResult\x12-.nango.gateway.v1.GetAsyncActionResultRequest\x1a..nango.gateway.v1.GetAsyncActionResultResponse\"\x1c\x82\xd3\xe4\x93\x02\x16b\x06output\x12\f/action/{id}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x06output\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x06output2\xca\x03\n" +
+	"\x0eActionsService\x12\x87\x01\n" +
+	"\rTriggerAction\x12&.nango.gateway.v1.TriggerActionRequest\x1a'.nango.gateway.v1.TriggerActionResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*b\x06output\"\x12/v1/action/trigger\x12\x94\x01\n" +
+	"\x12TriggerActionAsync\x12+.nango.gateway.v1.TriggerActionAsyncRequest\x1a,.nango.gateway.v1.TriggerActionAsyncResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/action/trigger-async\x12\x96\x01\n" +
+	"\x14GetAsyncActionResult\x12-.nango.gateway.v1.GetAsyncActionResultRequest\x1a..nango.gateway.v1.GetAsyncActionResultResponse\"\x1f\x82\xd3\xe4\x93\x02\x19b\x06output\x12\x0f/v1/action/{id}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_actions_proto_rawDescOnce sync.Once

@@ -540,10 +540,10 @@ const file_nango_gateway_v1_connect_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x17\n" +
 	"\x15_webhook_url_override\"V\n" +
 	"\x1eCreateReconnectSessionResponse\x124\n" +
-	"\x04data\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectSessionR\x04data2\xd4\x02\n" +
-	"\x16ConnectSessionsService\x12\x93\x01\n" +
-	"\x14CreateConnectSession\x12-.nango.gateway.v1.CreateConnectSessionRequest\x1a..nango.gateway.v1.CreateConnectSessionResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/connect/sessions\x12\xa3\x01\n" +
-	"\x16CreateReconnectSession\x12/.nango.gateway.v1.CreateReconnectSessionRequest\x1a0.nango.gateway.v1.CreateReconnectSessionResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/connect/sessions/reconnectBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x04data\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectSessionR\x04data2\xda\x02\n" +
+	"\x16ConnectSessionsService\x12\x96\x01\n" +
+	"\x14CreateConnectSession\x12-.nango.gateway.v1.CreateConnectSessionRequest\x1a..nango.gateway.v1.CreateConnectSessionResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/connect/sessions\x12\xa6\x01\n" +
+	"\x16CreateReconnectSession\x12/.nango.gateway.v1.CreateReconnectSessionRequest\x1a0.nango.gateway.v1.CreateReconnectSessionResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/connect/sessions/reconnectBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_connect_proto_rawDescOnce sync.Once

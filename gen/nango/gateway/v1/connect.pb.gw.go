@@ -101,7 +101,7 @@ func RegisterConnectSessionsServiceHandlerServer(ctx context.Context, mux *runti
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateConnectSession", runtime.WithHTTPPathPattern("/connect/sessions"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateConnectSession", runtime.WithHTTPPathPattern("/v1/connect/sessions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -121,7 +121,7 @@ func RegisterConnectSessionsServiceHandlerServer(ctx context.Context, mux *runti
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateReconnectSession", runtime.WithHTTPPathPattern("/connect/sessions/reconnect"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateReconnectSession", runtime.WithHTTPPathPattern("/v1/connect/sessions/reconnect"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -179,7 +179,7 @@ func RegisterConnectSessionsServiceHandlerClient(ctx context.Context, mux *runti
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateConnectSession", runtime.WithHTTPPathPattern("/connect/sessions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateConnectSession", runtime.WithHTTPPathPattern("/v1/connect/sessions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -196,7 +196,7 @@ func RegisterConnectSessionsServiceHandlerClient(ctx context.Context, mux *runti
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateReconnectSession", runtime.WithHTTPPathPattern("/connect/sessions/reconnect"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectSessionsService/CreateReconnectSession", runtime.WithHTTPPathPattern("/v1/connect/sessions/reconnect"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -213,8 +213,8 @@ func RegisterConnectSessionsServiceHandlerClient(ctx context.Context, mux *runti
 }
 
 var (
-	pattern_ConnectSessionsService_CreateConnectSession_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"connect", "sessions"}, ""))
-	pattern_ConnectSessionsService_CreateReconnectSession_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"connect", "sessions", "reconnect"}, ""))
+	pattern_ConnectSessionsService_CreateConnectSession_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "connect", "sessions"}, ""))
+	pattern_ConnectSessionsService_CreateReconnectSession_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "connect", "sessions", "reconnect"}, ""))
 )
 
 var (

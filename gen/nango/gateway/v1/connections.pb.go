@@ -1689,15 +1689,15 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\x19WaitForConnectionResponse\x12<\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2\x1c.nango.gateway.v1.ConnectionR\n" +
-	"connection2\x8c\b\n" +
-	"\x12ConnectionsService\x12|\n" +
-	"\x0fListConnections\x12(.nango.gateway.v1.ListConnectionsRequest\x1a).nango.gateway.v1.ListConnectionsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/connections\x12\x92\x01\n" +
-	"\rGetConnection\x12&.nango.gateway.v1.GetConnectionRequest\x1a'.nango.gateway.v1.GetConnectionResponse\"0\x82\xd3\xe4\x93\x02*b\n" +
-	"connection\x12\x1c/connections/{connection_id}\x12\x93\x01\n" +
-	"\x0fPatchConnection\x12(.nango.gateway.v1.PatchConnectionRequest\x1a).nango.gateway.v1.PatchConnectionResponse\"+\x82\xd3\xe4\x93\x02%:\x05patch2\x1c/connections/{connection_id}\x12\x80\x01\n" +
+	"connection2\x98\b\n" +
+	"\x12ConnectionsService\x12\x7f\n" +
+	"\x0fListConnections\x12(.nango.gateway.v1.ListConnectionsRequest\x1a).nango.gateway.v1.ListConnectionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/connections\x12\x95\x01\n" +
+	"\rGetConnection\x12&.nango.gateway.v1.GetConnectionRequest\x1a'.nango.gateway.v1.GetConnectionResponse\"3\x82\xd3\xe4\x93\x02-b\n" +
+	"connection\x12\x1f/v1/connections/{connection_id}\x12\x96\x01\n" +
+	"\x0fPatchConnection\x12(.nango.gateway.v1.PatchConnectionRequest\x1a).nango.gateway.v1.PatchConnectionResponse\".\x82\xd3\xe4\x93\x02(:\x05patch2\x1f/v1/connections/{connection_id}\x12\x80\x01\n" +
 	"\bGetToken\x12!.nango.gateway.v1.GetTokenRequest\x1a\".nango.gateway.v1.GetTokenResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/connections/{connection_id}/token\x12\xaa\x01\n" +
-	"\x13GetRawTokenResponse\x12,.nango.gateway.v1.GetRawTokenResponseRequest\x1a-.nango.gateway.v1.GetRawTokenResponseResponse\"6\x82\xd3\xe4\x93\x020b\x03raw\x12)/v1/connections/{connection_id}/raw-token\x12\x8f\x01\n" +
-	"\x10DeleteConnection\x12).nango.gateway.v1.DeleteConnectionRequest\x1a*.nango.gateway.v1.DeleteConnectionResponse\"$\x82\xd3\xe4\x93\x02\x1e*\x1c/connections/{connection_id}\x12\x8a\x01\n" +
+	"\x13GetRawTokenResponse\x12,.nango.gateway.v1.GetRawTokenResponseRequest\x1a-.nango.gateway.v1.GetRawTokenResponseResponse\"6\x82\xd3\xe4\x93\x020b\x03raw\x12)/v1/connections/{connection_id}/raw-token\x12\x92\x01\n" +
+	"\x10DeleteConnection\x12).nango.gateway.v1.DeleteConnectionRequest\x1a*.nango.gateway.v1.DeleteConnectionResponse\"'\x82\xd3\xe4\x93\x02!*\x1f/v1/connections/{connection_id}\x12\x8a\x01\n" +
 	"\x11WaitForConnection\x12*.nango.gateway.v1.WaitForConnectionRequest\x1a+.nango.gateway.v1.WaitForConnectionResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/connections/waitBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (

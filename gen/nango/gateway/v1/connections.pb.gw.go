@@ -388,7 +388,7 @@ func RegisterConnectionsServiceHandlerServer(ctx context.Context, mux *runtime.S
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/ListConnections", runtime.WithHTTPPathPattern("/connections"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/ListConnections", runtime.WithHTTPPathPattern("/v1/connections"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -408,7 +408,7 @@ func RegisterConnectionsServiceHandlerServer(ctx context.Context, mux *runtime.S
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/GetConnection", runtime.WithHTTPPathPattern("/connections/{connection_id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/GetConnection", runtime.WithHTTPPathPattern("/v1/connections/{connection_id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -428,7 +428,7 @@ func RegisterConnectionsServiceHandlerServer(ctx context.Context, mux *runtime.S
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/PatchConnection", runtime.WithHTTPPathPattern("/connections/{connection_id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/PatchConnection", runtime.WithHTTPPathPattern("/v1/connections/{connection_id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -488,7 +488,7 @@ func RegisterConnectionsServiceHandlerServer(ctx context.Context, mux *runtime.S
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/DeleteConnection", runtime.WithHTTPPathPattern("/connections/{connection_id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/DeleteConnection", runtime.WithHTTPPathPattern("/v1/connections/{connection_id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -566,7 +566,7 @@ func RegisterConnectionsServiceHandlerClient(ctx context.Context, mux *runtime.S
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/ListConnections", runtime.WithHTTPPathPattern("/connections"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/ListConnections", runtime.WithHTTPPathPattern("/v1/connections"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -583,7 +583,7 @@ func RegisterConnectionsServiceHandlerClient(ctx context.Context, mux *runtime.S
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/GetConnection", runtime.WithHTTPPathPattern("/connections/{connection_id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/GetConnection", runtime.WithHTTPPathPattern("/v1/connections/{connection_id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -600,7 +600,7 @@ func RegisterConnectionsServiceHandlerClient(ctx context.Context, mux *runtime.S
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/PatchConnection", runtime.WithHTTPPathPattern("/connections/{connection_id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/PatchConnection", runtime.WithHTTPPathPattern("/v1/connections/{connection_id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -651,7 +651,7 @@ func RegisterConnectionsServiceHandlerClient(ctx context.Context, mux *runtime.S
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/DeleteConnection", runtime.WithHTTPPathPattern("/connections/{connection_id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/DeleteConnection", runtime.WithHTTPPathPattern("/v1/connections/{connection_id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -703,12 +703,12 @@ func (m response_ConnectionsService_GetRawTokenResponse_0) XXX_ResponseBody() in
 }
 
 var (
-	pattern_ConnectionsService_ListConnections_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0}, []string{"connections"}, ""))
-	pattern_ConnectionsService_GetConnection_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1}, []string{"connections", "connection_id"}, ""))
-	pattern_ConnectionsService_PatchConnection_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1}, []string{"connections", "connection_id"}, ""))
+	pattern_ConnectionsService_ListConnections_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "connections"}, ""))
+	pattern_ConnectionsService_GetConnection_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "connections", "connection_id"}, ""))
+	pattern_ConnectionsService_PatchConnection_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "connections", "connection_id"}, ""))
 	pattern_ConnectionsService_GetToken_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "connections", "connection_id", "token"}, ""))
 	pattern_ConnectionsService_GetRawTokenResponse_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "connections", "connection_id", "raw-token"}, ""))
-	pattern_ConnectionsService_DeleteConnection_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1}, []string{"connections", "connection_id"}, ""))
+	pattern_ConnectionsService_DeleteConnection_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "connections", "connection_id"}, ""))
 	pattern_ConnectionsService_WaitForConnection_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "connections", "wait"}, ""))
 )
 

@@ -164,9 +164,9 @@ const file_nango_gateway_v1_environment_proto_rawDesc = "" +
 	"\tvariables\x18\x01 \x03(\v2%.nango.gateway.v1.EnvironmentVariableR\tvariables\"?\n" +
 	"\x13EnvironmentVariable\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value2\xc0\x01\n" +
-	"\x12EnvironmentService\x12\xa9\x01\n" +
-	"\x17GetEnvironmentVariables\x120.nango.gateway.v1.GetEnvironmentVariablesRequest\x1a1.nango.gateway.v1.GetEnvironmentVariablesResponse\")\x82\xd3\xe4\x93\x02#b\tvariables\x12\x16/environment-variablesBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x05value\x18\x02 \x01(\tR\x05value2\xc3\x01\n" +
+	"\x12EnvironmentService\x12\xac\x01\n" +
+	"\x17GetEnvironmentVariables\x120.nango.gateway.v1.GetEnvironmentVariablesRequest\x1a1.nango.gateway.v1.GetEnvironmentVariablesResponse\",\x82\xd3\xe4\x93\x02&b\tvariables\x12\x19/v1/environment-variablesBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_environment_proto_rawDescOnce sync.Once

@@ -68,7 +68,7 @@ func RegisterEnvironmentServiceHandlerServer(ctx context.Context, mux *runtime.S
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.EnvironmentService/GetEnvironmentVariables", runtime.WithHTTPPathPattern("/environment-variables"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.EnvironmentService/GetEnvironmentVariables", runtime.WithHTTPPathPattern("/v1/environment-variables"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -126,7 +126,7 @@ func RegisterEnvironmentServiceHandlerClient(ctx context.Context, mux *runtime.S
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.EnvironmentService/GetEnvironmentVariables", runtime.WithHTTPPathPattern("/environment-variables"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.EnvironmentService/GetEnvironmentVariables", runtime.WithHTTPPathPattern("/v1/environment-variables"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -152,7 +152,7 @@ func (m response_EnvironmentService_GetEnvironmentVariables_0) XXX_ResponseBody(
 }
 
 var (
-	pattern_EnvironmentService_GetEnvironmentVariables_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0}, []string{"environment-variables"}, ""))
+	pattern_EnvironmentService_GetEnvironmentVariables_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "environment-variables"}, ""))
 )
 
 var (

@@ -1639,18 +1639,18 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x12'\n" +
 	"\x04type\x18\x03 \x01(\tB\x13\xbaH\x10r\x0eR\x04syncR\x06actionR\x04type\"O\n" +
 	"\x16DeleteFunctionResponse\x125\n" +
-	"\x04data\x18\x01 \x01(\v2!.nango.gateway.v1.SuccessResponseR\x04data2\xeb\v\n" +
-	"\x13IntegrationsService\x12\x80\x01\n" +
-	"\x10ListIntegrations\x12).nango.gateway.v1.ListIntegrationsRequest\x1a*.nango.gateway.v1.ListIntegrationsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/integrations\x12\x87\x01\n" +
-	"\x0eGetIntegration\x12'.nango.gateway.v1.GetIntegrationRequest\x1a(.nango.gateway.v1.GetIntegrationResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/integrations/{unique_key}\x12\x86\x01\n" +
-	"\x11CreateIntegration\x12*.nango.gateway.v1.CreateIntegrationRequest\x1a+.nango.gateway.v1.CreateIntegrationResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/integrations\x12\xaf\x01\n" +
-	"\x1bCreateQuickstartIntegration\x124.nango.gateway.v1.CreateQuickstartIntegrationRequest\x1a5.nango.gateway.v1.CreateQuickstartIntegrationResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/integrations/quickstart\x12\x97\x01\n" +
-	"\x11UpdateIntegration\x12*.nango.gateway.v1.UpdateIntegrationRequest\x1a+.nango.gateway.v1.UpdateIntegrationResponse\")\x82\xd3\xe4\x93\x02#:\x05patch2\x1a/integrations/{unique_key}\x12\x90\x01\n" +
-	"\x11DeleteIntegration\x12*.nango.gateway.v1.DeleteIntegrationRequest\x1a+.nango.gateway.v1.DeleteIntegrationResponse\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/integrations/{unique_key}\x12\x8e\x01\n" +
-	"\rListFunctions\x12&.nango.gateway.v1.ListFunctionsRequest\x1a'.nango.gateway.v1.ListFunctionsResponse\",\x82\xd3\xe4\x93\x02&\x12$/integrations/{unique_key}/functions\x12\x8f\x01\n" +
-	"\vGetFunction\x12$.nango.gateway.v1.GetFunctionRequest\x1a%.nango.gateway.v1.GetFunctionResponse\"3\x82\xd3\xe4\x93\x02-\x12+/integrations/{unique_key}/functions/{name}\x12\xa0\x01\n" +
-	"\x0fGetFunctionCode\x12(.nango.gateway.v1.GetFunctionCodeRequest\x1a).nango.gateway.v1.GetFunctionCodeResponse\"8\x82\xd3\xe4\x93\x022\x120/integrations/{unique_key}/functions/{name}/code\x12\x98\x01\n" +
-	"\x0eDeleteFunction\x12'.nango.gateway.v1.DeleteFunctionRequest\x1a(.nango.gateway.v1.DeleteFunctionResponse\"3\x82\xd3\xe4\x93\x02-*+/integrations/{unique_key}/functions/{name}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x04data\x18\x01 \x01(\v2!.nango.gateway.v1.SuccessResponseR\x04data2\x89\f\n" +
+	"\x13IntegrationsService\x12\x83\x01\n" +
+	"\x10ListIntegrations\x12).nango.gateway.v1.ListIntegrationsRequest\x1a*.nango.gateway.v1.ListIntegrationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/integrations\x12\x8a\x01\n" +
+	"\x0eGetIntegration\x12'.nango.gateway.v1.GetIntegrationRequest\x1a(.nango.gateway.v1.GetIntegrationResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/integrations/{unique_key}\x12\x89\x01\n" +
+	"\x11CreateIntegration\x12*.nango.gateway.v1.CreateIntegrationRequest\x1a+.nango.gateway.v1.CreateIntegrationResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/integrations\x12\xb2\x01\n" +
+	"\x1bCreateQuickstartIntegration\x124.nango.gateway.v1.CreateQuickstartIntegrationRequest\x1a5.nango.gateway.v1.CreateQuickstartIntegrationResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/integrations/quickstart\x12\x9a\x01\n" +
+	"\x11UpdateIntegration\x12*.nango.gateway.v1.UpdateIntegrationRequest\x1a+.nango.gateway.v1.UpdateIntegrationResponse\",\x82\xd3\xe4\x93\x02&:\x05patch2\x1d/v1/integrations/{unique_key}\x12\x93\x01\n" +
+	"\x11DeleteIntegration\x12*.nango.gateway.v1.DeleteIntegrationRequest\x1a+.nango.gateway.v1.DeleteIntegrationResponse\"%\x82\xd3\xe4\x93\x02\x1f*\x1d/v1/integrations/{unique_key}\x12\x91\x01\n" +
+	"\rListFunctions\x12&.nango.gateway.v1.ListFunctionsRequest\x1a'.nango.gateway.v1.ListFunctionsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/integrations/{unique_key}/functions\x12\x92\x01\n" +
+	"\vGetFunction\x12$.nango.gateway.v1.GetFunctionRequest\x1a%.nango.gateway.v1.GetFunctionResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/integrations/{unique_key}/functions/{name}\x12\xa3\x01\n" +
+	"\x0fGetFunctionCode\x12(.nango.gateway.v1.GetFunctionCodeRequest\x1a).nango.gateway.v1.GetFunctionCodeResponse\";\x82\xd3\xe4\x93\x025\x123/v1/integrations/{unique_key}/functions/{name}/code\x12\x9b\x01\n" +
+	"\x0eDeleteFunction\x12'.nango.gateway.v1.DeleteFunctionRequest\x1a(.nango.gateway.v1.DeleteFunctionResponse\"6\x82\xd3\xe4\x93\x020*./v1/integrations/{unique_key}/functions/{name}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_integrations_proto_rawDescOnce sync.Once

@@ -519,7 +519,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListIntegrations", runtime.WithHTTPPathPattern("/integrations"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListIntegrations", runtime.WithHTTPPathPattern("/v1/integrations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -539,7 +539,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetIntegration", runtime.WithHTTPPathPattern("/integrations/{unique_key}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetIntegration", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -559,7 +559,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateIntegration", runtime.WithHTTPPathPattern("/integrations"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateIntegration", runtime.WithHTTPPathPattern("/v1/integrations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -579,7 +579,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateQuickstartIntegration", runtime.WithHTTPPathPattern("/integrations/quickstart"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateQuickstartIntegration", runtime.WithHTTPPathPattern("/v1/integrations/quickstart"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -599,7 +599,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/UpdateIntegration", runtime.WithHTTPPathPattern("/integrations/{unique_key}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/UpdateIntegration", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -619,7 +619,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteIntegration", runtime.WithHTTPPathPattern("/integrations/{unique_key}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteIntegration", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -639,7 +639,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListFunctions", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListFunctions", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -659,7 +659,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunction", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions/{name}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunction", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions/{name}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -679,7 +679,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunctionCode", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions/{name}/code"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunctionCode", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions/{name}/code"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -699,7 +699,7 @@ func RegisterIntegrationsServiceHandlerServer(ctx context.Context, mux *runtime.
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteFunction", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions/{name}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteFunction", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions/{name}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -757,7 +757,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListIntegrations", runtime.WithHTTPPathPattern("/integrations"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListIntegrations", runtime.WithHTTPPathPattern("/v1/integrations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -774,7 +774,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetIntegration", runtime.WithHTTPPathPattern("/integrations/{unique_key}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetIntegration", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -791,7 +791,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateIntegration", runtime.WithHTTPPathPattern("/integrations"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateIntegration", runtime.WithHTTPPathPattern("/v1/integrations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -808,7 +808,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateQuickstartIntegration", runtime.WithHTTPPathPattern("/integrations/quickstart"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/CreateQuickstartIntegration", runtime.WithHTTPPathPattern("/v1/integrations/quickstart"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -825,7 +825,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/UpdateIntegration", runtime.WithHTTPPathPattern("/integrations/{unique_key}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/UpdateIntegration", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -842,7 +842,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteIntegration", runtime.WithHTTPPathPattern("/integrations/{unique_key}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteIntegration", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -859,7 +859,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListFunctions", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/ListFunctions", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -876,7 +876,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunction", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions/{name}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunction", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions/{name}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -893,7 +893,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunctionCode", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions/{name}/code"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/GetFunctionCode", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions/{name}/code"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -910,7 +910,7 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteFunction", runtime.WithHTTPPathPattern("/integrations/{unique_key}/functions/{name}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.IntegrationsService/DeleteFunction", runtime.WithHTTPPathPattern("/v1/integrations/{unique_key}/functions/{name}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -927,16 +927,16 @@ func RegisterIntegrationsServiceHandlerClient(ctx context.Context, mux *runtime.
 }
 
 var (
-	pattern_IntegrationsService_ListIntegrations_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0}, []string{"integrations"}, ""))
-	pattern_IntegrationsService_GetIntegration_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1}, []string{"integrations", "unique_key"}, ""))
-	pattern_IntegrationsService_CreateIntegration_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0}, []string{"integrations"}, ""))
-	pattern_IntegrationsService_CreateQuickstartIntegration_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"integrations", "quickstart"}, ""))
-	pattern_IntegrationsService_UpdateIntegration_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1}, []string{"integrations", "unique_key"}, ""))
-	pattern_IntegrationsService_DeleteIntegration_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1}, []string{"integrations", "unique_key"}, ""))
-	pattern_IntegrationsService_ListFunctions_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1, 2, 2}, []string{"integrations", "unique_key", "functions"}, ""))
-	pattern_IntegrationsService_GetFunction_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"integrations", "unique_key", "functions", "name"}, ""))
-	pattern_IntegrationsService_GetFunctionCode_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"integrations", "unique_key", "functions", "name", "code"}, ""))
-	pattern_IntegrationsService_DeleteFunction_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"integrations", "unique_key", "functions", "name"}, ""))
+	pattern_IntegrationsService_ListIntegrations_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "integrations"}, ""))
+	pattern_IntegrationsService_GetIntegration_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "integrations", "unique_key"}, ""))
+	pattern_IntegrationsService_CreateIntegration_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "integrations"}, ""))
+	pattern_IntegrationsService_CreateQuickstartIntegration_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "integrations", "quickstart"}, ""))
+	pattern_IntegrationsService_UpdateIntegration_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "integrations", "unique_key"}, ""))
+	pattern_IntegrationsService_DeleteIntegration_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "integrations", "unique_key"}, ""))
+	pattern_IntegrationsService_ListFunctions_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "integrations", "unique_key", "functions"}, ""))
+	pattern_IntegrationsService_GetFunction_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "integrations", "unique_key", "functions", "name"}, ""))
+	pattern_IntegrationsService_GetFunctionCode_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "integrations", "unique_key", "functions", "name", "code"}, ""))
+	pattern_IntegrationsService_DeleteFunction_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "integrations", "unique_key", "functions", "name"}, ""))
 )
 
 var (

@@ -387,11 +387,11 @@ const file_nango_gateway_v1_metadata_proto_rawDesc = "" +
 	"\x16UpdateMetadataResponse\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12;\n" +
 	"\rconnection_id\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\fconnectionId\x12.\n" +
-	"\x13provider_config_key\x18\x03 \x01(\tR\x11providerConfigKey2\xb0\x03\n" +
+	"\x13provider_config_key\x18\x03 \x01(\tR\x11providerConfigKey2\xb6\x03\n" +
 	"\x0fMetadataService\x12\x96\x01\n" +
-	"\vGetMetadata\x12$.nango.gateway.v1.GetMetadataRequest\x1a%.nango.gateway.v1.GetMetadataResponse\":\x82\xd3\xe4\x93\x024b\bmetadata\x12(/v1/connections/{connection_id}/metadata\x12|\n" +
-	"\vSetMetadata\x12$.nango.gateway.v1.SetMetadataRequest\x1a%.nango.gateway.v1.SetMetadataResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/connections/metadata\x12\x85\x01\n" +
-	"\x0eUpdateMetadata\x12'.nango.gateway.v1.UpdateMetadataRequest\x1a(.nango.gateway.v1.UpdateMetadataResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*2\x15/connections/metadataBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\vGetMetadata\x12$.nango.gateway.v1.GetMetadataRequest\x1a%.nango.gateway.v1.GetMetadataResponse\":\x82\xd3\xe4\x93\x024b\bmetadata\x12(/v1/connections/{connection_id}/metadata\x12\x7f\n" +
+	"\vSetMetadata\x12$.nango.gateway.v1.SetMetadataRequest\x1a%.nango.gateway.v1.SetMetadataResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/connections/metadata\x12\x88\x01\n" +
+	"\x0eUpdateMetadata\x12'.nango.gateway.v1.UpdateMetadataRequest\x1a(.nango.gateway.v1.UpdateMetadataResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*2\x18/v1/connections/metadataBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_metadata_proto_rawDescOnce sync.Once

@@ -309,12 +309,11 @@ const file_nango_gateway_v1_providers_proto_rawDesc = "" +
 	"\x1bGetProviderTemplatesRequest\x128\n" +
 	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"S\n" +
 	"\x1cGetProviderTemplatesResponse\x123\n" +
-	"\x04data\x18\x01 \x03(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data2\xa4\x03\n" +
-	"\x10ProvidersService\x12t\n" +
-	"\rListProviders\x12&.nango.gateway.v1.ListProvidersRequest\x1a'.nango.gateway.v1.ListProvidersResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/providers\x12y\n" +
-	"\vGetProvider\x12$.nango.gateway.v1.GetProviderRequest\x1a%.nango.gateway.v1.GetProviderResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/providers/{provider}\x12\x9e\x01\n" +
-	"\x14GetProviderTemplates\x12-.nango.gateway.v1.GetProviderTemplatesRequest\x1a..nango.gateway.v1.GetProviderTemplatesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/providers/{provider}/templatesBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x04data\x18\x01 \x03(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data2\xad\x03\n" +
+	"\x10ProvidersService\x12w\n" +
+	"\rListProviders\x12&.nango.gateway.v1.ListProvidersRequest\x1a'.nango.gateway.v1.ListProvidersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/providers\x12|\n" +
+	"\vGetProvider\x12$.nango.gateway.v1.GetProviderRequest\x1a%.nango.gateway.v1.GetProviderResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/providers/{provider}\x12\xa1\x01\n" +
+	"\x14GetProviderTemplates\x12-.nango.gateway.v1.GetProviderTemplatesRequest\x1a..nango.gateway.v1.GetProviderTemplatesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/providers/{provider}/templatesBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_providers_proto_rawDescOnce sync.Once

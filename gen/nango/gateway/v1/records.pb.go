@@ -672,12 +672,11 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\x06_limit\"G\n" +
 	"\x14PruneRecordsResponse\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x05R\x05count\x12\x19\n" +
-	"\bhas_more\x18\x02 \x01(\bR\ahasMore2\xf8\x02\n" +
-	"\x0eRecordsService\x12l\n" +
-	"\vListRecords\x12$.nango.gateway.v1.ListRecordsRequest\x1a%.nango.gateway.v1.ListRecordsResponse\"\x10\x82\xd3\xe4\x93\x02\n" +
-	"\x12\b/records\x12~\n" +
-	"\rStreamRecords\x12&.nango.gateway.v1.StreamRecordsRequest\x1a'.nango.gateway.v1.StreamRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/records/stream0\x01\x12x\n" +
-	"\fPruneRecords\x12%.nango.gateway.v1.PruneRecordsRequest\x1a&.nango.gateway.v1.PruneRecordsResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*2\x0e/records/pruneBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore2\xfe\x02\n" +
+	"\x0eRecordsService\x12o\n" +
+	"\vListRecords\x12$.nango.gateway.v1.ListRecordsRequest\x1a%.nango.gateway.v1.ListRecordsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/records\x12~\n" +
+	"\rStreamRecords\x12&.nango.gateway.v1.StreamRecordsRequest\x1a'.nango.gateway.v1.StreamRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/records/stream0\x01\x12{\n" +
+	"\fPruneRecords\x12%.nango.gateway.v1.PruneRecordsRequest\x1a&.nango.gateway.v1.PruneRecordsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*2\x11/v1/records/pruneBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_records_proto_rawDescOnce sync.Once

@@ -137,7 +137,7 @@ func RegisterRecordsServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/ListRecords", runtime.WithHTTPPathPattern("/records"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/ListRecords", runtime.WithHTTPPathPattern("/v1/records"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -164,7 +164,7 @@ func RegisterRecordsServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/PruneRecords", runtime.WithHTTPPathPattern("/records/prune"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/PruneRecords", runtime.WithHTTPPathPattern("/v1/records/prune"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -222,7 +222,7 @@ func RegisterRecordsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/ListRecords", runtime.WithHTTPPathPattern("/records"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/ListRecords", runtime.WithHTTPPathPattern("/v1/records"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -256,7 +256,7 @@ func RegisterRecordsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/PruneRecords", runtime.WithHTTPPathPattern("/records/prune"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.RecordsService/PruneRecords", runtime.WithHTTPPathPattern("/v1/records/prune"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -273,9 +273,9 @@ func RegisterRecordsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 }
 
 var (
-	pattern_RecordsService_ListRecords_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0}, []string{"records"}, ""))
+	pattern_RecordsService_ListRecords_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "records"}, ""))
 	pattern_RecordsService_StreamRecords_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "records", "stream"}, ""))
-	pattern_RecordsService_PruneRecords_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"records", "prune"}, ""))
+	pattern_RecordsService_PruneRecords_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "records", "prune"}, ""))
 )
 
 var (

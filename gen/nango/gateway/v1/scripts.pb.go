@@ -202,9 +202,9 @@ const file_nango_gateway_v1_scripts_proto_rawDesc = "" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x127\n" +
 	"\n" +
 	"parameters\x18\x03 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"parameters2\x9e\x01\n" +
-	"\x0eScriptsService\x12\x8b\x01\n" +
-	"\x10GetScriptsConfig\x12).nango.gateway.v1.GetScriptsConfigRequest\x1a*.nango.gateway.v1.GetScriptsConfigResponse\" \x82\xd3\xe4\x93\x02\x1ab\aconfigs\x12\x0f/scripts/configBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"parameters2\xa1\x01\n" +
+	"\x0eScriptsService\x12\x8e\x01\n" +
+	"\x10GetScriptsConfig\x12).nango.gateway.v1.GetScriptsConfigRequest\x1a*.nango.gateway.v1.GetScriptsConfigResponse\"#\x82\xd3\xe4\x93\x02\x1db\aconfigs\x12\x12/v1/scripts/configBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_scripts_proto_rawDescOnce sync.Once

@@ -82,7 +82,7 @@ func RegisterScriptsServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ScriptsService/GetScriptsConfig", runtime.WithHTTPPathPattern("/scripts/config"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ScriptsService/GetScriptsConfig", runtime.WithHTTPPathPattern("/v1/scripts/config"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -140,7 +140,7 @@ func RegisterScriptsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ScriptsService/GetScriptsConfig", runtime.WithHTTPPathPattern("/scripts/config"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ScriptsService/GetScriptsConfig", runtime.WithHTTPPathPattern("/v1/scripts/config"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -166,7 +166,7 @@ func (m response_ScriptsService_GetScriptsConfig_0) XXX_ResponseBody() interface
 }
 
 var (
-	pattern_ScriptsService_GetScriptsConfig_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"scripts", "config"}, ""))
+	pattern_ScriptsService_GetScriptsConfig_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "scripts", "config"}, ""))
 )
 
 var (

@@ -1202,16 +1202,16 @@ const file_nango_gateway_v1_syncs_proto_rawDesc = "" +
 	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\"5\n" +
 	"\x19DeleteSyncVariantResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess2\xc4\a\n" +
-	"\fSyncsService\x12t\n" +
-	"\vTriggerSync\x12$.nango.gateway.v1.TriggerSyncRequest\x1a%.nango.gateway.v1.TriggerSyncResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/sync/trigger\x12l\n" +
-	"\tStartSync\x12\".nango.gateway.v1.StartSyncRequest\x1a#.nango.gateway.v1.StartSyncResponse\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/sync/start\x12l\n" +
-	"\tPauseSync\x12\".nango.gateway.v1.PauseSyncRequest\x1a#.nango.gateway.v1.PauseSyncResponse\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/sync/pause\x12m\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess2\xd9\a\n" +
+	"\fSyncsService\x12w\n" +
+	"\vTriggerSync\x12$.nango.gateway.v1.TriggerSyncRequest\x1a%.nango.gateway.v1.TriggerSyncResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/sync/trigger\x12o\n" +
+	"\tStartSync\x12\".nango.gateway.v1.StartSyncRequest\x1a#.nango.gateway.v1.StartSyncResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/sync/start\x12o\n" +
+	"\tPauseSync\x12\".nango.gateway.v1.PauseSyncRequest\x1a#.nango.gateway.v1.PauseSyncResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/sync/pause\x12p\n" +
 	"\n" +
-	"SyncStatus\x12#.nango.gateway.v1.SyncStatusRequest\x1a$.nango.gateway.v1.SyncStatusResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/sync/status\x12\xbe\x01\n" +
-	"\x1dUpdateSyncConnectionFrequency\x126.nango.gateway.v1.UpdateSyncConnectionFrequencyRequest\x1a7.nango.gateway.v1.UpdateSyncConnectionFrequencyResponse\",\x82\xd3\xe4\x93\x02&:\x01*\x1a!/sync/update-connection-frequency\x12\x97\x01\n" +
-	"\x11CreateSyncVariant\x12*.nango.gateway.v1.CreateSyncVariantRequest\x1a+.nango.gateway.v1.CreateSyncVariantResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/sync/{name}/variant/{variant}\x12\x97\x01\n" +
-	"\x11DeleteSyncVariant\x12*.nango.gateway.v1.DeleteSyncVariantRequest\x1a+.nango.gateway.v1.DeleteSyncVariantResponse\")\x82\xd3\xe4\x93\x02#:\x01**\x1e/sync/{name}/variant/{variant}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"SyncStatus\x12#.nango.gateway.v1.SyncStatusRequest\x1a$.nango.gateway.v1.SyncStatusResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/sync/status\x12\xc1\x01\n" +
+	"\x1dUpdateSyncConnectionFrequency\x126.nango.gateway.v1.UpdateSyncConnectionFrequencyRequest\x1a7.nango.gateway.v1.UpdateSyncConnectionFrequencyResponse\"/\x82\xd3\xe4\x93\x02):\x01*\x1a$/v1/sync/update-connection-frequency\x12\x9a\x01\n" +
+	"\x11CreateSyncVariant\x12*.nango.gateway.v1.CreateSyncVariantRequest\x1a+.nango.gateway.v1.CreateSyncVariantResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/sync/{name}/variant/{variant}\x12\x9a\x01\n" +
+	"\x11DeleteSyncVariant\x12*.nango.gateway.v1.DeleteSyncVariantRequest\x1a+.nango.gateway.v1.DeleteSyncVariantResponse\",\x82\xd3\xe4\x93\x02&:\x01**!/v1/sync/{name}/variant/{variant}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_syncs_proto_rawDescOnce sync.Once

@@ -312,7 +312,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/TriggerSync", runtime.WithHTTPPathPattern("/sync/trigger"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/TriggerSync", runtime.WithHTTPPathPattern("/v1/sync/trigger"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -332,7 +332,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/StartSync", runtime.WithHTTPPathPattern("/sync/start"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/StartSync", runtime.WithHTTPPathPattern("/v1/sync/start"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -352,7 +352,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/PauseSync", runtime.WithHTTPPathPattern("/sync/pause"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/PauseSync", runtime.WithHTTPPathPattern("/v1/sync/pause"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -372,7 +372,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/SyncStatus", runtime.WithHTTPPathPattern("/sync/status"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/SyncStatus", runtime.WithHTTPPathPattern("/v1/sync/status"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -392,7 +392,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/UpdateSyncConnectionFrequency", runtime.WithHTTPPathPattern("/sync/update-connection-frequency"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/UpdateSyncConnectionFrequency", runtime.WithHTTPPathPattern("/v1/sync/update-connection-frequency"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -412,7 +412,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/CreateSyncVariant", runtime.WithHTTPPathPattern("/sync/{name}/variant/{variant}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/CreateSyncVariant", runtime.WithHTTPPathPattern("/v1/sync/{name}/variant/{variant}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -432,7 +432,7 @@ func RegisterSyncsServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/DeleteSyncVariant", runtime.WithHTTPPathPattern("/sync/{name}/variant/{variant}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/DeleteSyncVariant", runtime.WithHTTPPathPattern("/v1/sync/{name}/variant/{variant}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -490,7 +490,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/TriggerSync", runtime.WithHTTPPathPattern("/sync/trigger"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/TriggerSync", runtime.WithHTTPPathPattern("/v1/sync/trigger"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -507,7 +507,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/StartSync", runtime.WithHTTPPathPattern("/sync/start"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/StartSync", runtime.WithHTTPPathPattern("/v1/sync/start"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -524,7 +524,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/PauseSync", runtime.WithHTTPPathPattern("/sync/pause"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/PauseSync", runtime.WithHTTPPathPattern("/v1/sync/pause"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -541,7 +541,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/SyncStatus", runtime.WithHTTPPathPattern("/sync/status"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/SyncStatus", runtime.WithHTTPPathPattern("/v1/sync/status"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -558,7 +558,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/UpdateSyncConnectionFrequency", runtime.WithHTTPPathPattern("/sync/update-connection-frequency"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/UpdateSyncConnectionFrequency", runtime.WithHTTPPathPattern("/v1/sync/update-connection-frequency"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -575,7 +575,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/CreateSyncVariant", runtime.WithHTTPPathPattern("/sync/{name}/variant/{variant}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/CreateSyncVariant", runtime.WithHTTPPathPattern("/v1/sync/{name}/variant/{variant}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -592,7 +592,7 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/DeleteSyncVariant", runtime.WithHTTPPathPattern("/sync/{name}/variant/{variant}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.SyncsService/DeleteSyncVariant", runtime.WithHTTPPathPattern("/v1/sync/{name}/variant/{variant}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -609,13 +609,13 @@ func RegisterSyncsServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 }
 
 var (
-	pattern_SyncsService_TriggerSync_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"sync", "trigger"}, ""))
-	pattern_SyncsService_StartSync_0                     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"sync", "start"}, ""))
-	pattern_SyncsService_PauseSync_0                     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"sync", "pause"}, ""))
-	pattern_SyncsService_SyncStatus_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"sync", "status"}, ""))
-	pattern_SyncsService_UpdateSyncConnectionFrequency_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"sync", "update-connection-frequency"}, ""))
-	pattern_SyncsService_CreateSyncVariant_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1, 2, 2, 1, 0, 4, 1, 5, 2}, []string{"sync", "name", "variant"}, ""))
-	pattern_SyncsService_DeleteSyncVariant_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 1, 0, 4, 1, 5, 1, 2, 2, 1, 0, 4, 1, 5, 2}, []string{"sync", "name", "variant"}, ""))
+	pattern_SyncsService_TriggerSync_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "sync", "trigger"}, ""))
+	pattern_SyncsService_StartSync_0                     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "sync", "start"}, ""))
+	pattern_SyncsService_PauseSync_0                     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "sync", "pause"}, ""))
+	pattern_SyncsService_SyncStatus_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "sync", "status"}, ""))
+	pattern_SyncsService_UpdateSyncConnectionFrequency_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "sync", "update-connection-frequency"}, ""))
+	pattern_SyncsService_CreateSyncVariant_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 3}, []string{"v1", "sync", "name", "variant"}, ""))
+	pattern_SyncsService_DeleteSyncVariant_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 3}, []string{"v1", "sync", "name", "variant"}, ""))
 )
 
 var (
