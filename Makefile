@@ -18,7 +18,8 @@ test: check-generated ## every test, after checking gen/ is fresh
 race: check-generated ## every test under the race detector
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-bench:
+bench: tools ## the gateway side by side with what it replaces; prints one table
+	$(GO) run ./internal/benchmark/cmd/bench -tools tools
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 tools: $(BUF)
