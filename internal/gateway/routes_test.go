@@ -10,29 +10,37 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
-// TestRouteTable pins the routes whose patterns overlap: the last registered handler wins in
-// grpc-gateway, so a reordering would silently send them to the wrong RPC.
-func TestRouteTable(t *testing.T) {
+// TestV1RoutesThatOverlapReachTheirOwnRPC pins the /v1 patterns that also match a
+// path-parameter route: grpc-gateway lets the last registered handler win, so a
+// reordering would silently send them to the wrong RPC. Which RPC ran is read from
+// the request Nango received.
+func TestV1RoutesThatOverlapReachTheirOwnRPC(t *testing.T) {
 	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
 	base := startGateway(t, sim, 1<<20)
 	tests := []struct {
-		call     restCall
-		wantPath string
+		name      string
+		call      restCall
+		wantLine  string // method and path Nango received
+		wantQuery string // a query parameter only the right RPC sends
 	}{
-		{restCall{method: "PATCH", target: "/connections/metadata", body: `{"metadata":{"a":1},"connection_id":"conn-github-1","provider_config_key":"github"}`}, "/connections/metadata"},
-		{restCall{method: "PATCH", target: "/connections/conn-github-1?provider_config_key=github", body: `{"tags":{"a":"b"}}`}, "/connections/conn-github-1"},
-		{restCall{method: "POST", target: "/action/trigger", headers: map[string]string{"Connection-Id": "conn-github-1", "Provider-Config-Key": "github"}, body: `{"action_name":"echo"}`}, "/action/trigger"},
-		{restCall{method: "GET", target: "/records/?model=GithubIssue&limit=1", headers: map[string]string{"Connection-Id": "conn-github-1", "Provider-Config-Key": "github"}}, "/records/"},
+		{"UpdateMetadata, not PatchConnection", restCall{method: "PATCH", target: "/v1/connections/metadata", body: `{"metadata":{"a":1},"connection_id":["conn-github-1"],"provider_config_key":"github"}`}, "PATCH /connections/metadata", ""},
+		{"PatchConnection", restCall{method: "PATCH", target: "/v1/connections/conn-github-1?provider_config_key=github", body: `{"tags":{"a":"b"}}`}, "PATCH /connections/conn-github-1", "provider_config_key"},
+		{"WaitForConnection, not GetConnection", restCall{method: "GET", target: "/v1/connections/wait?integration_key=github&user_id=user-alice"}, "GET /connections", "endUserId"},
+		{"GetConnection", restCall{method: "GET", target: "/v1/connections/conn-github-1?provider_config_key=github"}, "GET /connections/conn-github-1", "provider_config_key"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.call.method+" "+tt.call.target, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			got := send(t, base, tt.call, false)
 			if got.status >= 300 {
 				t.Fatalf("status %d: %s", got.status, got.body)
 			}
 			reqs := sim.Requests()
-			if last := reqs[len(reqs)-1]; last.Method != tt.call.method || last.Path != tt.wantPath {
-				t.Errorf("Nango received %s %s, want %s %s", last.Method, last.Path, tt.call.method, tt.wantPath)
+			last := reqs[len(reqs)-1]
+			if line := last.Method + " " + last.Path; line != tt.wantLine {
+				t.Errorf("Nango received %s, want %s", line, tt.wantLine)
+			}
+			if tt.wantQuery != "" && !last.Query.Has(tt.wantQuery) {
+				t.Errorf("Nango received query %q, want it to carry %s", last.RawQuery, tt.wantQuery)
 			}
 		})
 	}
