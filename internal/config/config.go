@@ -28,6 +28,10 @@ type Config struct {
 	MaxMessageBytes           int
 	ProxyMaxBodyBytes         int
 
+	// Access: the clients file, or no access control at all (an explicit choice).
+	ClientsFile    string
+	InsecureNoAuth bool
+
 	// Upstream calls to Nango.
 	UpstreamTimeout             time.Duration
 	UpstreamActionTimeout       time.Duration
@@ -58,8 +62,12 @@ func (c Config) String() string {
 	if c.Demo {
 		host, signingKeySet = "built-in simulator", true
 	}
-	return fmt.Sprintf("nango_host=%s log_level=%s demo=%t event_bus=%s webhook_signing_key_set=%t upstream_max_attempts=%d upstream_rate_governor=%t",
-		host, c.LogLevel, c.Demo, bus, signingKeySet, c.UpstreamMaxAttempts, c.UpstreamRateGovernor)
+	access := "clients_file"
+	if c.ClientsFile == "" {
+		access = "none (insecure-no-auth)"
+	}
+	return fmt.Sprintf("nango_host=%s log_level=%s demo=%t event_bus=%s webhook_signing_key_set=%t upstream_max_attempts=%d upstream_rate_governor=%t access=%s",
+		host, c.LogLevel, c.Demo, bus, signingKeySet, c.UpstreamMaxAttempts, c.UpstreamRateGovernor, access)
 }
 
 // setting is one configuration value: a flag, its environment variable and, for secrets, a
@@ -98,6 +106,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "event-bus-stream", env: "EVENT_BUS_STREAM", def: "NANGO_WEBHOOKS", usage: "JetStream stream name"},
 		{flag: "event-retention-max-events", env: "EVENT_RETENTION_MAX_EVENTS", def: "100000", usage: "events kept for subscribers that resume"},
 		{flag: "event-retention-max-age", env: "EVENT_RETENTION_MAX_AGE", def: "24h", usage: "how long events are kept"},
+		{flag: "clients-file", env: "CLIENTS_FILE", usage: "YAML file listing the clients, their token hashes and the calls they may make"},
+		{flag: "insecure-no-auth", env: "INSECURE_NO_AUTH", def: "false", usage: "serve every caller without access control (required when no CLIENTS_FILE is given)"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
@@ -136,6 +146,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		EventBusURL:               get("event-bus-url").value,
 		EventBusStream:            get("event-bus-stream").value,
 		HTTPAddr:                  get("http-addr").value,
+		ClientsFile:               get("clients-file").value,
 		Demo:                      *demo,
 	}
 	var errs []error
@@ -181,13 +192,22 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	for _, p := range []struct {
 		s   *setting
 		dst *bool
-	}{{get("webhook-allow-legacy-signature"), &cfg.WebhookAllowLegacySignature}, {get("upstream-rate-governor"), &cfg.UpstreamRateGovernor}} {
+	}{{get("webhook-allow-legacy-signature"), &cfg.WebhookAllowLegacySignature}, {get("upstream-rate-governor"), &cfg.UpstreamRateGovernor}, {get("insecure-no-auth"), &cfg.InsecureNoAuth}} {
 		b, err := strconv.ParseBool(p.s.value)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %q is not true or false", p.s.env, p.s.value))
 			continue
 		}
 		*p.dst = b
+	}
+	if cfg.Demo && cfg.ClientsFile == "" {
+		cfg.InsecureNoAuth = true // the demo serves anyone on this machine, and says so
+	}
+	if cfg.ClientsFile == "" && !cfg.InsecureNoAuth {
+		errs = append(errs, errors.New("CLIENTS_FILE is required: without it anyone who reaches the gateway uses its Nango key (pass --insecure-no-auth to accept that)"))
+	}
+	if cfg.ClientsFile != "" && cfg.InsecureNoAuth && !cfg.Demo {
+		errs = append(errs, errors.New("CLIENTS_FILE and INSECURE_NO_AUTH contradict each other: set one"))
 	}
 	if u := cfg.EventBusURL; u != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
 		errs = append(errs, fmt.Errorf("EVENT_BUS_URL %q is not a nats:// or tls:// URL", u))

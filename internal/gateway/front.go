@@ -95,4 +95,3 @@ func (w *ndjsonWriter) Flush() {
 }
 
 func (w *ndjsonWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/access"
 	"github.com/nango-gateway/nango-gateway/internal/middleware"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// ProxyMaxBodyBytes bounds the bodies of relayed /proxy/** requests.
 	ProxyMaxBodyBytes int64
+	// Access, when set, authorises each relayed request under the name of the RPC it
+	// corresponds to. (/v1 calls are authorised by the gRPC server they reach.)
+	Access *access.Guard
 }
 
 // New returns the HTTP face as one handler: the gRPC API's mapping under /v1/, and the
@@ -73,9 +77,15 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		}
 	}
 	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes})
+	var policy []func(http.Handler) http.Handler
+	if opts.Access != nil {
+		policy = append(policy, opts.Access.HTTP(func(r *http.Request) string {
+			return middleware.RouteName(r.Context())
+		}, func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, "", err) }))
+	}
 	relayed := middleware.HTTP(opts.Logger, func(r *http.Request) string {
 		return routeName(r.Method, r.URL.Path, r.Header)
-	}, &relay{upstream: opts.Upstream, maxBodyBytes: opts.MaxBodyBytes, maxProxyBodyBytes: opts.ProxyMaxBodyBytes})
+	}, &relay{upstream: opts.Upstream, maxBodyBytes: opts.MaxBodyBytes, maxProxyBodyBytes: opts.ProxyMaxBodyBytes}, policy...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, APIPrefix) {
 			api.ServeHTTP(w, r)

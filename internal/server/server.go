@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
+	"github.com/nango-gateway/nango-gateway/internal/access"
 	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus"
 	"github.com/nango-gateway/nango-gateway/internal/gateway"
@@ -109,11 +110,20 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	}
 	s.closers = append(s.closers, upstream.CloseIdleConnections)
 
-	chain, err := middleware.ServerOptions(logger, middleware.Extra{
-		// Rate-limit waits the caller must make reach gRPC clients as grpc-retry-pushback-ms.
-		Unary:  []grpc.UnaryServerInterceptor{nangohttp.PushbackUnaryInterceptor()},
-		Stream: []grpc.StreamServerInterceptor{nangohttp.PushbackStreamInterceptor()},
-	})
+	guard, err := s.accessGuard()
+	if err != nil {
+		return nil, err
+	}
+	extra := middleware.Extra{}
+	if guard != nil {
+		// Before everything that may reach Nango.
+		extra.Unary = append(extra.Unary, guard.UnaryInterceptor())
+		extra.Stream = append(extra.Stream, guard.StreamInterceptor())
+	}
+	// Rate-limit waits the caller must make reach gRPC clients as grpc-retry-pushback-ms.
+	extra.Unary = append(extra.Unary, nangohttp.PushbackUnaryInterceptor())
+	extra.Stream = append(extra.Stream, nangohttp.PushbackStreamInterceptor())
+	chain, err := middleware.ServerOptions(logger, extra)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +160,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		Logger:            logger,
 		MaxBodyBytes:      int64(cfg.MaxMessageBytes),
 		ProxyMaxBodyBytes: int64(cfg.ProxyMaxBodyBytes),
+		Access:            guard,
 	})
 	if err != nil {
 		return nil, err
@@ -175,6 +186,34 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// clientsReloadInterval is how often the clients file is reread: a mounted Kubernetes
+// secret changes within a minute or so, and a read of a small file costs nothing.
+const clientsReloadInterval = 2 * time.Second
+
+// accessGuard loads the clients file and rereads it until the server closes. Without a
+// file the gateway serves everyone, which only an explicit InsecureNoAuth allows.
+func (s *Server) accessGuard() (*access.Guard, error) {
+	if s.cfg.ClientsFile == "" {
+		if !s.cfg.InsecureNoAuth {
+			return nil, errors.New("CLIENTS_FILE is required (or InsecureNoAuth)")
+		}
+		s.logger.Warn("serving without access control: anyone who reaches the gateway uses its Nango key")
+		return nil, nil
+	}
+	guard, err := access.Load(s.cfg.ClientsFile, s.logger)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		guard.Watch(ctx, clientsReloadInterval)
+	}()
+	s.closers = append(s.closers, func() { cancel(); <-done })
+	return guard, nil
 }
 
 // GRPCAddr is the bound gRPC address.

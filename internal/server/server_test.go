@@ -49,11 +49,12 @@ func startGateway(t *testing.T, sim *simulator.Simulator, grace time.Duration) (
 }
 
 // testConfig is the gateway's default configuration, as config.Load gives it, on free
-// loopback ports in front of the upstream at nangoHost.
+// loopback ports in front of the upstream at nangoHost, without access control
+// (access_test.go adds a clients file).
 func testConfig(t *testing.T, nangoHost, key string) config.Config {
 	t.Helper()
 	env := map[string]string{"NANGO_HOST": nangoHost, "NANGO_SECRET_KEY": key, "NANGO_WEBHOOK_SIGNING_KEY": testSigningKey}
-	cfg, err := config.Load([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, func(k string) string { return env[k] })
+	cfg, err := config.Load([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--insecure-no-auth=true"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
