@@ -46,6 +46,7 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newNangoJSON()),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
+		runtime.WithMetadata(certificateMetadata),
 		runtime.WithOutgoingHeaderMatcher(dropMetadata),
 		runtime.WithOutgoingTrailerMatcher(dropMetadata),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
@@ -94,6 +95,10 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		relayed.ServeHTTP(w, r)
 	}), nil
 }
+
+// IsStream reports whether r asks for one of the /v1 streams, which have no write
+// deadline: they last as long as the caller reads.
+func IsStream(r *http.Request) bool { return streamRoutes[r.URL.Path] }
 
 // dropMetadata keeps gRPC metadata (content-type, pushback hints) out of the HTTP answer:
 // the status line, Retry-After and the body already say what a caller needs.
