@@ -64,7 +64,7 @@ func (s *metadataService) send(ctx context.Context, method string, metadata *str
 	if err != nil {
 		return err
 	}
-	_, err = s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	_, err = doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: method,
 		Path:   nangohttp.PathOf("connections", "metadata"),
 		JSON:   raw,

@@ -200,11 +200,14 @@ func TestSyncStatusDecodesEveryNangoKey(t *testing.T) {
 		t.Fatalf("SyncStatus: %v", err)
 	}
 	checkpoint, _ := structpb.NewStruct(map[string]any{"page": 3})
+	latest, _ := structpb.NewStruct(map[string]any{"GithubIssue": map[string]any{"added": 3, "updated": 2, "deleted": 1}})
+	extra, _ := structpb.NewStruct(map[string]any{"futureKey": 1})
 	want := &gatewayv1.SyncStatusResponse{Syncs: []*gatewayv1.SyncStatus{{
 		Id: "5d1d4f0e", ConnectionId: "c1", Name: "issues", Variant: "base", Status: "SUCCESS", Type: "INCREMENTAL",
-		FinishedAt: wrapperspb.String("2026-01-02T03:04:05.000Z"), Frequency: "every hour",
-		LatestResult:          map[string]*gatewayv1.SyncModelResult{"GithubIssue": {Added: 3, Updated: 2, Deleted: 1}},
-		LatestExecutionStatus: "SUCCESS", RecordCount: map[string]int32{"GithubIssue": 2500}, Checkpoint: checkpoint,
+		FinishedAt: proto.String("2026-01-02T03:04:05.000Z"), Frequency: wrapperspb.String("every hour"),
+		LatestResult:          latest,
+		LatestExecutionStatus: proto.String("SUCCESS"), RecordCount: map[string]int32{"GithubIssue": 2500}, Checkpoint: checkpoint,
+		Extra: extra,
 	}}}
 	if !proto.Equal(got, want) {
 		t.Fatalf("answer = %v\nwant %v", got, want)

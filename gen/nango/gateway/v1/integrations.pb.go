@@ -44,7 +44,9 @@ type Integration struct {
 	// With include=credentials: the app credentials, or null.
 	Credentials *structpb.Value `protobuf:"bytes,11,opt,name=credentials,proto3,oneof" json:"credentials,omitempty"`
 	// AWS SigV4 settings of aws-sigv4 integrations: provider-defined keys.
-	AwsSigv4      *structpb.Struct `protobuf:"bytes,12,opt,name=aws_sigv4,json=awsSigv4,proto3,oneof" json:"aws_sigv4,omitempty"`
+	AwsSigv4 *structpb.Struct `protobuf:"bytes,12,opt,name=aws_sigv4,json=awsSigv4,proto3,oneof" json:"aws_sigv4,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -159,6 +161,13 @@ func (x *Integration) GetCredentials() *structpb.Value {
 func (x *Integration) GetAwsSigv4() *structpb.Struct {
 	if x != nil {
 		return x.AwsSigv4
+	}
+	return nil
+}
+
+func (x *Integration) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -304,8 +313,10 @@ func (*ListIntegrationsRequest) Descriptor() ([]byte, []int) {
 }
 
 type ListIntegrationsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []*Integration         `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  []*Integration         `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -343,6 +354,13 @@ func (*ListIntegrationsResponse) Descriptor() ([]byte, []int) {
 func (x *ListIntegrationsResponse) GetData() []*Integration {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *ListIntegrationsResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -401,8 +419,10 @@ func (x *GetIntegrationRequest) GetInclude() []string {
 }
 
 type GetIntegrationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -440,6 +460,13 @@ func (*GetIntegrationResponse) Descriptor() ([]byte, []int) {
 func (x *GetIntegrationResponse) GetData() *Integration {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *GetIntegrationResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -539,8 +566,10 @@ func (x *CreateIntegrationRequest) GetCustom() map[string]string {
 }
 
 type CreateIntegrationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -578,6 +607,13 @@ func (*CreateIntegrationResponse) Descriptor() ([]byte, []int) {
 func (x *CreateIntegrationResponse) GetData() *Integration {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *CreateIntegrationResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -651,8 +687,10 @@ func (x *CreateQuickstartIntegrationRequest) GetForwardWebhooks() bool {
 }
 
 type CreateQuickstartIntegrationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -690,6 +728,13 @@ func (*CreateQuickstartIntegrationResponse) Descriptor() ([]byte, []int) {
 func (x *CreateQuickstartIntegrationResponse) GetData() *Integration {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *CreateQuickstartIntegrationResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -834,8 +879,10 @@ func (x *IntegrationPatch) GetCustom() map[string]string {
 }
 
 type UpdateIntegrationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *Integration           `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -873,6 +920,13 @@ func (*UpdateIntegrationResponse) Descriptor() ([]byte, []int) {
 func (x *UpdateIntegrationResponse) GetData() *Integration {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *UpdateIntegrationResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -922,8 +976,10 @@ func (x *DeleteIntegrationRequest) GetUniqueKey() string {
 }
 
 type DeleteIntegrationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -963,6 +1019,13 @@ func (x *DeleteIntegrationResponse) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *DeleteIntegrationResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type ListFunctionsRequest struct {
@@ -1043,9 +1106,11 @@ func (x *ListFunctionsRequest) GetLimit() int32 {
 }
 
 type ListFunctionsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []*NangoFunction       `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
-	Pagination    *Pagination            `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Data       []*NangoFunction       `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	Pagination *Pagination            `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1094,12 +1159,21 @@ func (x *ListFunctionsResponse) GetPagination() *Pagination {
 	return nil
 }
 
+func (x *ListFunctionsResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // Pagination of a function listing.
 type Pagination struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Total         int32                  `protobuf:"varint,1,opt,name=total,proto3" json:"total,omitempty"`
-	Page          int32                  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
-	Limit         int32                  `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Total int32                  `protobuf:"varint,1,opt,name=total,proto3" json:"total,omitempty"`
+	Page  int32                  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
+	Limit int32                  `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1153,6 +1227,13 @@ func (x *Pagination) GetLimit() int32 {
 		return x.Limit
 	}
 	return 0
+}
+
+func (x *Pagination) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type GetFunctionRequest struct {
@@ -1216,8 +1297,10 @@ func (x *GetFunctionRequest) GetType() string {
 }
 
 type GetFunctionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *NangoFunction         `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *NangoFunction         `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1255,6 +1338,13 @@ func (*GetFunctionResponse) Descriptor() ([]byte, []int) {
 func (x *GetFunctionResponse) GetData() *NangoFunction {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *GetFunctionResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -1320,9 +1410,11 @@ func (x *GetFunctionCodeRequest) GetType() string {
 }
 
 type GetFunctionCodeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
-	Code          string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Type  string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Code  string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1369,6 +1461,13 @@ func (x *GetFunctionCodeResponse) GetCode() string {
 		return x.Code
 	}
 	return ""
+}
+
+func (x *GetFunctionCodeResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type DeleteFunctionRequest struct {
@@ -1433,8 +1532,10 @@ func (x *DeleteFunctionRequest) GetType() string {
 }
 
 type DeleteFunctionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *SuccessResponse       `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *SuccessResponse       `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1476,11 +1577,18 @@ func (x *DeleteFunctionResponse) GetData() *SuccessResponse {
 	return nil
 }
 
+func (x *DeleteFunctionResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_integrations_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\n" +
-	"#nango/gateway/v1/integrations.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xa6\x05\n" +
+	"#nango/gateway/v1/integrations.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xd5\x05\n" +
 	"\vIntegration\x12\x1d\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tR\tuniqueKey\x12\x1a\n" +
@@ -1498,7 +1606,8 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	" \x01(\v2\x16.google.protobuf.ValueH\x02R\n" +
 	"webhookUrl\x88\x01\x01\x12=\n" +
 	"\vcredentials\x18\v \x01(\v2\x16.google.protobuf.ValueH\x03R\vcredentials\x88\x01\x01\x129\n" +
-	"\taws_sigv4\x18\f \x01(\v2\x17.google.protobuf.StructH\x04R\bawsSigv4\x88\x01\x01B\x14\n" +
+	"\taws_sigv4\x18\f \x01(\v2\x17.google.protobuf.StructH\x04R\bawsSigv4\x88\x01\x01\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraB\x14\n" +
 	"\x12_credentials_labelB\x1c\n" +
 	"\x1a_preconfigured_credentialsB\x0e\n" +
 	"\f_webhook_urlB\x0e\n" +
@@ -1523,15 +1632,17 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\a_app_idB\v\n" +
 	"\t_app_linkB\x0e\n" +
 	"\f_private_key\"\x19\n" +
-	"\x17ListIntegrationsRequest\"M\n" +
+	"\x17ListIntegrationsRequest\"|\n" +
 	"\x18ListIntegrationsResponse\x121\n" +
-	"\x04data\x18\x01 \x03(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\x99\x01\n" +
+	"\x04data\x18\x01 \x03(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x99\x01\n" +
 	"\x15GetIntegrationRequest\x12@\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x12>\n" +
-	"\ainclude\x18\x02 \x03(\tB$\xbaH!\x92\x01\x1e\x10\x02\x18\x01\"\x18r\x16R\awebhookR\vcredentialsR\ainclude\"K\n" +
+	"\ainclude\x18\x02 \x03(\tB$\xbaH!\x92\x01\x1e\x10\x02\x18\x01\"\x18r\x16R\awebhookR\vcredentialsR\ainclude\"z\n" +
 	"\x16GetIntegrationResponse\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\xbe\x05\n" +
+	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xbe\x05\n" +
 	"\x18CreateIntegrationRequest\x128\n" +
 	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\x12@\n" +
 	"\n" +
@@ -1550,9 +1661,10 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +
 	"\r_display_nameB\x13\n" +
-	"\x11_forward_webhooks\"N\n" +
+	"\x11_forward_webhooks\"}\n" +
 	"\x19CreateIntegrationResponse\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\xaa\x02\n" +
+	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xaa\x02\n" +
 	"\"CreateQuickstartIntegrationRequest\x128\n" +
 	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\x12@\n" +
 	"\n" +
@@ -1561,9 +1673,10 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xff\x01H\x00R\vdisplayName\x88\x01\x01\x12.\n" +
 	"\x10forward_webhooks\x18\x04 \x01(\bH\x01R\x0fforwardWebhooks\x88\x01\x01B\x0f\n" +
 	"\r_display_nameB\x13\n" +
-	"\x11_forward_webhooks\"X\n" +
+	"\x11_forward_webhooks\"\x87\x01\n" +
 	"#CreateQuickstartIntegrationResponse\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\x9e\x01\n" +
+	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x9e\x01\n" +
 	"\x18UpdateIntegrationRequest\x12@\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x12@\n" +
@@ -1586,14 +1699,16 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\r\n" +
 	"\v_unique_keyB\x0f\n" +
 	"\r_display_nameB\x13\n" +
-	"\x11_forward_webhooks\"N\n" +
+	"\x11_forward_webhooks\"}\n" +
 	"\x19UpdateIntegrationResponse\x121\n" +
-	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\"\\\n" +
+	"\x04data\x18\x01 \x01(\v2\x1d.nango.gateway.v1.IntegrationR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\\\n" +
 	"\x18DeleteIntegrationRequest\x12@\n" +
 	"\n" +
-	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\"5\n" +
+	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\"d\n" +
 	"\x19DeleteIntegrationResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\xa8\x02\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xa8\x02\n" +
 	"\x14ListFunctionsRequest\x12@\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x126\n" +
@@ -1605,41 +1720,46 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\x05_typeB\t\n" +
 	"\a_searchB\a\n" +
 	"\x05_pageB\b\n" +
-	"\x06_limit\"\x8a\x01\n" +
+	"\x06_limit\"\xb9\x01\n" +
 	"\x15ListFunctionsResponse\x123\n" +
 	"\x04data\x18\x01 \x03(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data\x12<\n" +
 	"\n" +
 	"pagination\x18\x02 \x01(\v2\x1c.nango.gateway.v1.PaginationR\n" +
-	"pagination\"L\n" +
+	"pagination\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"{\n" +
 	"\n" +
 	"Pagination\x12\x14\n" +
 	"\x05total\x18\x01 \x01(\x05R\x05total\x12\x12\n" +
 	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x14\n" +
-	"\x05limit\x18\x03 \x01(\x05R\x05limit\"\xc9\x01\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xc9\x01\n" +
 	"\x12GetFunctionRequest\x12@\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x120\n" +
 	"\x04name\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x126\n" +
 	"\x04type\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x18R\x04syncR\x06actionR\bon-eventH\x00R\x04type\x88\x01\x01B\a\n" +
-	"\x05_type\"J\n" +
+	"\x05_type\"y\n" +
 	"\x13GetFunctionResponse\x123\n" +
-	"\x04data\x18\x01 \x01(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data\"\xcd\x01\n" +
+	"\x04data\x18\x01 \x01(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xcd\x01\n" +
 	"\x16GetFunctionCodeRequest\x12@\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x120\n" +
 	"\x04name\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x126\n" +
 	"\x04type\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x18R\x04syncR\x06actionR\bon-eventH\x00R\x04type\x88\x01\x01B\a\n" +
-	"\x05_type\"A\n" +
+	"\x05_type\"p\n" +
 	"\x17GetFunctionCodeResponse\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
-	"\x04code\x18\x02 \x01(\tR\x04code\"\xb4\x01\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xb4\x01\n" +
 	"\x15DeleteFunctionRequest\x12@\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\tuniqueKey\x120\n" +
 	"\x04name\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x12'\n" +
-	"\x04type\x18\x03 \x01(\tB\x13\xbaH\x10r\x0eR\x04syncR\x06actionR\x04type\"O\n" +
+	"\x04type\x18\x03 \x01(\tB\x13\xbaH\x10r\x0eR\x04syncR\x06actionR\x04type\"~\n" +
 	"\x16DeleteFunctionResponse\x125\n" +
-	"\x04data\x18\x01 \x01(\v2!.nango.gateway.v1.SuccessResponseR\x04data2\x89\f\n" +
+	"\x04data\x18\x01 \x01(\v2!.nango.gateway.v1.SuccessResponseR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\x89\f\n" +
 	"\x13IntegrationsService\x12\x83\x01\n" +
 	"\x10ListIntegrations\x12).nango.gateway.v1.ListIntegrationsRequest\x1a*.nango.gateway.v1.ListIntegrationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/integrations\x12\x8a\x01\n" +
 	"\x0eGetIntegration\x12'.nango.gateway.v1.GetIntegrationRequest\x1a(.nango.gateway.v1.GetIntegrationResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/integrations/{unique_key}\x12\x89\x01\n" +
@@ -1706,49 +1826,61 @@ var file_nango_gateway_v1_integrations_proto_depIdxs = []int32{
 	28, // 2: nango.gateway.v1.Integration.webhook_url:type_name -> google.protobuf.Value
 	28, // 3: nango.gateway.v1.Integration.credentials:type_name -> google.protobuf.Value
 	29, // 4: nango.gateway.v1.Integration.aws_sigv4:type_name -> google.protobuf.Struct
-	30, // 5: nango.gateway.v1.IntegrationCredentials.scopes:type_name -> google.protobuf.StringValue
-	30, // 6: nango.gateway.v1.IntegrationCredentials.webhook_secret:type_name -> google.protobuf.StringValue
-	0,  // 7: nango.gateway.v1.ListIntegrationsResponse.data:type_name -> nango.gateway.v1.Integration
-	0,  // 8: nango.gateway.v1.GetIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	1,  // 9: nango.gateway.v1.CreateIntegrationRequest.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
-	24, // 10: nango.gateway.v1.CreateIntegrationRequest.integration_config:type_name -> nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
-	25, // 11: nango.gateway.v1.CreateIntegrationRequest.custom:type_name -> nango.gateway.v1.CreateIntegrationRequest.CustomEntry
-	0,  // 12: nango.gateway.v1.CreateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	0,  // 13: nango.gateway.v1.CreateQuickstartIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	11, // 14: nango.gateway.v1.UpdateIntegrationRequest.patch:type_name -> nango.gateway.v1.IntegrationPatch
-	1,  // 15: nango.gateway.v1.IntegrationPatch.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
-	26, // 16: nango.gateway.v1.IntegrationPatch.integration_config:type_name -> nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
-	27, // 17: nango.gateway.v1.IntegrationPatch.custom:type_name -> nango.gateway.v1.IntegrationPatch.CustomEntry
-	0,  // 18: nango.gateway.v1.UpdateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	31, // 19: nango.gateway.v1.ListFunctionsResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	17, // 20: nango.gateway.v1.ListFunctionsResponse.pagination:type_name -> nango.gateway.v1.Pagination
-	31, // 21: nango.gateway.v1.GetFunctionResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	32, // 22: nango.gateway.v1.DeleteFunctionResponse.data:type_name -> nango.gateway.v1.SuccessResponse
-	2,  // 23: nango.gateway.v1.IntegrationsService.ListIntegrations:input_type -> nango.gateway.v1.ListIntegrationsRequest
-	4,  // 24: nango.gateway.v1.IntegrationsService.GetIntegration:input_type -> nango.gateway.v1.GetIntegrationRequest
-	6,  // 25: nango.gateway.v1.IntegrationsService.CreateIntegration:input_type -> nango.gateway.v1.CreateIntegrationRequest
-	8,  // 26: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:input_type -> nango.gateway.v1.CreateQuickstartIntegrationRequest
-	10, // 27: nango.gateway.v1.IntegrationsService.UpdateIntegration:input_type -> nango.gateway.v1.UpdateIntegrationRequest
-	13, // 28: nango.gateway.v1.IntegrationsService.DeleteIntegration:input_type -> nango.gateway.v1.DeleteIntegrationRequest
-	15, // 29: nango.gateway.v1.IntegrationsService.ListFunctions:input_type -> nango.gateway.v1.ListFunctionsRequest
-	18, // 30: nango.gateway.v1.IntegrationsService.GetFunction:input_type -> nango.gateway.v1.GetFunctionRequest
-	20, // 31: nango.gateway.v1.IntegrationsService.GetFunctionCode:input_type -> nango.gateway.v1.GetFunctionCodeRequest
-	22, // 32: nango.gateway.v1.IntegrationsService.DeleteFunction:input_type -> nango.gateway.v1.DeleteFunctionRequest
-	3,  // 33: nango.gateway.v1.IntegrationsService.ListIntegrations:output_type -> nango.gateway.v1.ListIntegrationsResponse
-	5,  // 34: nango.gateway.v1.IntegrationsService.GetIntegration:output_type -> nango.gateway.v1.GetIntegrationResponse
-	7,  // 35: nango.gateway.v1.IntegrationsService.CreateIntegration:output_type -> nango.gateway.v1.CreateIntegrationResponse
-	9,  // 36: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:output_type -> nango.gateway.v1.CreateQuickstartIntegrationResponse
-	12, // 37: nango.gateway.v1.IntegrationsService.UpdateIntegration:output_type -> nango.gateway.v1.UpdateIntegrationResponse
-	14, // 38: nango.gateway.v1.IntegrationsService.DeleteIntegration:output_type -> nango.gateway.v1.DeleteIntegrationResponse
-	16, // 39: nango.gateway.v1.IntegrationsService.ListFunctions:output_type -> nango.gateway.v1.ListFunctionsResponse
-	19, // 40: nango.gateway.v1.IntegrationsService.GetFunction:output_type -> nango.gateway.v1.GetFunctionResponse
-	21, // 41: nango.gateway.v1.IntegrationsService.GetFunctionCode:output_type -> nango.gateway.v1.GetFunctionCodeResponse
-	23, // 42: nango.gateway.v1.IntegrationsService.DeleteFunction:output_type -> nango.gateway.v1.DeleteFunctionResponse
-	33, // [33:43] is the sub-list for method output_type
-	23, // [23:33] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	29, // 5: nango.gateway.v1.Integration.extra:type_name -> google.protobuf.Struct
+	30, // 6: nango.gateway.v1.IntegrationCredentials.scopes:type_name -> google.protobuf.StringValue
+	30, // 7: nango.gateway.v1.IntegrationCredentials.webhook_secret:type_name -> google.protobuf.StringValue
+	0,  // 8: nango.gateway.v1.ListIntegrationsResponse.data:type_name -> nango.gateway.v1.Integration
+	29, // 9: nango.gateway.v1.ListIntegrationsResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 10: nango.gateway.v1.GetIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	29, // 11: nango.gateway.v1.GetIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	1,  // 12: nango.gateway.v1.CreateIntegrationRequest.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
+	24, // 13: nango.gateway.v1.CreateIntegrationRequest.integration_config:type_name -> nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
+	25, // 14: nango.gateway.v1.CreateIntegrationRequest.custom:type_name -> nango.gateway.v1.CreateIntegrationRequest.CustomEntry
+	0,  // 15: nango.gateway.v1.CreateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	29, // 16: nango.gateway.v1.CreateIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 17: nango.gateway.v1.CreateQuickstartIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	29, // 18: nango.gateway.v1.CreateQuickstartIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	11, // 19: nango.gateway.v1.UpdateIntegrationRequest.patch:type_name -> nango.gateway.v1.IntegrationPatch
+	1,  // 20: nango.gateway.v1.IntegrationPatch.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
+	26, // 21: nango.gateway.v1.IntegrationPatch.integration_config:type_name -> nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
+	27, // 22: nango.gateway.v1.IntegrationPatch.custom:type_name -> nango.gateway.v1.IntegrationPatch.CustomEntry
+	0,  // 23: nango.gateway.v1.UpdateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	29, // 24: nango.gateway.v1.UpdateIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	29, // 25: nango.gateway.v1.DeleteIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	31, // 26: nango.gateway.v1.ListFunctionsResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	17, // 27: nango.gateway.v1.ListFunctionsResponse.pagination:type_name -> nango.gateway.v1.Pagination
+	29, // 28: nango.gateway.v1.ListFunctionsResponse.extra:type_name -> google.protobuf.Struct
+	29, // 29: nango.gateway.v1.Pagination.extra:type_name -> google.protobuf.Struct
+	31, // 30: nango.gateway.v1.GetFunctionResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	29, // 31: nango.gateway.v1.GetFunctionResponse.extra:type_name -> google.protobuf.Struct
+	29, // 32: nango.gateway.v1.GetFunctionCodeResponse.extra:type_name -> google.protobuf.Struct
+	32, // 33: nango.gateway.v1.DeleteFunctionResponse.data:type_name -> nango.gateway.v1.SuccessResponse
+	29, // 34: nango.gateway.v1.DeleteFunctionResponse.extra:type_name -> google.protobuf.Struct
+	2,  // 35: nango.gateway.v1.IntegrationsService.ListIntegrations:input_type -> nango.gateway.v1.ListIntegrationsRequest
+	4,  // 36: nango.gateway.v1.IntegrationsService.GetIntegration:input_type -> nango.gateway.v1.GetIntegrationRequest
+	6,  // 37: nango.gateway.v1.IntegrationsService.CreateIntegration:input_type -> nango.gateway.v1.CreateIntegrationRequest
+	8,  // 38: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:input_type -> nango.gateway.v1.CreateQuickstartIntegrationRequest
+	10, // 39: nango.gateway.v1.IntegrationsService.UpdateIntegration:input_type -> nango.gateway.v1.UpdateIntegrationRequest
+	13, // 40: nango.gateway.v1.IntegrationsService.DeleteIntegration:input_type -> nango.gateway.v1.DeleteIntegrationRequest
+	15, // 41: nango.gateway.v1.IntegrationsService.ListFunctions:input_type -> nango.gateway.v1.ListFunctionsRequest
+	18, // 42: nango.gateway.v1.IntegrationsService.GetFunction:input_type -> nango.gateway.v1.GetFunctionRequest
+	20, // 43: nango.gateway.v1.IntegrationsService.GetFunctionCode:input_type -> nango.gateway.v1.GetFunctionCodeRequest
+	22, // 44: nango.gateway.v1.IntegrationsService.DeleteFunction:input_type -> nango.gateway.v1.DeleteFunctionRequest
+	3,  // 45: nango.gateway.v1.IntegrationsService.ListIntegrations:output_type -> nango.gateway.v1.ListIntegrationsResponse
+	5,  // 46: nango.gateway.v1.IntegrationsService.GetIntegration:output_type -> nango.gateway.v1.GetIntegrationResponse
+	7,  // 47: nango.gateway.v1.IntegrationsService.CreateIntegration:output_type -> nango.gateway.v1.CreateIntegrationResponse
+	9,  // 48: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:output_type -> nango.gateway.v1.CreateQuickstartIntegrationResponse
+	12, // 49: nango.gateway.v1.IntegrationsService.UpdateIntegration:output_type -> nango.gateway.v1.UpdateIntegrationResponse
+	14, // 50: nango.gateway.v1.IntegrationsService.DeleteIntegration:output_type -> nango.gateway.v1.DeleteIntegrationResponse
+	16, // 51: nango.gateway.v1.IntegrationsService.ListFunctions:output_type -> nango.gateway.v1.ListFunctionsResponse
+	19, // 52: nango.gateway.v1.IntegrationsService.GetFunction:output_type -> nango.gateway.v1.GetFunctionResponse
+	21, // 53: nango.gateway.v1.IntegrationsService.GetFunctionCode:output_type -> nango.gateway.v1.GetFunctionCodeResponse
+	23, // 54: nango.gateway.v1.IntegrationsService.DeleteFunction:output_type -> nango.gateway.v1.DeleteFunctionResponse
+	45, // [45:55] is the sub-list for method output_type
+	35, // [35:45] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_integrations_proto_init() }
