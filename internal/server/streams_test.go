@@ -68,22 +68,37 @@ func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
 	}
 }
 
-// A stream refused before its first message answers Nango's JSON envelope, not NDJSON.
+// A stream refused before its first message — invalid values, a query that does not
+// parse, an unknown parameter — answers Nango's JSON envelope with 400, not NDJSON.
 func TestRESTStreamRefusalIsNangosEnvelope(t *testing.T) {
 	srv := startStreamingGateway(t)
-	resp, err := http.Get("http://" + srv.HTTPAddr() + "/v1/records/stream?model=lowercase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusBadRequest ||
-		body.Error.Code != "invalid_query_params" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		t.Errorf("answer %d %q %+v (%v), want 400 invalid_query_params in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+	for _, target := range []string{
+		"/v1/records/stream?model=lowercase",
+		"/v1/records/stream?model=GithubIssue&page_size=abc",
+		"/v1/records/stream?model=GithubIssue&page_size=99999999999999",
+		"/v1/records/stream?model=GithubIssue&bogus=1",
+		"/v1/webhooks/events?from_oldest=maybe",
+		"/v1/webhooks/events?after_sequence=-1",
+	} {
+		t.Run(target, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+target, nil)
+			req.Header.Set("Connection-Id", "conn-github-1")
+			req.Header.Set("Provider-Config-Key", "github")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Error struct {
+					Code string `json:"code"`
+				} `json:"error"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusBadRequest ||
+				body.Error.Code != "invalid_query_params" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("answer %d %q %+v (%v), want 400 invalid_query_params in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+			}
+		})
 	}
 }
 
