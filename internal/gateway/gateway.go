@@ -72,7 +72,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 			return nil, fmt.Errorf("register %s routes: %w", reg.name, err)
 		}
 	}
-	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes})
+	records := &recordStream{mux: mux, client: gatewayv1.NewRecordsServiceClient(opts.Conn), marshaler: newNangoJSON()}
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records})
 	relayed := middleware.HTTP(opts.Logger, func(r *http.Request) string {
 		return routeName(r.Method, r.URL.Path, r.Header)
 	}, &relay{upstream: opts.Upstream, maxBodyBytes: opts.MaxBodyBytes, maxProxyBodyBytes: opts.ProxyMaxBodyBytes})
