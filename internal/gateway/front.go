@@ -15,6 +15,7 @@ import (
 type front struct {
 	mux          http.Handler
 	maxBodyBytes int64
+	records      *recordStream
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -24,6 +25,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, f.maxBodyBytes)
+	}
+	if r.URL.Path == recordStreamPath && r.Method == http.MethodGet && f.records != nil {
+		f.records.ServeHTTP(w, r) // the fast path: records written as Nango sent them
+		return
 	}
 	if streamRoutes[r.URL.Path] {
 		w = &ndjsonWriter{ResponseWriter: w, request: r}

@@ -77,7 +77,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 			return nil, fmt.Errorf("register %s routes: %w", reg.name, err)
 		}
 	}
-	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes})
+	records := &recordStream{mux: mux, client: gatewayv1.NewRecordsServiceClient(opts.Conn), marshaler: newNangoJSON()}
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records})
 	var policy []func(http.Handler) http.Handler
 	if opts.Access != nil {
 		policy = append(policy, opts.Access.HTTP(func(r *http.Request) string {
