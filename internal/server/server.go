@@ -51,6 +51,8 @@ type Server struct {
 	// closers run in reverse order after both servers stopped.
 	closers []func()
 
+	drain drainGate
+
 	mu    sync.Mutex
 	ready bool
 
@@ -205,7 +207,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	mux.Handle(webhooks.Path, webhookHandler)
 	mux.Handle("/", rest)
 	s.httpServer = &http.Server{
-		Handler:           middleware.Timeouts(mux, cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream),
+		Handler:           s.drain.wrap(middleware.Timeouts(mux, cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream)),
 		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
 		// No server-wide read or write timeout: it would also cut off streams, which
 		// run for hours. Bodies and unary answers get theirs per request (Timeouts).
@@ -304,39 +306,41 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
-// Shutdown reports NOT_SERVING, ends webhook-event streams, lets HTTP calls finish, drains
-// gRPC, and forces both after the grace period.
+// Shutdown stops taking work and lets what is in progress finish within the grace
+// period, on both listeners at once: readiness turns NOT_SERVING; gRPC refuses new calls
+// while its calls and streams drain; HTTP answers new requests 503 (so a webhook is
+// delivered again elsewhere) while its requests finish; webhook-event streams end, so
+// their clients resume on another replica. What is left at the deadline is cut off.
 func (s *Server) Shutdown() {
 	s.setReady(false)
 	s.health.Shutdown()
-	deadline := time.Now().Add(s.cfg.ShutdownGrace)
+	s.drain.draining.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
 	if s.demo != nil {
 		// No more demo webhooks; the simulator keeps answering the calls being drained.
 		s.demo.Simulator.Close()
 	}
-	// Webhook-event streams never end by themselves: closing the bus ends them (clients
-	// resume on another replica after their last sequence), so draining can finish. A
-	// webhook arriving now gets 503 and Nango delivers it again.
+	// Webhook-event streams never end by themselves: closing the bus ends them.
 	_ = s.bus.Close()
 
-	httpCtx, cancel := context.WithDeadline(context.Background(), deadline)
-	if err := s.httpServer.Shutdown(httpCtx); err != nil {
+	grpcDrained := make(chan struct{})
+	go func() {
+		s.grpcServer.GracefulStop()
+		close(grpcDrained)
+	}()
+
+	s.drain.wait(ctx)
+	if err := s.httpServer.Shutdown(ctx); err != nil {
 		s.logger.Warn("HTTP calls cut off after the grace period", "error", err)
 		_ = s.httpServer.Close()
 	}
-	cancel()
-
-	drained := make(chan struct{})
-	go func() {
-		s.grpcServer.GracefulStop()
-		close(drained)
-	}()
 	select {
-	case <-drained:
-	case <-time.After(time.Until(deadline)):
+	case <-grpcDrained:
+	case <-ctx.Done():
 		s.logger.Warn("gRPC calls cut off after the grace period")
 		s.grpcServer.Stop()
-		<-drained
+		<-grpcDrained
 	}
 	s.close()
 }
