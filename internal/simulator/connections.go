@@ -133,10 +133,11 @@ func (c *connection) full(includeRefresh bool) obj {
 	)
 }
 
-// public renders credentials by auth mode; without includeRefresh an OAUTH2
-// refresh token is removed, from raw too, as Nango does.
+// public renders credentials by auth mode, as Nango stores them (dates as
+// ISO strings); without includeRefresh an OAUTH2 refresh token is removed,
+// from raw too, as Nango does.
 func (cr *credentials) public(includeRefresh bool) obj {
-	if cr == nil {
+	if cr == nil || cr.typ == "NONE" {
 		return obj{}
 	}
 	raw := cr.raw
@@ -155,7 +156,11 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		if !includeRefresh {
 			raw = rawWithout(raw, "refresh_token")
 		}
-		return append(o, kv{"raw", raw})
+		o = append(o, kv{"raw", raw})
+		if cr.configOverride != nil {
+			o = append(o, kv{"config_override", cr.configOverride})
+		}
+		return o
 	case "OAUTH1":
 		return obj{{"type", "OAUTH1"}, {"oauth_token", cr.oauthToken}, {"oauth_token_secret", cr.oauthTokenSecret}, {"raw", raw}}
 	case "OAUTH2_CC":
@@ -163,10 +168,20 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		if cr.expiresAt != nil {
 			o = append(o, kv{"expires_at", isoTime(*cr.expiresAt)})
 		}
-		return append(o, kv{"client_id", cr.clientID}, kv{"client_secret", cr.clientSecret}, kv{"raw", raw})
+		o = append(o, kv{"client_id", cr.clientID}, kv{"client_secret", cr.clientSecret})
+		if cr.clientCertificate != "" {
+			o = append(o, kv{"client_certificate", cr.clientCertificate})
+		}
+		if cr.clientPrivateKey != "" {
+			o = append(o, kv{"client_private_key", cr.clientPrivateKey})
+		}
+		return append(o, kv{"raw", raw})
 	case "API_KEY":
 		return obj{{"type", "API_KEY"}, {"apiKey", cr.apiKey}}
 	case "BASIC":
+		if cr.fields != nil {
+			break
+		}
 		return obj{{"type", "BASIC"}, {"username", cr.username}, {"password", cr.password}}
 	case "APP":
 		o := obj{{"type", "APP"}, {"access_token", cr.accessToken}}
@@ -178,6 +193,15 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		}
 		return append(o, kv{"raw", raw})
 	case "CUSTOM":
+		if cr.app != nil {
+			// GitHub App + OAuth: the installation token and the user's
+			// OAuth token side by side.
+			var user any
+			if cr.user != nil {
+				user = cr.user.public(includeRefresh)
+			}
+			return obj{{"type", "CUSTOM"}, {"app", cr.app.public(includeRefresh)}, {"user", user}, {"raw", raw}}
+		}
 		o := obj{{"type", "CUSTOM"}}
 		if cr.accessToken != "" {
 			o = append(o, kv{"access_token", cr.accessToken})
@@ -190,7 +214,9 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		}
 		return append(o, kv{"raw", raw})
 	}
-	return obj{}
+	// TBA, BILL, SIGNATURE, AWS_SIGV4, JWT, TWO_STEP and install-plugin
+	// credentials come back exactly as stored.
+	return append(obj{{"type", cr.typ}}, cr.fields...)
 }
 
 // refresh simulates a token refresh: a new access token valid for an hour.
@@ -214,9 +240,13 @@ func (s *Simulator) refresh(c *connection, now time.Time) {
 		cr.expiresAt = &exp
 		cr.raw, _ = marshal(obj{{"access_token", cr.token}, {"token_type", "Bearer"}, {"expires_in", 3600}})
 	case "APP", "CUSTOM":
-		cr.accessToken = "ghs_sim" + s.st.ids.hex(16)
-		cr.expiresAt = &exp
-		cr.raw, _ = marshal(obj{{"token", cr.accessToken}, {"expires_at", isoTime(exp)}})
+		target := cr
+		if cr.app != nil {
+			target = cr.app
+		}
+		target.accessToken = "ghs_sim" + s.st.ids.hex(16)
+		target.expiresAt = &exp
+		target.raw, _ = marshal(obj{{"token", target.accessToken}, {"expires_at", isoTime(exp)}})
 	default:
 		return
 	}
@@ -348,7 +378,11 @@ func (c *call) getConnection() {
 			s.refresh(conn, now)
 		}
 		if jwt && (cr.typ == "APP" || cr.typ == "CUSTOM") {
-			cr.jwtToken = "sim_jwt_" + s.st.ids.hex(24)
+			target := cr
+			if cr.app != nil {
+				target = cr.app
+			}
+			target.jwtToken = "sim_jwt_" + s.st.ids.hex(24)
 			conn.updatedAt = now
 		}
 	}

@@ -101,8 +101,8 @@ func TestIntegrationShapeAndKeyOrder(t *testing.T) {
 	if err := json.Unmarshal(r.body, &env); err != nil {
 		t.Fatal(err)
 	}
-	if len(env.Data) != 10 {
-		t.Fatalf("%d integrations, want 10", len(env.Data))
+	if len(env.Data) != 18 {
+		t.Fatalf("%d integrations, want 18", len(env.Data))
 	}
 	want := "unique_key,provider,display_name,logo,forward_webhooks,created_at,updated_at"
 	if got := strings.Join(keysInOrder(t, env.Data[0]), ","); got != want {
