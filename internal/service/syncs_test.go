@@ -120,7 +120,7 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 			},
 			method: "PUT", path: "/sync/update-connection-frequency",
 			wantBody: `{"sync_name":"github-issues","provider_config_key":"github","connection_id":"conn-github-1","frequency":"every 2h"}`,
-			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "every 2h"},
+			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "2h"}, // Nango answers the interval it normalised
 		},
 		{
 			name: "UpdateSyncConnectionFrequency sends null to revert to the default",

@@ -63,6 +63,14 @@ func tagsOut(t map[string]string) map[string]string {
 	return t
 }
 
+// nullIfNoTags is an end user's tags: Nango stores null when none were given.
+func nullIfNoTags(t map[string]string) any {
+	if t == nil {
+		return nil
+	}
+	return t
+}
+
 func (eu *endUser) public() any {
 	if eu == nil {
 		return nil
@@ -75,7 +83,7 @@ func (eu *endUser) public() any {
 		{"id", eu.id},
 		{"display_name", nullIfEmpty(eu.displayName)},
 		{"email", nullIfEmpty(eu.email)},
-		{"tags", tagsOut(eu.tags)},
+		{"tags", nullIfNoTags(eu.tags)},
 		{"organization", org},
 	}
 }
@@ -426,7 +434,8 @@ func (c *call) connectionOrNotFound(key, id string) (*connection, bool) {
 	return conn, true
 }
 
-// applyEndUser stores the end user and merges its fields into the tags.
+// applyEndUser stores the end user and merges its fields into the tags;
+// the seed and connect flows use it.
 func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
 	if eu == nil {
 		return
@@ -435,15 +444,61 @@ func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
 	if conn.tags == nil {
 		conn.tags = map[string]string{}
 	}
-	conn.tags["end_user_id"] = eu.ID
-	if eu.Email != "" {
-		conn.tags["end_user_email"] = eu.Email
-	}
-	if eu.DisplayName != "" {
-		conn.tags["end_user_display_name"] = eu.DisplayName
+	for k, v := range endUserTags(eu) {
+		conn.tags[k] = v
 	}
 	if orgID != "" {
 		conn.tags["organization_id"] = orgID
+	}
+}
+
+// endUserTags are the tags Nango derives from an end user: its id, email
+// and display name, then its own tags (keys lower-cased) over them.
+func endUserTags(eu *endUserInput) map[string]string {
+	out := map[string]string{}
+	if eu == nil {
+		return out
+	}
+	out["end_user_id"] = eu.ID
+	if eu.Email != "" {
+		out["end_user_email"] = eu.Email
+	}
+	if eu.DisplayName != "" {
+		out["end_user_display_name"] = eu.DisplayName
+	}
+	own := map[string]string{}
+	for k, v := range eu.Tags {
+		if k = strings.ToLower(k); len(k) <= 64 && reTagKey.MatchString(k) && v != "" {
+			own[k] = v
+		}
+	}
+	// Nango drops the end user's own tags when they would pass the limit.
+	if len(out)+len(own) <= 10 {
+		for k, v := range own {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// replaceTags applies an end_user and tags given on PATCH or POST
+// /connections: the connection's tags become the end user's derived tags
+// with the given tags over them, and the end user is replaced whole (an
+// organization set by a connect session is cleared, as Nango does).
+func replaceTags(conn *connection, eu *endUserInput, tags map[string]string, hasTags bool) {
+	if eu == nil && !hasTags {
+		return
+	}
+	merged := endUserTags(eu)
+	if eu == nil {
+		merged = map[string]string{}
+	}
+	for k, v := range tags {
+		merged[k] = v
+	}
+	conn.tags = merged
+	if eu != nil {
+		conn.endUser = &endUser{id: eu.ID, email: eu.Email, displayName: eu.DisplayName, tags: eu.Tags}
 	}
 }
 
@@ -483,16 +538,7 @@ func (c *call) patchConnection() {
 	if !ok {
 		return
 	}
-	if hasTags {
-		conn.tags = tags
-	}
-	if eu != nil {
-		org, orgName := "", ""
-		if conn.endUser != nil {
-			org, orgName = conn.endUser.orgID, conn.endUser.orgDisplayName
-		}
-		applyEndUser(conn, eu, org, orgName)
-	}
+	replaceTags(conn, eu, tags, hasTags)
 	if hasHook {
 		conn.webhookURLOverride = hook
 	}

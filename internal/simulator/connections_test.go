@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -309,4 +310,90 @@ func TestImportConnectionCreatesAListedConnection(t *testing.T) {
 	expectError(t, send(t, s, req{method: "POST", target: "/connections", body: body}), 400, "invalid_body")
 	body["credentials"] = map[string]any{"type": "API_KEY"}
 	expectError(t, send(t, s, req{method: "POST", target: "/connections", body: body}), 400, "invalid_body")
+}
+
+func TestEndUserWithoutTagsEmailOrNameAnswersNulls(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		key, id, want string
+	}{
+		// Created without tags: tags is null, not {}.
+		{"github", SeedConnectionGitHub, `{"id":"user-alice","display_name":"Alice Martin","email":"alice@acme.test","tags":null,"organization":{"id":"org-acme","display_name":"Acme Inc."}}`},
+		// Created with tags: they come back as given.
+		{"github", SeedConnectionGitHub2, `{"id":"user-bob","display_name":"Bob Stone","email":"bob@acme.test","tags":{"plan":"free"},"organization":null}`},
+		// Only an id: email and display_name are null too.
+		{"salesforce", SeedConnectionSalesforce, `{"id":"user-dave","display_name":null,"email":null,"tags":null,"organization":null}`},
+	}
+	for _, tt := range tests {
+		if got := string(member(t, getConn(t, s, tt.key, tt.id, "").body, "end_user")); got != tt.want {
+			t.Errorf("%s: end_user = %s, want %s", tt.id, got, tt.want)
+		}
+	}
+	listed := get(t, s, "/connections?connectionId="+SeedConnectionSalesforce).json(t)["connections"].([]any)
+	if eu := listed[0].(map[string]any)["end_user"].(map[string]any); eu["tags"] != nil || eu["email"] != nil || eu["display_name"] != nil {
+		t.Fatalf("listed end_user = %v", eu)
+	}
+}
+
+func TestPatchConnectionTagsReplaceAndEmptyObjectClears(t *testing.T) {
+	const target = "/connections/conn-github-1?provider_config_key=github"
+	tests := []struct {
+		name        string
+		body        map[string]any
+		wantTags    string
+		wantEndUser string
+	}{
+		{
+			name:        "tags alone replace every tag, derived ones too",
+			body:        map[string]any{"tags": map[string]string{"Region": "eu"}},
+			wantTags:    `{"region":"eu"}`,
+			wantEndUser: `{"id":"user-alice","display_name":"Alice Martin","email":"alice@acme.test","tags":null,"organization":{"id":"org-acme","display_name":"Acme Inc."}}`,
+		},
+		{
+			name:        "empty tags clear them",
+			body:        map[string]any{"tags": map[string]string{}},
+			wantTags:    `{}`,
+			wantEndUser: `{"id":"user-alice","display_name":"Alice Martin","email":"alice@acme.test","tags":null,"organization":{"id":"org-acme","display_name":"Acme Inc."}}`,
+		},
+		{
+			name:        "end_user replaces the end user and its tags, and derives the connection's",
+			body:        map[string]any{"end_user": map[string]any{"id": "user-alice", "tags": map[string]string{"Tier": "gold"}}},
+			wantTags:    `{"end_user_id":"user-alice","tier":"gold"}`,
+			wantEndUser: `{"id":"user-alice","display_name":null,"email":null,"tags":{"Tier":"gold"},"organization":null}`,
+		},
+		{
+			name:        "given tags win over derived ones",
+			body:        map[string]any{"end_user": map[string]any{"id": "u-2", "email": "u2@x.test"}, "tags": map[string]string{"end_user_id": "other"}},
+			wantTags:    `{"end_user_email":"u2@x.test","end_user_id":"other"}`,
+			wantEndUser: `{"id":"u-2","display_name":null,"email":"u2@x.test","tags":null,"organization":null}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSeeded(t)
+			r := send(t, s, req{method: "PATCH", target: target, body: tt.body})
+			expectStatus(t, r, 200)
+			if string(r.body) != `{"success":true}` {
+				t.Fatalf("body = %s", r.body)
+			}
+			c := getConn(t, s, "github", SeedConnectionGitHub, "")
+			if got := canonicalJSON(t, member(t, c.body, "tags")); got != tt.wantTags {
+				t.Errorf("tags = %s, want %s", got, tt.wantTags)
+			}
+			if got := string(member(t, c.body, "end_user")); got != tt.wantEndUser {
+				t.Errorf("end_user = %s, want %s", got, tt.wantEndUser)
+			}
+		})
+	}
+}
+
+// canonicalJSON re-encodes raw with sorted keys, for maps whose order Go picks.
+func canonicalJSON(t *testing.T, raw []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -32,7 +32,7 @@ func TestSharedLookupsAnswerTheSameEnvelopeOnEveryRoute(t *testing.T) {
 	}{
 		{"records: unknown connection", req{method: "GET", target: "/records?model=GithubIssue", header: ghNope}, 400, unknownConn},
 		{"prune: unknown connection", req{method: "PATCH", target: "/records/prune", header: ghNope, body: map[string]any{"model": "GithubIssue", "until_cursor": "x"}}, 400, unknownConn},
-		{"frequency: unknown connection", req{method: "PUT", target: "/sync/update-connection-frequency", body: map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": "nope", "frequency": nil}}, 400, unknownConn},
+		{"frequency: unknown connection", req{method: "PUT", target: "/sync/update-connection-frequency", body: map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": "nope", "frequency": nil}}, 400, `{"error":{"code":"unknown_connection"}}`},
 		{"delete variant: unknown connection", req{method: "DELETE", target: "/sync/hubspot-contacts/variant/eu", body: variantBody("hubspot", "nope")}, 400, unknownConn},
 		{"delete connection: unknown connection", req{method: "DELETE", target: "/connections/nope?provider_config_key=github"}, 400, unknownConn},
 

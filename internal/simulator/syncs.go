@@ -54,6 +54,63 @@ func parseFrequency(v string) (time.Duration, bool) {
 	return time.Duration(n * float64(unit)), true
 }
 
+// reFrequencyInput is the pattern Nango's body validation gives frequency
+// (case-sensitive, one optional space between amount and unit).
+var reFrequencyInput = regexp.MustCompile(`^(every )?(([0-9]+)?\s?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)|(month|week|half day|half hour|quarter hour))$`)
+
+// reMsDuration is what the ms package Nango uses parses: a number, spaces, an optional unit.
+var reMsDuration = regexp.MustCompile(`(?i)^(-?\d*\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$`)
+
+// namedIntervals are the phrases Nango maps to an interval before parsing.
+var namedIntervals = map[string]string{
+	"every half day": "12h", "every half hour": "30m", "every quarter hour": "15m",
+	"every hour": "1h", "every day": "1d", "every month": "30d", "every week": "1w",
+}
+
+// normaliseFrequency is the interval Nango schedules for a frequency: a
+// named phrase becomes its interval, otherwise "every " is dropped. It
+// fails, like Nango, for what ms cannot parse, zero, or under 30 seconds.
+func normaliseFrequency(runs string) (string, bool) {
+	if iv, ok := namedIntervals[runs]; ok {
+		return iv, true
+	}
+	iv := strings.Replace(runs, "every ", "", 1)
+	d, ok := msDuration(iv)
+	if !ok || d == 0 || d < 30*time.Second {
+		return "", false
+	}
+	return iv, true
+}
+
+// msDuration parses a duration the way the ms package does (no unit = milliseconds).
+func msDuration(v string) (time.Duration, bool) {
+	m := reMsDuration.FindStringSubmatch(v)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, false
+	}
+	unit := time.Millisecond
+	switch u := strings.ToLower(m[2]); {
+	case u == "" || u == "ms" || strings.HasPrefix(u, "milli") || strings.HasPrefix(u, "msec"):
+	case u == "s" || strings.HasPrefix(u, "sec"):
+		unit = time.Second
+	case u == "m" || strings.HasPrefix(u, "min"):
+		unit = time.Minute
+	case u == "h" || strings.HasPrefix(u, "h"):
+		unit = time.Hour
+	case u == "d" || strings.HasPrefix(u, "day"):
+		unit = 24 * time.Hour
+	case u == "w" || strings.HasPrefix(u, "week"):
+		unit = 7 * 24 * time.Hour
+	default:
+		unit = time.Duration(365.25 * 24 * float64(time.Hour))
+	}
+	return time.Duration(n * float64(unit)), true
+}
+
 // ensureSyncRuns gives a new connection one run per sync of its integration.
 func (st *state) ensureSyncRuns(i *integration, conn *connection, now time.Time) {
 	for _, f := range i.syncFunctions() {
@@ -435,7 +492,9 @@ func (c *call) syncStatus() {
 	c.json(http.StatusOK, obj{{"syncs", out}})
 }
 
-// syncStatusOf is ReportedSyncJobStatus.
+// syncStatusOf is ReportedSyncJobStatus, with Nango's key order. A sync
+// that never ran has no job: no finishedAt, latestResult or
+// latestExecutionStatus keys, type INITIAL and a null checkpoint.
 func (s *Simulator) syncStatusOf(r *syncRun) obj {
 	st := s.st
 	conn := st.connByID(r.connID)
@@ -444,13 +503,16 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 	if i != nil {
 		f = i.function(r.name, "sync")
 	}
-	freq := r.frequency
-	if freq == "" && f != nil {
-		freq = f.runs
+	var freq any
+	schedule := r.frequency
+	if r.frequency != "" {
+		freq = r.frequency
+	} else if f != nil && f.runs != "" {
+		freq, schedule = f.runs, f.runs
 	}
 	var next any
 	if r.status != "PAUSED" {
-		if d, ok := parseFrequency(freq); ok {
+		if d, ok := parseFrequency(schedule); ok {
 			base := r.createdAt
 			if r.finishedAt != nil {
 				base = *r.finishedAt
@@ -458,12 +520,9 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 			next = isoTime(base.Add(d))
 		}
 	}
+	ran := r.latestStatus != ""
 	latest := obj{}
 	counts := obj{}
-	typ := "INITIAL"
-	if r.finishedAt != nil {
-		typ = "INCREMENTAL"
-	}
 	if f != nil {
 		for _, m := range f.returns {
 			if res, ok := r.latestResult[m]; ok {
@@ -486,25 +545,30 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 	if r.checkpoint != nil {
 		checkpoint = r.checkpoint
 	}
-	latestStatus := r.latestStatus
-	if latestStatus == "" {
-		latestStatus = "STOPPED"
+	typ := "INITIAL"
+	if ran {
+		typ = "INCREMENTAL"
 	}
-	return obj{
-		{"id", r.id},
-		{"connection_id", connID},
-		{"name", r.name},
-		{"variant", r.variant},
-		{"status", r.status},
-		{"type", typ},
-		{"finishedAt", isoOrNull(r.finishedAt)},
-		{"nextScheduledSyncAt", next},
-		{"frequency", freq},
-		{"latestResult", latest},
-		{"latestExecutionStatus", latestStatus},
-		{"recordCount", counts},
-		{"checkpoint", checkpoint},
+	o := obj{{"id", r.id}, {"connection_id", connID}, {"type", typ}}
+	if ran && r.finishedAt != nil {
+		o = append(o, kv{"finishedAt", isoTime(*r.finishedAt)})
 	}
+	o = append(o, kv{"nextScheduledSyncAt", next}, kv{"name", r.name}, kv{"variant", r.variant}, kv{"status", publicSyncStatus(r.status)}, kv{"frequency", freq})
+	if ran {
+		o = append(o, kv{"latestResult", latest}, kv{"latestExecutionStatus", r.latestStatus})
+	}
+	return append(o, kv{"recordCount", counts}, kv{"checkpoint", checkpoint})
+}
+
+// publicSyncStatus maps a stored status to what the public route shows:
+// a running job, a paused schedule, else the last job's outcome (SUCCESS
+// when none ran). STOPPED only exists for deleted schedules, never listed.
+func publicSyncStatus(status string) string {
+	switch status {
+	case "RUNNING", "PAUSED", "ERROR":
+		return status
+	}
+	return "SUCCESS"
 }
 
 func (c *call) updateConnectionFrequency() {
@@ -522,15 +586,9 @@ func (c *call) updateConnectionFrequency() {
 		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
 		connID, _ = o.str("connection_id", true, ruleConnectionID)
 		var present bool
-		freq, null, present = o.nullableStr("frequency", false, strRule{})
-		if !present {
-			o.add(newIssue("invalid_type", "Invalid input: expected string or null, received undefined", []any{"frequency"}))
-		} else if !null {
-			if d, ok := parseFrequency(freq); !ok {
-				o.add(newIssue("custom", "Invalid frequency", []any{"frequency"}))
-			} else if d < 30*time.Second {
-				o.add(newIssue("custom", "Sync interval is too short. The minimum interval is 30 seconds.", []any{"frequency"}))
-			}
+		freq, null, present = o.nullableStr("frequency", false, strRule{re: reFrequencyInput})
+		if !present && !o.has("frequency") {
+			o.add(newIssue("invalid_type", "Invalid input: expected string, received undefined", []any{"frequency"}))
 		}
 	}
 	if len(iss) > 0 {
@@ -543,25 +601,36 @@ func (c *call) updateConnectionFrequency() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn, ok := c.connectionOrUnknown(key, connID)
-	if !ok {
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_connection"})
 		return
 	}
 	r := s.st.syncRun(conn.id, name, variant)
 	if r == nil {
-		c.fail(errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for connection "+connID))
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_sync"})
 		return
 	}
-	if null {
-		r.frequency = ""
-		freq = ""
-		if f := s.st.integration(key).function(name, "sync"); f != nil {
-			freq = f.runs
+	// Nango stores the frequency as given but answers (and schedules) the
+	// interval it normalised; null reverts to the function's runs.
+	var applied string
+	if null || freq == "" {
+		f := s.st.integration(key).function(name, "sync")
+		if f == nil || f.runs == "" {
+			c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_sync"})
+			return
 		}
+		applied = f.runs
 	} else {
-		r.frequency = freq
+		iv, ok := normaliseFrequency(freq)
+		if !ok {
+			c.fail(errf(http.StatusBadRequest, "invalid_body", "Sync interval is invalid"))
+			return
+		}
+		applied = iv
 	}
-	c.json(http.StatusOK, obj{{"frequency", freq}})
+	r.frequency = freq
+	c.json(http.StatusOK, obj{{"frequency", applied}})
 }
 
 // variantCall reads the params and body of the sync variant routes.
