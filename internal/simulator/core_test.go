@@ -85,10 +85,8 @@ func TestStrictQueryRejectsUnknownParameters(t *testing.T) {
 		"/integrations/github/functions?type=sync&bogus=1",
 		"/connections?bogus=1",
 		"/connections/conn-github-1?provider_config_key=github&env=dev",
-		"/scripts/config?format=nango&x=y",
 		"/environment-variables?a=b",
 		"/sync/status?syncs=*&provider_config_key=github&x=1",
-		"/action/" + "6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f?x=1",
 	} {
 		t.Run(target, func(t *testing.T) {
 			r := get(t, s, target)
@@ -381,4 +379,57 @@ func TestCORSPreflightAndHeadersLikeNango(t *testing.T) {
 func TestHeadUsesTheGetRoute(t *testing.T) {
 	s := newSeeded(t)
 	expectStatus(t, send(t, s, req{method: "HEAD", target: "/integrations"}), 200)
+}
+
+// Nango validates the query of some routes and never looks at others'.
+func TestQueryStrictnessFollowsEachRoutesController(t *testing.T) {
+	s := newSeeded(t)
+	const actionID = "6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f"
+	tests := []struct {
+		name   string
+		rq     req
+		strict bool
+	}{
+		{"GET /integrations refuses", req{method: "GET", target: "/integrations?foo=1"}, true},
+		{"GET /environment-variables refuses", req{method: "GET", target: "/environment-variables?a=b"}, true},
+		{"GET /providers/{p}/templates refuses", req{method: "GET", target: "/providers/github/templates?a=b"}, true},
+		{"POST /sync/trigger refuses", req{method: "POST", target: "/sync/trigger?a=b", body: map[string]any{"syncs": []any{}, "provider_config_key": "github"}}, true},
+		{"GET /scripts/config ignores", req{method: "GET", target: "/scripts/config?foo=bar"}, false},
+		{"GET /action/{id} ignores", req{method: "GET", target: "/action/" + actionID + "?x=1"}, false},
+		{"POST /sync/start ignores", req{method: "POST", target: "/sync/start?a=b", body: map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github"}}, false},
+		{"POST /sync/pause ignores", req{method: "POST", target: "/sync/pause?a=b", body: map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, tt.rq)
+			if tt.strict {
+				expectError(t, r, 400, "invalid_query_params")
+				first := r.json(t)["error"].(map[string]any)["errors"].([]any)[0].(map[string]any)
+				if first["code"] != "unrecognized_keys" {
+					t.Fatalf("errors[0] = %v", first)
+				}
+				return
+			}
+			if r.status == 400 && strings.Contains(string(r.body), "invalid_query_params") {
+				t.Fatalf("query refused: %s", r.body)
+			}
+		})
+	}
+}
+
+func TestAsyncActionResultRequiresAUUID(t *testing.T) {
+	s := newSeeded(t)
+	for _, id := range []string{"not-a-uuid", "123", "6f1c0d2e6a1b4f3c9d8e7b6a5c4d3e2f"} {
+		r := get(t, s, "/action/"+id)
+		expectError(t, r, 400, "invalid_uri_params")
+		e := r.json(t)["error"].(map[string]any)
+		if _, has := e["message"]; has {
+			t.Fatalf("%s: zod errors carry no message: %v", id, e)
+		}
+		if errs := e["errors"].([]any); errs[0].(map[string]any)["path"].([]any)[0] != "id" {
+			t.Fatalf("%s: errors = %v", id, errs)
+		}
+	}
+	r := get(t, s, "/action/6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f")
+	expectError(t, r, 404, "not_found")
 }

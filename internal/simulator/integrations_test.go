@@ -82,7 +82,7 @@ func TestGetProviderAndTemplates(t *testing.T) {
 	expectError(t, get(t, s, "/providers/slack?x=1"), 400, "invalid_query_params")
 
 	tpl := get(t, s, "/providers/github/templates").json(t)["data"].([]any)
-	if got := strings.Join(names(t, tpl, "name"), ","); got != "issues,create-issue" {
+	if got := strings.Join(names(t, tpl, "name"), ","); got != "create-issue,issues" {
 		t.Fatalf("templates = %s", got)
 	}
 	if _, ok := tpl[0].(map[string]any)["id"]; ok {
@@ -392,8 +392,80 @@ func TestScriptsConfigFormats(t *testing.T) {
 	if params["type"] != "object" || len(params["required"].([]any)) != 2 {
 		t.Fatalf("openai function = %v", echo)
 	}
-	expectError(t, get(t, s, "/scripts/config?format=yaml"), 400, "invalid_query_params")
-	if r := get(t, New(Options{}), "/scripts/config"); string(r.body) != "[]" {
-		t.Fatalf("nothing deployed = %s", r.body)
+}
+
+func TestScriptsConfigDoesNotValidateItsQuery(t *testing.T) {
+	s := newSeeded(t)
+	for _, q := range []string{"?format=yaml", "?foo=bar", "?format=nango&x=y"} {
+		r := get(t, s, "/scripts/config"+q)
+		expectStatus(t, r, 200)
+		if l := r.list(t); len(l) != 3 {
+			t.Errorf("%s: %d integrations, want the nango format's 3", q, len(l))
+		}
+	}
+}
+
+func TestScriptsConfigWithNothingDeployedIsAnEmptyArrayWhateverTheFormat(t *testing.T) {
+	empty := New(Options{})
+	for _, q := range []string{"", "?format=nango", "?format=openai", "?format=bogus"} {
+		r := get(t, empty, "/scripts/config"+q)
+		expectStatus(t, r, 200)
+		if string(r.body) != "[]" {
+			t.Errorf("%q: body = %s, want []", q, r.body)
+		}
+	}
+}
+
+func TestScriptsConfigOpenAIListsSyncsAndActions(t *testing.T) {
+	s := newSeeded(t)
+	seedFunction(t, s, "github", &function{name: "bare-sync", typ: "sync", returns: []string{"GithubRepo"}, runs: "every day"})
+	seedFunction(t, s, "github", &function{name: "bare-action", typ: "action", input: "UppercaseInput",
+		description: "Shouts.\n- text: what to shout"})
+	r := get(t, s, "/scripts/config?format=openai")
+	expectStatus(t, r, 200)
+	byName := map[string]map[string]any{}
+	var order []string
+	for _, d := range r.json(t)["data"].([]any) {
+		m := d.(map[string]any)
+		byName[m["name"].(string)] = m
+		order = append(order, m["name"].(string))
+	}
+	if got := strings.Join(order[:4], ","); got != "github-issues,github-repos,bare-sync,github-repos" {
+		t.Fatalf("github's functions: %s, want its syncs first", got)
+	}
+	if d := byName["bare-sync"]["description"]; d != "Execute the bare-sync sync for github" {
+		t.Fatalf("default sync description = %v", d)
+	}
+	if p := byName["github-issues"]["parameters"].(map[string]any); len(p["properties"].(map[string]any)) != 0 || len(p["required"].([]any)) != 0 {
+		t.Fatalf("sync parameters = %v", p)
+	}
+	text := byName["bare-action"]["parameters"].(map[string]any)["properties"].(map[string]any)["text"].(map[string]any)
+	if text["description"] != "what to shout" || text["type"] != "string" {
+		t.Fatalf("described parameter = %v", text)
+	}
+}
+
+func TestProviderTemplatesOfAnUnknownProviderAreEmpty(t *testing.T) {
+	s := newSeeded(t)
+	r := get(t, s, "/providers/no-such-provider/templates")
+	expectStatus(t, r, 200)
+	if string(r.body) != `{"data":[]}` {
+		t.Fatalf("body = %s", r.body)
+	}
+	expectError(t, get(t, s, "/providers/a.b/templates"), 400, "invalid_uri_params")
+	tpl := get(t, s, "/providers/github/templates")
+	list := member(t, tpl.body, "data")
+	var items []json.RawMessage
+	if err := json.Unmarshal(list, &items); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"name,description,scopes,input,returns,json_schema,type",
+		"name,description,scopes,returns,json_schema,type,runs,auto_start,track_deletes",
+	}
+	for i, it := range items {
+		if got := strings.Join(keysInOrder(t, it), ","); got != want[i] {
+			t.Errorf("template %d keys = %s, want %s", i, got, want[i])
+		}
 	}
 }

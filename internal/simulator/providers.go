@@ -297,14 +297,54 @@ func (c *call) getProvider() {
 	}
 }
 
+// getProviderTemplates is GET /providers/{provider}/templates: the catalog's
+// actions, then its syncs. A provider Nango has no templates for, known or
+// not, answers an empty list rather than 404.
 func (c *call) getProviderTemplates() {
-	p, ok := c.providerParam()
+	if !c.emptyQuery() {
+		return
+	}
+	name, ok := c.param("provider", ruleProvider)
 	if !ok {
 		return
 	}
 	out := []obj{}
-	for _, f := range p.templates {
-		out = append(out, f.template())
+	if p := findProvider(name); p != nil {
+		for _, typ := range []string{"action", "sync"} {
+			for _, f := range p.templates {
+				if f.typ == typ {
+					out = append(out, f.providerTemplate())
+				}
+			}
+		}
 	}
 	c.json(http.StatusOK, obj{{"data", out}})
+}
+
+// providerTemplate is a catalog function as NangoSyncFunction or
+// NangoActionFunction, in the key order Nango builds them.
+func (f *function) providerTemplate() obj {
+	o := obj{{"name", f.name}}
+	if f.description != "" {
+		o = append(o, kv{"description", f.description})
+	}
+	if f.scopes != nil {
+		o = append(o, kv{"scopes", f.scopes})
+	}
+	if f.input != "" {
+		o = append(o, kv{"input", f.input})
+	}
+	returns := f.returns
+	if returns == nil {
+		returns = []string{}
+	}
+	o = append(o, kv{"returns", returns}, kv{"json_schema", jsonSchema(append([]string{f.input}, f.returns...)...)}, kv{"type", f.typ})
+	if f.typ == "sync" {
+		var runs any
+		if f.runs != "" {
+			runs = f.runs
+		}
+		o = append(o, kv{"runs", runs}, kv{"auto_start", f.autoStart}, kv{"track_deletes", f.trackDeletes})
+	}
+	return o
 }

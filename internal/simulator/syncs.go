@@ -247,7 +247,12 @@ type syncCommand struct {
 
 func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
 	var iss []issue
-	o, ok := c.noQueryBody(&iss)
+	// Only trigger refuses a query; start and pause never look at it.
+	read := c.bodyObject
+	if trigger {
+		read = c.noQueryBody
+	}
+	o, ok := read(&iss)
 	if !ok {
 		return nil, false
 	}

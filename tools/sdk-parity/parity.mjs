@@ -103,7 +103,7 @@ const scenarios = [
     ['getProvider/unknown-404', (n) => n.getProvider({ provider: 'no-such-provider' })],
     ['getProviderTemplates/github', (n) => n.getProviderTemplates({ provider: 'github' })],
     ['getProviderTemplates/no-templates', (n) => n.getProviderTemplates({ provider: 'sendgrid' })],
-    ['getProviderTemplates/unknown-404', (n) => n.getProviderTemplates({ provider: 'no-such-provider' })],
+    ['getProviderTemplates/unknown-empty', (n) => n.getProviderTemplates({ provider: 'no-such-provider' })],
 
     // Integrations: reads
     ['listIntegrations/all', (n) => n.listIntegrations()],
