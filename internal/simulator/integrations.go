@@ -23,7 +23,7 @@ func (c *call) jsonBody() (json.RawMessage, bool) {
 		return json.RawMessage("{}"), true
 	}
 	if !json.Valid(b) || (b[0] != '{' && b[0] != '[') {
-		c.fail(errf(http.StatusBadRequest, "invalid_body", "Invalid JSON body"))
+		c.fail(errf(http.StatusBadRequest, "invalid_json", "Unexpected token in JSON body"))
 		return nil, false
 	}
 	return json.RawMessage(b), true

@@ -179,7 +179,7 @@ func TestCreateIntegration(t *testing.T) {
 		{"unknown body key", "/integrations", map[string]any{"provider": "sendgrid", "unique_key": "s4", "custom": map[string]string{}}, 400, "invalid_body"},
 		{"bad unique key", "/integrations", map[string]any{"provider": "sendgrid", "unique_key": "a/b"}, 400, "invalid_body"},
 		{"query not allowed", "/integrations?x=1", map[string]any{"provider": "sendgrid", "unique_key": "s5"}, 400, "invalid_query_params"},
-		{"invalid json", "/integrations", `{"provider":`, 400, "invalid_body"},
+		{"invalid json", "/integrations", `{"provider":`, 400, "invalid_json"},
 		{"quickstart oauth", "/integrations/quickstart", map[string]any{"provider": "notion", "unique_key": "notion"}, 200, ""},
 		{"quickstart needs a developer app", "/integrations/quickstart", map[string]any{"provider": "sendgrid", "unique_key": "sg-q"}, 400, "invalid_body"},
 		{"quickstart is strict", "/integrations/quickstart", map[string]any{"provider": "notion", "unique_key": "n2", "credentials": oauth}, 400, "invalid_body"},
