@@ -469,3 +469,77 @@ func TestProviderTemplatesOfAnUnknownProviderAreEmpty(t *testing.T) {
 		}
 	}
 }
+
+func TestFunctionAnswersHaveNangosShapes(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name, method, target string
+		check                func(t *testing.T, r resp)
+	}{
+		{"a listed function has no version key", "GET", "/integrations/github/functions?type=action", func(t *testing.T, r resp) {
+			for _, f := range r.json(t)["data"].([]any) {
+				if _, has := f.(map[string]any)["version"]; has {
+					t.Fatalf("function has version: %v", f)
+				}
+			}
+		}},
+		{"a single function has no version key", "GET", "/integrations/github/functions/github-issues", func(t *testing.T, r resp) {
+			if _, has := r.json(t)["data"].(map[string]any)["version"]; has {
+				t.Fatalf("function has version: %s", r.body)
+			}
+		}},
+		{"code is type and code at the top level", "GET", "/integrations/github/functions/github-issues/code", func(t *testing.T, r resp) {
+			if got := strings.Join(keysInOrder(t, r.body), ","); got != "type,code" {
+				t.Fatalf("keys = %s", got)
+			}
+		}},
+		{"delete answers data.success", "DELETE", "/integrations/github/functions/echo?type=action", func(t *testing.T, r resp) {
+			if string(r.body) != `{"data":{"success":true}}` {
+				t.Fatalf("body = %s", r.body)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: tt.method, target: tt.target})
+			expectStatus(t, r, 200)
+			tt.check(t, r)
+		})
+	}
+}
+
+func TestZodValidationErrorsHaveCodeAndErrorsOnly(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name, method, target string
+		body                 any
+		code                 string
+		first                string // code|path of errors[0]
+	}{
+		{"missing end_user", "POST", "/connect/sessions", map[string]any{}, "invalid_body", "invalid_type|end_user"},
+		{"unknown body key", "POST", "/integrations", map[string]any{"provider": "github", "unique_key": "k", "nope": 1}, "invalid_body", "unrecognized_keys|"},
+		{"unknown query key", "GET", "/integrations?page=2", nil, "invalid_query_params", "unrecognized_keys|"},
+		{"bad path id", "GET", "/integrations/bad%21key", nil, "invalid_uri_params", "invalid_format|uniqueKey"},
+		{"bad enum", "GET", "/integrations/github/functions?type=job", nil, "invalid_query_params", "invalid_value|type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: tt.method, target: tt.target, body: tt.body})
+			expectError(t, r, 400, tt.code)
+			if got := strings.Join(keysInOrder(t, member(t, r.body, "error")), ","); got != "code,errors" {
+				t.Fatalf("error keys = %s", got)
+			}
+			first := r.json(t)["error"].(map[string]any)["errors"].([]any)[0].(map[string]any)
+			path := ""
+			if p := first["path"].([]any); len(p) > 0 {
+				path = p[0].(string)
+			}
+			if got := first["code"].(string) + "|" + path; got != tt.first {
+				t.Fatalf("errors[0] = %v, want %s", first, tt.first)
+			}
+			if m, _ := first["message"].(string); m == "" {
+				t.Fatalf("errors[0] has no message: %v", first)
+			}
+		})
+	}
+}
