@@ -312,17 +312,22 @@ func jsonOnlyPrefix(p string) bool {
 func (s *Simulator) authenticate(r *http.Request) *apiError {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return errf(http.StatusUnauthorized, "missing_auth_header", "Authentication failed. The request is missing the Authorization header.")
+		return authErr("missing_auth_header", "Authentication failed. The request is missing the Authorization header.")
 	}
 	parts := strings.Split(h, "Bearer ")
 	tok := parts[len(parts)-1]
 	if tok == "" {
-		return errf(http.StatusUnauthorized, "malformed_auth_header", "Authentication failed. The provided Authorization header is malformed.")
+		return authErr("malformed_auth_header", "Authentication failed. The Authorization header is malformed.")
 	}
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.APIKey)) != 1 {
-		return errf(http.StatusUnauthorized, "unknown_account", "Authentication failed. The provided secret/public key does not match any account.")
+		return authErr("unknown_account", "Authentication failed. The provided authorization header does not match any account.")
 	}
 	return nil
+}
+
+// authErr is a 401 as Nango's auth middleware sends it.
+func authErr(code, message string) *apiError {
+	return &apiError{status: http.StatusUnauthorized, code: code, message: message, thrown: true}
 }
 
 // route is one entry of the routing table. Segments in braces are parameters.
