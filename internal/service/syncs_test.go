@@ -389,7 +389,8 @@ func TestSyncRPCsReturnNangoErrorsFromRealRoutes(t *testing.T) {
 	_, err := c.TriggerSync(rpcCtx(t), &gatewayv1.TriggerSyncRequest{
 		Syncs: []*structpb.Value{syncsStr("no-such-sync")}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
 	})
-	wantCode(t, err, codes.InvalidArgument, "unknown_sync")
+	// Nango's sync manager refuses a sync the connection lacks as no_syncs_found.
+	wantCode(t, err, codes.InvalidArgument, "no_syncs_found")
 
 	_, err = c.UpdateSyncConnectionFrequency(rpcCtx(t), &gatewayv1.UpdateSyncConnectionFrequencyRequest{
 		SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: "no-such-connection",

@@ -554,8 +554,10 @@ func (c *call) deleteConnection() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn, ok := c.connectionOrUnknown(key, id)
-	if !ok {
+	conn := s.st.connection(key, id)
+	if conn == nil {
+		// This route's refusal carries no message.
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_connection"})
 		return
 	}
 	s.st.removeConnection(conn)

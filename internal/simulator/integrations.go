@@ -175,9 +175,8 @@ func (c *call) listIntegrations() {
 	c.json(http.StatusOK, obj{{"data", out}})
 }
 
-// integrationKeyNotFound is the 404 of GET and DELETE
-// /integrations/{uniqueKey}, which names the key (the other integration
-// routes answer integrationOrNotFound's).
+// integrationKeyNotFound is the 404 of GET /integrations/{uniqueKey}, which
+// names the key (the other integration routes answer integrationOrNotFound's).
 func integrationKeyNotFound(key string) *apiError {
 	return errf(http.StatusNotFound, "not_found", `Integration "`+key+`" does not exist`)
 }
@@ -400,7 +399,7 @@ func (c *call) deleteIntegration() {
 	defer s.mu.Unlock()
 	i := s.st.integration(key)
 	if i == nil {
-		c.fail(integrationKeyNotFound(key))
+		c.fail(errf(http.StatusNotFound, "not_found", "Integration does not exist"))
 		return
 	}
 	for _, conn := range append([]*connection(nil), s.st.connections...) {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -183,36 +184,58 @@ func readSyncIdents(o *objReader, max int) []syncIdent {
 	return out
 }
 
-// unknownProviderConfigKey is the sync routes' answer for an integration
-// that does not exist.
-func unknownProviderConfigKey(key string) *apiError {
-	return errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key)
+// Sync commands fail with the NangoErrors Nango's sync manager raises,
+// rendered by its error manager. A non-empty payload is appended to the
+// message as indented JSON, and an empty one ({}) too, as Nango does.
+func nangoErrorWithPayload(status int, code, message string, payload obj) *apiError {
+	if payload == nil {
+		payload = obj{}
+	}
+	return &apiError{status: status, code: code, message: message + " " + indentJSON(payload), payload: payload, thrown: true}
 }
 
-// unknownIntegrationSync is the sync routes' answer for a sync the
-// integration does not have.
-func unknownIntegrationSync(name, key string) *apiError {
-	return errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for integration "+key)
+// indentJSON is JSON.stringify(v, null, 2).
+func indentJSON(v obj) string {
+	b, _ := marshal(v)
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return out.String()
 }
 
-// syncTargets resolves the runs a sync command applies to.
+func unknownProviderConfigKey() *apiError {
+	return nangoErrorWithPayload(http.StatusBadRequest, "unknown_provider_config",
+		"There is no Provider Configuration matching this key. Please make sure this value exists in the Nango dashboard", nil)
+}
+
+func unknownSyncConnection(connID, key string) *apiError {
+	return nangoErrorWithPayload(http.StatusNotFound, "unknown_connection",
+		"No connection matching the provided params of 'connection_id' and 'provider_config_key'. Please make sure these values exist in the Nango dashboard",
+		obj{{"connectionId", connID}, {"providerConfigKey", key}})
+}
+
+func noSyncsFound() *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "no_syncs_found", message: "No syncs found given the inputs.", thrown: true}
+}
+
+// syncTargets resolves the runs a sync command applies to, as Nango's sync
+// manager does: with a connection every named sync must exist on it; without
+// one, the named syncs that exist anywhere on the integration (all when none
+// are named), and at least one must.
 func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncIdent) ([]*syncRun, *apiError) {
-	i := s.st.integration(key)
-	if i == nil {
-		return nil, unknownProviderConfigKey(key)
+	if s.st.integration(key) == nil {
+		return nil, unknownProviderConfigKey()
 	}
 	var conn *connection
 	if hasConn {
 		if conn = s.st.connection(key, connID); conn == nil {
-			return nil, unknownConnection()
+			return nil, unknownSyncConnection(connID, key)
 		}
-	}
-	for _, id := range idents {
-		if i.function(id.name, "sync") == nil {
-			return nil, unknownIntegrationSync(id.name, key)
-		}
-		if conn != nil && s.st.syncRun(conn.id, id.name, id.variant) == nil {
-			return nil, errf(http.StatusBadRequest, "unknown_sync", "Sync "+id.name+" (variant "+id.variant+") does not exist for connection "+connID)
+		for _, id := range idents {
+			if s.st.syncRun(conn.id, id.name, id.variant) == nil {
+				return nil, noSyncsFound()
+			}
 		}
 	}
 	var out []*syncRun
@@ -233,6 +256,9 @@ func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncI
 			}
 		}
 		out = append(out, r)
+	}
+	if conn == nil && len(out) == 0 {
+		return nil, noSyncsFound()
 	}
 	return out, nil
 }
@@ -442,10 +468,7 @@ func (c *call) syncStatus() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.integration(key) == nil {
-		c.fail(unknownProviderConfigKey(key))
-		return
-	}
+	// Nango does not look the integration up here: an unknown one has no syncs.
 	var conn *connection
 	if hasConn {
 		if conn = s.st.connection(key, connID); conn == nil {
@@ -663,50 +686,58 @@ func (c *call) variantCall() (name, variant, key, connID string, ok bool) {
 		return
 	}
 	if strings.EqualFold(variant, "base") {
-		c.fail(errf(http.StatusBadRequest, "invalid_variant", "Variant name 'base' is protected"))
+		msg := `Variant name "` + variant + `" is protected.`
+		if c.r.Method == http.MethodDelete {
+			msg = `Cannot delete protected variant "` + variant + `".`
+		}
+		c.fail(errf(http.StatusBadRequest, "invalid_variant", msg))
 		return
 	}
 	return name, variant, key, connID, true
 }
 
+// createSyncVariant follows Nango's order of checks: the connection, the
+// cap on variants (the base sync counts), an existing variant, then the
+// sync; the refusals carry no message except the cap's.
 func (c *call) createSyncVariant() {
 	name, variant, key, connID, ok := c.variantCall()
 	if !ok {
 		return
 	}
+	bare := func(code string) *apiError { return &apiError{status: http.StatusBadRequest, code: code} }
 	s := c.s
 	s.mu.Lock()
-	i := s.st.integration(key)
-	if i == nil {
-		s.mu.Unlock()
-		c.fail(unknownProviderConfigKey(key))
-		return
-	}
 	conn := s.st.connection(key, connID)
 	if conn == nil {
 		s.mu.Unlock()
-		c.fail(unknownConnection())
-		return
-	}
-	if i.function(name, "sync") == nil {
-		s.mu.Unlock()
-		c.fail(unknownIntegrationSync(name, key))
-		return
-	}
-	if s.st.syncRun(conn.id, name, variant) != nil {
-		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "sync_variant_already_exists", "Sync variant already exists"))
+		c.fail(bare("unknown_connection"))
 		return
 	}
 	n := 0
 	for _, r := range s.st.syncs {
-		if r.connID == conn.id && r.name == name && r.variant != "base" {
+		if r.connID == conn.id && r.name == name {
 			n++
 		}
 	}
 	if n >= maxVariantsPerSync {
 		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "resource_capped", "Maximum number of variants reached for this sync"))
+		c.fail(errf(http.StatusBadRequest, "resource_capped", "Maximum number of variants per sync ("+strconv.Itoa(maxVariantsPerSync)+") reached"))
+		return
+	}
+	if s.st.syncRun(conn.id, name, variant) != nil {
+		s.mu.Unlock()
+		c.fail(bare("sync_variant_already_exists"))
+		return
+	}
+	i := s.st.integration(key)
+	if i == nil {
+		s.mu.Unlock()
+		c.fail(bare("unknown_provider_config"))
+		return
+	}
+	if i.function(name, "sync") == nil {
+		s.mu.Unlock()
+		c.fail(bare("unknown_sync"))
 		return
 	}
 	r := &syncRun{
@@ -730,13 +761,14 @@ func (c *call) deleteSyncVariant() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn, ok := c.connectionOrUnknown(key, connID)
-	if !ok {
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_connection"})
 		return
 	}
 	r := s.st.syncRun(conn.id, name, variant)
 	if r == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Sync variant not found"))
+		c.fail(&apiError{status: http.StatusNotFound, code: "not_found"})
 		return
 	}
 	runs := s.st.syncs[:0]
