@@ -109,3 +109,25 @@ func TestCorpusCredentialsOfEveryAuthModeAreTypedNotLeftInExtra(t *testing.T) {
 		}
 	}
 }
+
+func TestCorpusHasACaseForEveryRPCThatDecodesNangosAnswer(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range corpus.Load(t) {
+		covered[c.RPC] = true
+	}
+	protoregistry.GlobalFiles.RangeFilesByPackage("nango.gateway.v1", func(fd protoreflect.FileDescriptor) bool {
+		for i := range fd.Services().Len() {
+			sd := fd.Services().Get(i)
+			if slices.Contains(notDecodedServices, string(sd.Name())) {
+				continue
+			}
+			for j := range sd.Methods().Len() {
+				rpc := "/" + string(sd.FullName()) + "/" + string(sd.Methods().Get(j).Name())
+				if !covered[rpc] {
+					t.Errorf("no corpus case for %s", rpc)
+				}
+			}
+		}
+		return true
+	})
+}
