@@ -206,3 +206,34 @@ func TestRESTRecordStreamWritesEachRecordAsNangoSentIt(t *testing.T) {
 		t.Fatalf("%d lines, want %d", i, len(page.Records))
 	}
 }
+
+// With as_struct the REST stream gives each record as the message's protobuf values,
+// _nango_metadata typed beside the payload.
+func TestRESTRecordStreamAsStructGivesProtobufValues(t *testing.T) {
+	srv := startStreamingGateway(t)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/stream?model=GithubIssue&as_struct=true", nil)
+	req.Header.Set("Connection-Id", "conn-github-1")
+	req.Header.Set("Provider-Config-Key", "github")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadBytes('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Result struct {
+			ID       string         `json:"id"`
+			Payload  map[string]any `json:"payload"`
+			Metadata struct {
+				Cursor string `json:"cursor"`
+			} `json:"metadata"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(line, &got); err != nil || got.Result.ID == "" || got.Result.Payload["id"] != got.Result.ID ||
+		got.Result.Metadata.Cursor == "" || got.Result.Payload["_nango_metadata"] != nil {
+		t.Fatalf("line %s (%v) is not a record as protobuf values", line, err)
+	}
+}
