@@ -45,6 +45,7 @@ type Config struct {
 	EventBusStream              string
 	EventRetentionMaxEvents     int
 	EventRetentionMaxAge        time.Duration
+	EventRetentionMaxBytes      int
 	SubscriberBuffer            int
 }
 
@@ -98,6 +99,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "event-bus-stream", env: "EVENT_BUS_STREAM", def: "NANGO_WEBHOOKS", usage: "JetStream stream name"},
 		{flag: "event-retention-max-events", env: "EVENT_RETENTION_MAX_EVENTS", def: "100000", usage: "events kept for subscribers that resume"},
 		{flag: "event-retention-max-age", env: "EVENT_RETENTION_MAX_AGE", def: "24h", usage: "how long events are kept"},
+		{flag: "event-retention-max-bytes", env: "EVENT_RETENTION_MAX_BYTES", def: strconv.Itoa(256 << 20), usage: "total size of the webhook bodies kept; the oldest go first"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
@@ -199,7 +201,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("max-message-bytes"), &cfg.MaxMessageBytes}, {get("proxy-max-body-bytes"), &cfg.ProxyMaxBodyBytes},
 		{get("webhook-max-body-bytes"), &cfg.WebhookMaxBodyBytes}, {get("event-retention-max-events"), &cfg.EventRetentionMaxEvents},
 		{get("subscriber-buffer"), &cfg.SubscriberBuffer}, {get("upstream-max-attempts"), &cfg.UpstreamMaxAttempts},
-		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns},
+		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns}, {get("event-retention-max-bytes"), &cfg.EventRetentionMaxBytes},
 	} {
 		n, err := strconv.Atoi(p.s.value)
 		if err != nil || n <= 0 {
@@ -207,6 +209,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = n
+	}
+	if cfg.EventRetentionMaxBytes > 0 && cfg.WebhookMaxBodyBytes > 0 && cfg.EventRetentionMaxBytes < cfg.WebhookMaxBodyBytes {
+		// Otherwise the largest webhook accepted could not be kept for a subscriber that resumes.
+		errs = append(errs, fmt.Errorf("EVENT_RETENTION_MAX_BYTES %d is smaller than WEBHOOK_MAX_BODY_BYTES %d", cfg.EventRetentionMaxBytes, cfg.WebhookMaxBodyBytes))
 	}
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))

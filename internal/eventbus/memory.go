@@ -8,15 +8,20 @@ import (
 
 // Defaults of MemoryOptions.
 const (
-	DefaultMemoryMaxEvents = 10_000
-	DefaultMemoryMaxAge    = 24 * time.Hour
+	DefaultMemoryMaxEvents       = 10_000
+	DefaultMemoryMaxAge          = 24 * time.Hour
+	DefaultMemoryMaxBytes  int64 = 256 << 20
 )
 
 // MemoryOptions configures NewMemory. Zero values take the defaults; a negative
-// MaxEvents or MaxAge means no limit.
+// MaxEvents, MaxBytes or MaxAge means no limit.
 type MemoryOptions struct {
 	// MaxEvents is how many events are retained; default DefaultMemoryMaxEvents.
 	MaxEvents int
+	// MaxBytes bounds the retained bodies' total size; default DefaultMemoryMaxBytes.
+	// The newest event is kept even when it alone is larger, so that live subscribers
+	// still receive it.
+	MaxBytes int64
 	// MaxAge is how long an event is retained; default DefaultMemoryMaxAge.
 	MaxAge time.Duration
 	// DedupeWindow is how long a published id is remembered; default DefaultDedupeWindow.
@@ -31,8 +36,11 @@ type Memory struct {
 	opts MemoryOptions
 	subs registry
 
-	mu      sync.Mutex
+	// Readers (one per subscription) only take the read lock, so that a publication
+	// wakes every subscriber without them queueing on one another.
+	mu      sync.RWMutex
 	log     []stored // retained events, ascending and contiguous sequences
+	bytes   int64    // total size of the retained bodies
 	last    uint64   // last sequence assigned
 	seen    map[string]seen
 	order   []seenID      // ids in publication order, to expire seen
@@ -65,6 +73,9 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.MaxAge == 0 {
 		opts.MaxAge = DefaultMemoryMaxAge
 	}
+	if opts.MaxBytes == 0 {
+		opts.MaxBytes = DefaultMemoryMaxBytes
+	}
 	if opts.DedupeWindow <= 0 {
 		opts.DedupeWindow = DefaultDedupeWindow
 	}
@@ -94,6 +105,7 @@ func (m *Memory) Publish(ctx context.Context, id string, body []byte, receivedAt
 	m.last++
 	ev := Event{Sequence: m.last, ID: id, Body: append([]byte(nil), body...), ReceivedAt: receivedAt}
 	m.log = append(m.log, stored{Event: ev, at: now})
+	m.bytes += int64(len(ev.Body))
 	if id != "" {
 		m.seen[id] = seen{seq: ev.Sequence, at: now}
 		m.order = append(m.order, seenID{id: id, at: now})
@@ -127,7 +139,43 @@ func (m *Memory) evict(now time.Time) {
 			n++
 		}
 	}
+	bytes := m.bytes
+	for i := range n {
+		bytes -= int64(len(m.log[i].Body))
+	}
+	if m.opts.MaxBytes > 0 {
+		for n < len(m.log)-1 && bytes > m.opts.MaxBytes {
+			bytes -= int64(len(m.log[n].Body))
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	// The dropped entries must not keep their bodies alive through the backing array.
+	clear(m.log[:n])
+	m.bytes = bytes
 	m.log = compact(m.log, n)
+}
+
+// RetainedBytes is the total size of the bodies the bus retains.
+func (m *Memory) RetainedBytes() int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.bytes
+}
+
+// firstLive is the index of the oldest retained event younger than MaxAge, or len(m.log)
+// when none is. m.mu is held, for reading at least.
+func (m *Memory) firstLive(now time.Time) int {
+	if m.opts.MaxAge <= 0 {
+		return 0
+	}
+	i := 0
+	for i < len(m.log) && now.Sub(m.log[i].at) >= m.opts.MaxAge {
+		i++
+	}
+	return i
 }
 
 // compact drops the first n elements, copying when the dropped prefix would otherwise
@@ -145,18 +193,17 @@ func compact[T any](s []T, n int) []T {
 
 // Subscribe implements Bus.
 func (m *Memory) Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error) {
-	m.mu.Lock()
+	m.mu.RLock()
 	if m.closed {
-		m.mu.Unlock()
+		m.mu.RUnlock()
 		return nil, ErrClosed
 	}
-	m.evict(m.opts.Now())
 	var first uint64
-	if len(m.log) > 0 {
-		first = m.log[0].Sequence
+	if i := m.firstLive(m.opts.Now()); i < len(m.log) {
+		first = m.log[i].Sequence
 	}
 	last := m.last
-	m.mu.Unlock()
+	m.mu.RUnlock()
 	after := from.resolve(last, first)
 	return m.subs.start(ctx, &memorySource{m: m, after: after}, after, last, bufferSize(buffer))
 }
@@ -182,24 +229,27 @@ type memorySource struct {
 func (s *memorySource) next(ctx context.Context) (Event, error) {
 	m := s.m
 	for {
-		m.mu.Lock()
+		m.mu.RLock()
 		if m.closed {
-			m.mu.Unlock()
+			m.mu.RUnlock()
 			return Event{}, ErrClosed
 		}
-		m.evict(m.opts.Now())
 		if len(m.log) > 0 && m.log[len(m.log)-1].Sequence > s.after {
 			i := 0
 			if first := m.log[0].Sequence; s.after >= first {
 				i = int(s.after - first + 1)
 			}
-			ev := m.log[i].Event
-			m.mu.Unlock()
-			s.after = ev.Sequence
-			return ev, nil
+			// Events past MaxAge are skipped as if evicted: readers do not evict, so
+			// they need only the read lock.
+			if i = max(i, m.firstLive(m.opts.Now())); i < len(m.log) {
+				ev := m.log[i].Event
+				m.mu.RUnlock()
+				s.after = ev.Sequence
+				return ev, nil
+			}
 		}
 		changed := m.changed
-		m.mu.Unlock()
+		m.mu.RUnlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():
