@@ -36,16 +36,28 @@ type Memory struct {
 	opts MemoryOptions
 	subs registry
 
-	// Readers (one per subscription) only take the read lock, so that a publication
-	// wakes every subscriber without them queueing on one another.
-	mu      sync.RWMutex
-	log     []stored // retained events, ascending and contiguous sequences
-	bytes   int64    // total size of the retained bodies
-	last    uint64   // last sequence assigned
-	seen    map[string]seen
-	order   []seenID      // ids in publication order, to expire seen
-	changed chan struct{} // closed and replaced by every publish and by Close
-	closed  bool
+	mu     sync.RWMutex
+	log    []stored // retained events, ascending and contiguous sequences
+	bytes  int64    // total size of the retained bodies
+	last   uint64   // last sequence assigned
+	seen   map[string]seen
+	order  []seenID   // ids in publication order, to expire seen
+	live   []*liveSub // subscriptions that caught up; replaced, never modified in place
+	closed bool
+
+	// deliver is taken while m.mu is held and kept after releasing it, so that
+	// publications reach live subscriptions in sequence order without holding m.mu.
+	deliver sync.Mutex
+}
+
+// liveSub is a subscription that receives new events from Publish directly, without a
+// goroutine of its own waking up for each one. Its fields are guarded by Memory.deliver.
+type liveSub struct {
+	s    *Subscription
+	last uint64        // sequence of the last event put in the buffer
+	stop chan struct{} // closed when the subscription overflowed
+	err  error         // why stop was closed
+	gone bool          // removed: no event may be sent any more
 }
 
 type stored struct {
@@ -82,23 +94,25 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Memory{opts: opts, seen: map[string]seen{}, changed: make(chan struct{})}
+	return &Memory{opts: opts, seen: map[string]seen{}}
 }
 
-// Publish implements Bus. It never waits for subscribers.
+// Publish implements Bus. It never waits for subscribers: an event that does not fit
+// in a live subscription's buffer ends that subscription with an *OverflowError.
 func (m *Memory) Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (uint64, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
 	}
 	now := m.opts.Now()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.closed {
+		m.mu.Unlock()
 		return 0, false, ErrClosed
 	}
 	m.forget(now)
 	if id != "" {
 		if s, ok := m.seen[id]; ok {
+			m.mu.Unlock()
 			return s.seq, true, nil
 		}
 	}
@@ -111,8 +125,22 @@ func (m *Memory) Publish(ctx context.Context, id string, body []byte, receivedAt
 		m.order = append(m.order, seenID{id: id, at: now})
 	}
 	m.evict(now)
-	close(m.changed)
-	m.changed = make(chan struct{})
+	live := m.live
+	m.deliver.Lock()
+	m.mu.Unlock()
+	for _, l := range live {
+		if l.gone || l.err != nil {
+			continue
+		}
+		select {
+		case l.s.events <- ev:
+			l.last = ev.Sequence
+		default:
+			l.err = &OverflowError{LastDelivered: l.last, Buffer: l.s.buffer}
+			close(l.stop)
+		}
+	}
+	m.deliver.Unlock()
 	return ev.Sequence, false, nil
 }
 
@@ -191,71 +219,126 @@ func compact[T any](s []T, n int) []T {
 	return s
 }
 
-// Subscribe implements Bus.
+// Subscribe implements Bus. Retained events are read from the log at the reader's pace
+// by the subscription's goroutine; once it has caught up, the subscription is live and
+// Publish puts new events straight into its buffer.
 func (m *Memory) Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error) {
-	m.mu.RLock()
+	s, subCtx, err := m.subs.open(ctx, bufferSize(buffer))
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
 	if m.closed {
-		m.mu.RUnlock()
+		m.mu.Unlock()
+		// Close may be waiting for this subscription already: end it the usual way.
+		s.run(subCtx, &m.subs, func(context.Context) error { return ErrClosed }, func() {})
 		return nil, ErrClosed
 	}
 	var first uint64
 	if i := m.firstLive(m.opts.Now()); i < len(m.log) {
 		first = m.log[i].Sequence
 	}
-	last := m.last
-	m.mu.RUnlock()
-	after := from.resolve(last, first)
-	return m.subs.start(ctx, &memorySource{m: m, after: after}, after, last, bufferSize(buffer))
+	backlog := m.last
+	after := from.resolve(backlog, first)
+	var l *liveSub
+	if after >= backlog {
+		l = m.join(s, after) // nothing to replay: live at once
+	}
+	m.mu.Unlock()
+	s.run(subCtx, &m.subs, func(ctx context.Context) error { return m.feed(ctx, s, l, after, backlog) }, func() {})
+	return s, nil
+}
+
+// join makes s live after sequence last. m.mu is held for writing.
+func (m *Memory) join(s *Subscription, last uint64) *liveSub {
+	l := &liveSub{s: s, last: last, stop: make(chan struct{})}
+	m.live = append(m.live[:len(m.live):len(m.live)], l)
+	return l
+}
+
+// leave removes l from the live subscriptions; once it returns, Publish no longer
+// touches l's buffer.
+func (m *Memory) leave(l *liveSub) {
+	m.mu.Lock()
+	live := make([]*liveSub, 0, len(m.live))
+	for _, o := range m.live {
+		if o != l {
+			live = append(live, o)
+		}
+	}
+	m.live = live
+	m.mu.Unlock()
+	// A publication that took the old list holds deliver until it is done with it.
+	m.deliver.Lock()
+	l.gone = true
+	m.deliver.Unlock()
+}
+
+// feed replays the retained events after `after`, waiting for the reader, until it has
+// caught up, then lets Publish deliver and waits for the end. Events up to backlog were
+// retained at subscription time; later ones must find room in the buffer.
+func (m *Memory) feed(ctx context.Context, s *Subscription, l *liveSub, after, backlog uint64) error {
+	for l == nil {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return ErrClosed
+		}
+		ev, ok := m.nextAfter(after)
+		if !ok {
+			l = m.join(s, after)
+			m.mu.Unlock()
+			break
+		}
+		m.mu.Unlock()
+		if ev.Sequence <= backlog {
+			select {
+			case s.events <- ev:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		} else {
+			select {
+			case s.events <- ev:
+			default:
+				return &OverflowError{LastDelivered: after, Buffer: s.buffer}
+			}
+		}
+		after = ev.Sequence
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	case <-l.stop:
+	}
+	m.leave(l)
+	if l.err != nil { // written before stop was closed, or under deliver, taken by leave
+		return l.err
+	}
+	return err
+}
+
+// nextAfter returns the first retained, unexpired event after seq. m.mu is held.
+func (m *Memory) nextAfter(seq uint64) (Event, bool) {
+	if len(m.log) == 0 || m.log[len(m.log)-1].Sequence <= seq {
+		return Event{}, false
+	}
+	i := 0
+	if first := m.log[0].Sequence; seq >= first {
+		i = int(seq - first + 1)
+	}
+	if i = max(i, m.firstLive(m.opts.Now())); i < len(m.log) {
+		return m.log[i].Event, true
+	}
+	return Event{}, false
 }
 
 // Close implements Bus.
 func (m *Memory) Close() error {
 	m.mu.Lock()
-	if !m.closed {
-		m.closed = true
-		close(m.changed)
-	}
+	m.closed = true
 	m.mu.Unlock()
 	m.subs.close()
 	return nil
 }
-
-// memorySource reads the log from a position, waiting for publications.
-type memorySource struct {
-	m     *Memory
-	after uint64
-}
-
-func (s *memorySource) next(ctx context.Context) (Event, error) {
-	m := s.m
-	for {
-		m.mu.RLock()
-		if m.closed {
-			m.mu.RUnlock()
-			return Event{}, ErrClosed
-		}
-		if len(m.log) > 0 && m.log[len(m.log)-1].Sequence > s.after {
-			i := 0
-			if first := m.log[0].Sequence; s.after >= first {
-				i = int(s.after - first + 1)
-			}
-			// Events past MaxAge are skipped as if evicted: readers do not evict, so
-			// they need only the read lock.
-			if i = max(i, m.firstLive(m.opts.Now())); i < len(m.log) {
-				ev := m.log[i].Event
-				m.mu.RUnlock()
-				s.after = ev.Sequence
-				return ev, nil
-			}
-		}
-		changed := m.changed
-		m.mu.RUnlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return Event{}, ctx.Err()
-		}
-	}
-}
-
-func (s *memorySource) close() {}

@@ -70,6 +70,8 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 	defer sub.Close()
 
 	match := newEventFilter(req)
+	// Only a handler that calls SetSendCompressor changes a stream's encoding; this one does not.
+	enc, encKnown := wireEncoding(ctx)
 	for ev := range sub.Events() {
 		p := s.prepared.get(ev)
 		if !p.parse() {
@@ -82,7 +84,7 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 			continue
 		}
 		var err error
-		if m := p.message(stream); m != nil {
+		if m := p.message(stream, enc, encKnown); m != nil {
 			err = stream.SendMsg(m)
 		} else {
 			err = stream.Send(p.response())
@@ -325,11 +327,11 @@ func (p *preparedEvent) response() *gatewayv1.StreamWebhookEventsResponse {
 	return resp
 }
 
-// message is the event encoded once for every stream with stream's wire encoding, or nil
-// when that encoding cannot be told: then send response(). parse has returned true.
-func (p *preparedEvent) message(stream grpc.ServerStream) *grpc.PreparedMsg {
-	enc, ok := wireEncoding(stream.Context())
-	if !ok {
+// message is the event encoded once for every stream with wire encoding enc (see
+// wireEncoding), or nil when that encoding cannot be told: then send response(). parse
+// has returned true.
+func (p *preparedEvent) message(stream grpc.ServerStream, enc string, known bool) *grpc.PreparedMsg {
+	if !known {
 		return nil
 	}
 	p.mu.RLock()
