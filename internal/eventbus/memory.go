@@ -125,11 +125,20 @@ func (m *Memory) Publish(ctx context.Context, id string, body []byte, receivedAt
 		m.order = append(m.order, seenID{id: id, at: now})
 	}
 	m.evict(now)
+	oldest := m.log[0].Sequence
 	live := m.live
 	m.deliver.Lock()
 	m.mu.Unlock()
 	for _, l := range live {
 		if l.gone || l.err != nil {
+			continue
+		}
+		// A reader whose unread events are no longer retained is as far behind as one
+		// whose buffer is full: cut off, it stops holding bodies the bus has let go.
+		unread := uint64(len(l.s.events))
+		if unread > 0 && l.last-unread+1 < oldest {
+			l.err = &OverflowError{LastDelivered: l.last, Buffer: l.s.buffer}
+			close(l.stop)
 			continue
 		}
 		select {

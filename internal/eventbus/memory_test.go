@@ -116,3 +116,35 @@ func heapInUse() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse
 }
+
+// A reader that does not read keeps no more than the retention allows: once its oldest
+// unread event is dropped it is cut off, however large its buffer, and resuming from the
+// sequence it names starts at the oldest event still retained.
+func TestMemorySubscriberBehindTheRetentionIsCutOff(t *testing.T) {
+	bus := eventbus.NewMemory(eventbus.MemoryOptions{MaxBytes: 3000})
+	t.Cleanup(func() { _ = bus.Close() })
+	slow := subscribe(t, bus, eventbus.FromNow(), 100)
+	fast := subscribe(t, bus, eventbus.FromNow(), 100)
+	body := strings.Repeat("x", 1000)
+	for i := 1; i <= 6; i++ {
+		publish(t, bus, fmt.Sprint(i), body)
+		if ev := receive(t, fast); ev.Sequence != uint64(i) {
+			t.Fatalf("fast reader got %d, want %d", ev.Sequence, i)
+		}
+	}
+	select {
+	case <-slow.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader behind the retention was not cut off")
+	}
+	o, ok := eventbus.AsOverflow(slow.Err())
+	if !ok || o.LastDelivered != 3 {
+		t.Fatalf("error = %v, want an overflow naming sequence 3", slow.Err())
+	}
+	if err := fast.Err(); err != nil {
+		t.Fatalf("the reader keeping up was cut off: %v", err)
+	}
+	if ev := receive(t, subscribe(t, bus, eventbus.AfterSequence(o.LastDelivered), 0)); ev.Sequence != 4 {
+		t.Fatalf("resuming after %d starts at %d, want the oldest retained 4", o.LastDelivered, ev.Sequence)
+	}
+}
