@@ -417,13 +417,18 @@ func (s *Server) webhookHandler(key, previous string) (http.Handler, error) {
 // newEventBus keeps events in memory, or on NATS JetStream when several replicas share them.
 func newEventBus(ctx context.Context, cfg config.Config) (eventbus.Bus, error) {
 	if cfg.EventBusURL == "" {
-		return eventbus.NewMemory(eventbus.MemoryOptions{MaxEvents: cfg.EventRetentionMaxEvents, MaxAge: cfg.EventRetentionMaxAge}), nil
+		return eventbus.NewMemory(eventbus.MemoryOptions{
+			MaxEvents: cfg.EventRetentionMaxEvents,
+			MaxAge:    cfg.EventRetentionMaxAge,
+			MaxBytes:  int64(cfg.EventRetentionMaxBytes),
+		}), nil
 	}
 	bus, err := eventbus.NewJetStream(ctx, eventbus.JetStreamOptions{
 		URL:       cfg.EventBusURL,
 		Stream:    cfg.EventBusStream,
 		MaxEvents: int64(cfg.EventRetentionMaxEvents),
 		MaxAge:    cfg.EventRetentionMaxAge,
+		MaxBytes:  int64(cfg.EventRetentionMaxBytes),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("EVENT_BUS_URL: %w", err)
