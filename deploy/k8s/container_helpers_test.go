@@ -220,13 +220,20 @@ func startContainer(t *testing.T, img builtImage, r *rendered, pod corev1.PodSpe
 		}
 	}
 
-	// The user: the pod's securityContext, else the image's.
+	// The user: the pod's securityContext, else the image's. They must agree, or the
+	// image's home directory and passwd entry would belong to someone else.
 	uid, gid := userOf(t, img.config.User)
 	sc := pod.SecurityContext
 	if sc != nil && sc.RunAsUser != nil {
+		if uint32(*sc.RunAsUser) != uid {
+			t.Errorf("pod runs as user %d, the image's user is %d", *sc.RunAsUser, uid)
+		}
 		uid = uint32(*sc.RunAsUser)
 	}
 	if sc != nil && sc.RunAsGroup != nil {
+		if uint32(*sc.RunAsGroup) != gid {
+			t.Errorf("pod runs as group %d, the image's group is %d", *sc.RunAsGroup, gid)
+		}
 		gid = uint32(*sc.RunAsGroup)
 	}
 	if sc != nil && sc.RunAsNonRoot != nil && *sc.RunAsNonRoot && uid == 0 {

@@ -517,8 +517,25 @@ func TestHARunsAThreeNodeJetStreamClusterOnVolumes(t *testing.T) {
 			t.Errorf("nats.conf has no route %s", route)
 		}
 	}
-	if _, port, _ := net.SplitHostPort(regexp.MustCompile(`(?m)^listen: (\S+)`).FindStringSubmatch(conf)[1]); port != strconv.Itoa(int(node.clientPort)) {
+	listen := regexp.MustCompile(`(?m)^listen: (\S+)`).FindStringSubmatch(conf)
+	if listen == nil {
+		t.Fatal("nats.conf has no listen address")
+	}
+	if _, port, _ := net.SplitHostPort(listen[1]); port != strconv.Itoa(int(node.clientPort)) {
 		t.Errorf("nats.conf listens on %s, the client port is %d", port, node.clientPort)
+	}
+
+	// The NATS servers are as locked down as the gateway.
+	psc, csc := sts.Spec.Template.Spec.SecurityContext, node.container.SecurityContext
+	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("NATS pod securityContext = %+v", psc)
+	}
+	if csc == nil || csc.ReadOnlyRootFilesystem == nil || !*csc.ReadOnlyRootFilesystem || csc.AllowPrivilegeEscalation == nil || *csc.AllowPrivilegeEscalation ||
+		csc.Capabilities == nil || len(csc.Capabilities.Drop) != 1 || csc.Capabilities.Drop[0] != "ALL" {
+		t.Errorf("NATS container securityContext = %+v", csc)
+	}
+	if !imagePinned(node.container.Image) {
+		t.Errorf("NATS image %q is not pinned", node.container.Image)
 	}
 }
 

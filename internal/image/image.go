@@ -162,6 +162,9 @@ func layer(created time.Time, entries []entry) (v1.Layer, error) {
 	}, tarball.WithMediaType(types.OCILayer))
 }
 
+// BuildFlags are the go build flags of the image's binary; the Dockerfile uses the same.
+var BuildFlags = []string{"-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="}
+
 // BuildBinary builds ./cmd/server of the module in moduleDir for linux/arch into out: static
 // (CGO_ENABLED=0), -trimpath so the checkout's path leaves no trace, no VCS stamp and an
 // empty build id so nothing but the sources and the toolchain decide the bytes.
@@ -169,7 +172,8 @@ func BuildBinary(ctx context.Context, moduleDir, out, arch string) error {
 	if arch == "" {
 		arch = runtime.GOARCH
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out, "./cmd/server")
+	args := append(append([]string{"build"}, BuildFlags...), "-o", out, "./cmd/server")
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
 	if b, err := cmd.CombinedOutput(); err != nil {

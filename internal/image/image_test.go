@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,5 +188,35 @@ func TestSameSourcesBuildTheSameBinary(t *testing.T) {
 	}
 	if sums[0] != sums[1] {
 		t.Error("two builds of the same sources differ")
+	}
+}
+
+// Those who build with Docker get the same image: the Dockerfile's user, entrypoint, ports,
+// paths and build flags are the builder's.
+func TestDockerfileMatchesTheBuilder(t *testing.T) {
+	b, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := string(b)
+	want := []string{
+		"FROM scratch",
+		"USER " + image.User,
+		`ENTRYPOINT ["` + image.BinaryPath + `"]`,
+		"EXPOSE " + strings.Join(image.Ports, " "),
+		image.CACertsPath,
+		"CGO_ENABLED=0",
+		"nonroot:x:65532:65532:",
+	}
+	for _, f := range image.BuildFlags {
+		if k, v, ok := strings.Cut(f, "="); ok && strings.Contains(v, " ") {
+			f = k + `="` + v + `"` // the shell's quoting
+		}
+		want = append(want, f)
+	}
+	for _, w := range want {
+		if !strings.Contains(dockerfile, w) {
+			t.Errorf("the Dockerfile lacks %q", w)
+		}
 	}
 }
