@@ -125,6 +125,9 @@ func unpackedImage(t *testing.T) builtImage {
 	return theImage
 }
 
+// canChroot says whether the test may chroot into the image and switch to its user.
+var canChroot = os.Geteuid() == 0
+
 func selfSignedPEM() []byte {
 	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"}, NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
@@ -246,7 +249,7 @@ func startContainer(t *testing.T, img builtImage, r *rendered, pod corev1.PodSpe
 		groups = append(groups, uint32(fsGroup))
 	}
 
-	asRoot := os.Geteuid() == 0
+	asRoot := canChroot
 	mountPaths := writeMounts(t, img.rootfs, r, pod, c, fsGroup, asRoot)
 	if !asRoot {
 		for k, v := range env {
@@ -355,6 +358,10 @@ func writeMounts(t *testing.T, rootfs string, r *rendered, pod corev1.PodSpec, c
 		}
 		for k, v := range files {
 			p := filepath.Join(dir, k)
+			// An earlier test may have left it read-only.
+			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
 				t.Fatal(err)
 			}
