@@ -27,7 +27,7 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 	}{
 		{
 			name: "defaults with a key from the environment",
-			env:  map[string]string{"NANGO_SECRET_KEY": "k"},
+			env:  map[string]string{"NANGO_SECRET_KEY": "k", "CLIENTS_FILE": "/etc/gateway/clients.yaml"},
 			check: func(t *testing.T, c Config) {
 				if c.NangoHost != "https://api.nango.dev" || c.GRPCAddr != ":50051" || c.HTTPAddr != ":8080" ||
 					c.LogLevel != slog.LevelInfo || c.ShutdownGrace != 15*time.Second || c.NangoSecretKey != "k" {
@@ -41,11 +41,14 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 					!c.UpstreamRateGovernor || c.UpstreamMaxIdleConns != 64 || c.UpstreamDialTimeout != 5*time.Second {
 					t.Errorf("unexpected upstream defaults: %+v", c)
 				}
+				if c.ClientsFile != "/etc/gateway/clients.yaml" || c.InsecureNoAuth {
+					t.Errorf("access not from CLIENTS_FILE: %+v", c)
+				}
 			},
 		},
 		{
 			name: "secret from a _FILE variant, trimmed",
-			env:  map[string]string{"NANGO_SECRET_KEY_FILE": keyFile, "NANGO_WEBHOOK_SIGNING_KEY_FILE": keyFile},
+			env:  map[string]string{"NANGO_SECRET_KEY_FILE": keyFile, "NANGO_WEBHOOK_SIGNING_KEY_FILE": keyFile, "INSECURE_NO_AUTH": "true"},
 			check: func(t *testing.T, c Config) {
 				if c.NangoSecretKey != "from-file" || c.WebhookSigningKey != "from-file" {
 					t.Errorf("keys not read from file")
@@ -54,7 +57,7 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 		},
 		{
 			name: "flag wins over environment",
-			args: []string{"--grpc-addr", "127.0.0.1:1", "--log-level=debug"},
+			args: []string{"--grpc-addr", "127.0.0.1:1", "--log-level=debug", "--insecure-no-auth=true"},
 			env:  map[string]string{"NANGO_SECRET_KEY": "k", "GRPC_ADDR": ":9", "LOG_LEVEL": "error"},
 			check: func(t *testing.T, c Config) {
 				if c.GRPCAddr != "127.0.0.1:1" || c.LogLevel != slog.LevelDebug {
@@ -66,8 +69,8 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 			name: "demo needs no key",
 			args: []string{"--demo"},
 			check: func(t *testing.T, c Config) {
-				if !c.Demo {
-					t.Error("demo not set")
+				if !c.Demo || !c.InsecureNoAuth {
+					t.Errorf("demo without a clients file should serve without access control: %+v", c)
 				}
 			},
 		},
@@ -90,7 +93,10 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"missing key", nil, nil, "NANGO_SECRET_KEY is required"},
+		{"missing key", nil, map[string]string{"INSECURE_NO_AUTH": "true"}, "NANGO_SECRET_KEY is required"},
+		{"no access control chosen", nil, map[string]string{"NANGO_SECRET_KEY": "k"}, "CLIENTS_FILE is required"},
+		{"access control both ways", []string{"--insecure-no-auth=true"}, map[string]string{"NANGO_SECRET_KEY": "k", "CLIENTS_FILE": "/x"}, "contradict"},
+		{"bad insecure switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "sure"}, "INSECURE_NO_AUTH"},
 		{"bad host", nil, map[string]string{"NANGO_SECRET_KEY": "k", "NANGO_HOST": "ftp://x"}, "NANGO_HOST"},
 		{"bad grpc addr", nil, map[string]string{"NANGO_SECRET_KEY": "k", "GRPC_ADDR": "50051"}, "GRPC_ADDR"},
 		{"bad http addr", []string{"--http-addr", "nope"}, map[string]string{"NANGO_SECRET_KEY": "k"}, "HTTP_ADDR"},
@@ -123,7 +129,7 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 }
 
 func TestStringNeverPrintsSecrets(t *testing.T) {
-	c, err := Load(nil, env(map[string]string{"NANGO_SECRET_KEY": "sk-very-secret", "NANGO_WEBHOOK_SIGNING_KEY": "whk-secret"}))
+	c, err := Load(nil, env(map[string]string{"NANGO_SECRET_KEY": "sk-very-secret", "NANGO_WEBHOOK_SIGNING_KEY": "whk-secret", "INSECURE_NO_AUTH": "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/access"
 	"github.com/nango-gateway/nango-gateway/internal/middleware"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// ProxyMaxBodyBytes bounds the bodies of relayed /proxy/** requests.
 	ProxyMaxBodyBytes int64
+	// Access, when set, authorises each relayed request under the name of the RPC it
+	// corresponds to. (/v1 calls are authorised by the gRPC server they reach.)
+	Access *access.Guard
 }
 
 // New returns the HTTP face as one handler: the gRPC API's mapping under /v1/, and the
@@ -42,6 +46,7 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newNangoJSON()),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
+		runtime.WithMetadata(certificateMetadata),
 		runtime.WithOutgoingHeaderMatcher(dropMetadata),
 		runtime.WithOutgoingTrailerMatcher(dropMetadata),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
@@ -72,10 +77,17 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 			return nil, fmt.Errorf("register %s routes: %w", reg.name, err)
 		}
 	}
-	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes})
+	records := &recordStream{mux: mux, client: gatewayv1.NewRecordsServiceClient(opts.Conn), marshaler: newNangoJSON()}
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records})
+	var policy []func(http.Handler) http.Handler
+	if opts.Access != nil {
+		policy = append(policy, opts.Access.HTTP(func(r *http.Request) string {
+			return middleware.RouteName(r.Context())
+		}, func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, "", err) }))
+	}
 	relayed := middleware.HTTP(opts.Logger, func(r *http.Request) string {
 		return routeName(r.Method, r.URL.Path, r.Header)
-	}, &relay{upstream: opts.Upstream, maxBodyBytes: opts.MaxBodyBytes, maxProxyBodyBytes: opts.ProxyMaxBodyBytes})
+	}, &relay{upstream: opts.Upstream, maxBodyBytes: opts.MaxBodyBytes, maxProxyBodyBytes: opts.ProxyMaxBodyBytes}, policy...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, APIPrefix) {
 			api.ServeHTTP(w, r)
@@ -84,6 +96,10 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		relayed.ServeHTTP(w, r)
 	}), nil
 }
+
+// IsStream reports whether r asks for one of the /v1 streams, which have no write
+// deadline: they last as long as the caller reads.
+func IsStream(r *http.Request) bool { return streamRoutes[r.URL.Path] }
 
 // dropMetadata keeps gRPC metadata (content-type, pushback hints) out of the HTTP answer:
 // the status line, Retry-After and the body already say what a caller needs.

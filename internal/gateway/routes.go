@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 	"strings"
+
+	"github.com/nango-gateway/nango-gateway/internal/access"
 )
 
 // A route of Nango's REST API and the RPC that does the same thing. The relay names every
@@ -16,7 +18,7 @@ type nangoRoute struct {
 
 // RelayRoutePrefix starts the name of a request to a Nango route no RPC corresponds to (a
 // route Nango added after this table was written): "relay/GET /some/new/route".
-const RelayRoutePrefix = "relay/"
+const RelayRoutePrefix = access.RelayPrefix
 
 const rpcPrefix = "nango.gateway.v1."
 

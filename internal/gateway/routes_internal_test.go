@@ -49,16 +49,16 @@ func TestRelayNamesEachNangoRouteAfterTheRPCThatDoesTheSame(t *testing.T) {
 // gatewayOnlyRPCs do what Nango has no route for; every other RPC must name a Nango route,
 // or the allowlist could not govern the same call on both faces.
 var gatewayOnlyRPCs = map[string]bool{
-	"nango.gateway.v1.ConnectionsService/GetToken":               true, // GET /connections/{id}, named GetConnection
-	"nango.gateway.v1.ConnectionsService/GetRawTokenResponse":    true,
-	"nango.gateway.v1.ConnectionsService/WaitForConnection":      true,
-	"nango.gateway.v1.MetadataService/GetMetadata":               true,
-	"nango.gateway.v1.RecordsService/StreamRecords":              true,
-	"nango.gateway.v1.RecordsService/WatchRecords":               true,
-	"nango.gateway.v1.WebhooksService/StreamWebhookEvents":       true,
-	"nango.gateway.v1.WebhooksService/VerifyWebhookSignature":    true,
-	"nango.gateway.v1.ActionsService/TriggerActionAndWait":       true,
-	"nango.gateway.v1.ActionsService/TriggerActionAsync":         true, // POST /action/trigger with X-Async
+	"nango.gateway.v1.ConnectionsService/GetToken":            true, // GET /connections/{id}, named GetConnection
+	"nango.gateway.v1.ConnectionsService/GetRawTokenResponse": true,
+	"nango.gateway.v1.ConnectionsService/WaitForConnection":   true,
+	"nango.gateway.v1.MetadataService/GetMetadata":            true,
+	"nango.gateway.v1.RecordsService/StreamRecords":           true,
+	"nango.gateway.v1.RecordsService/WatchRecords":            true,
+	"nango.gateway.v1.WebhooksService/StreamWebhookEvents":    true,
+	"nango.gateway.v1.WebhooksService/VerifyWebhookSignature": true,
+	"nango.gateway.v1.ActionsService/TriggerActionAndWait":    true,
+	"nango.gateway.v1.ActionsService/TriggerActionAsync":      true, // POST /action/trigger with X-Async
 }
 
 func TestEveryRPCThatMirrorsANangoRouteIsInTheRelayTable(t *testing.T) {

@@ -187,6 +187,7 @@ func startGateway(t *testing.T, nangoURL string) *server.Server {
 		NangoHost: nangoURL, NangoSecretKey: simKey,
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
 		ShutdownGrace: 2 * time.Second, MaxMessageBytes: 64 << 20, ProxyMaxBodyBytes: 32 << 20,
+		InsecureNoAuth: true,
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
