@@ -224,13 +224,6 @@ func envValue(env []corev1.EnvVar, name string) (string, bool) {
 	return "", false
 }
 
-// pendingSettings are set by the manifests ahead of the gateway reading them. The gateway
-// ignores an environment variable it does not know, so the pod starts either way; the
-// name leaves this list once the README documents it.
-var pendingSettings = map[string]string{
-	"CLIENTS_FILE": "the callers' allowlist file",
-}
-
 // documentedSettings reads the environment variables of the README's configuration table,
 // with the _FILE variant of the secrets marked (`_FILE`).
 func documentedSettings(t *testing.T) map[string]bool {

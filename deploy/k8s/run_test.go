@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	corev1 "k8s.io/api/core/v1"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
@@ -36,9 +38,9 @@ func TestDevOverlayPodRunsFromTheImage(t *testing.T) {
 	ctr.stop(t, pod, c)
 }
 
-// callThroughService makes one gRPC call through the Service's grpc port and one HTTP
-// request through its http port. The simulator accepts only the test's Nango key, so an
-// answer proves the key came from the mounted file.
+// callThroughService makes gRPC calls through the Service's grpc port and one HTTP
+// request through its http port. The gateway admits only the token of the mounted clients
+// file and the simulator only the test's Nango key, so an answer proves both files were read.
 func callThroughService(t *testing.T, svc *corev1.Service, ctr *container, c *corev1.Container) {
 	t.Helper()
 	conn, err := grpc.NewClient(ctr.servicePort(t, svc, c, "grpc"), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -48,9 +50,13 @@ func callThroughService(t *testing.T, svc *corev1.Service, ctr *container, c *co
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The token of the clients file, for a gateway that checks it.
+	providers := gatewayv1.NewProvidersServiceClient(conn)
+	// Only the clients of the mounted clients file get in.
+	if _, err := providers.ListProviders(ctx, &gatewayv1.ListProvidersRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("%s: ListProviders without a token: %v, want Unauthenticated", ctr.name, err)
+	}
 	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+testClientToken)
-	resp, err := gatewayv1.NewProvidersServiceClient(conn).ListProviders(ctx, &gatewayv1.ListProvidersRequest{})
+	resp, err := providers.ListProviders(ctx, &gatewayv1.ListProvidersRequest{})
 	if err != nil {
 		t.Fatalf("%s: ListProviders through the Service's grpc port: %v", ctr.name, err)
 	}
