@@ -106,6 +106,7 @@ func (g *governor) acquire(ctx context.Context) (ticket, error) {
 	if wait, ok := g.knownWait(start); ok && hasDeadline && deadline.Before(g.resetAt) {
 		g.mu.Unlock()
 		g.metrics.GovernorWaited(0, false)
+		governorEvent(ctx, 0, false)
 		g.log.DebugContext(ctx, "nango rate limit window resets after the deadline, call not sent", "wait", wait)
 		return ticket{}, rateLimitWaitError(wait)
 	}
@@ -127,7 +128,9 @@ func (g *governor) wait(ctx context.Context, w *govWaiter, start time.Time) (tic
 		}
 		select {
 		case <-w.ready:
-			g.metrics.GovernorWaited(g.clock.Now().Sub(start), w.err == nil)
+			waited := g.clock.Now().Sub(start)
+			g.metrics.GovernorWaited(waited, w.err == nil)
+			governorEvent(ctx, waited, w.err == nil)
 			return w.tk, w.err
 		case <-ctx.Done():
 			g.mu.Lock()
@@ -138,7 +141,9 @@ func (g *governor) wait(ctx context.Context, w *govWaiter, start time.Time) (tic
 			}
 			g.dispatch(g.clock.Now())
 			g.mu.Unlock()
-			g.metrics.GovernorWaited(g.clock.Now().Sub(start), false)
+			waited := g.clock.Now().Sub(start)
+			g.metrics.GovernorWaited(waited, false)
+			governorEvent(ctx, waited, false)
 			return ticket{}, contextError(ctx.Err())
 		case <-timer:
 			g.mu.Lock()
