@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		Logger:              logger,
 		Metrics:             tel.Metrics,
 		TracerProvider:      tel.TracerProvider(),
-		Propagator:          tel.Propagator(),
+		Propagator:          tel.UpstreamPropagator(),
 		Route:               telemetry.RouteName,
 	})
 	if err != nil {
