@@ -58,6 +58,9 @@ type CallMetrics interface {
 	AttemptDone(ctx context.Context, a Attempt)
 	// RetryScheduled reports a retry about to be waited for.
 	RetryScheduled(ctx context.Context, route string, reason RetryReason)
+	// GovernorWaitDone is GovernorWaited with the call's context. It may be
+	// called under the governor's lock.
+	GovernorWaitDone(ctx context.Context, d time.Duration, admitted bool)
 }
 
 // Attempt is the outcome of one HTTP exchange with Nango.

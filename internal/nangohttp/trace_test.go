@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -27,6 +28,8 @@ func (m *callMetrics) AttemptDone(_ context.Context, a Attempt) {
 	m.attempts = append(m.attempts, a)
 	m.mu.Unlock()
 }
+
+func (m *callMetrics) GovernorWaitDone(context.Context, time.Duration, bool) {}
 
 func (m *callMetrics) RetryScheduled(_ context.Context, route string, reason RetryReason) {
 	m.mu.Lock()

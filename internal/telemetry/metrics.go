@@ -73,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		governorWaits: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "rate_governor_wait_seconds",
 			Help:    "Time calls queued in the rate governor, by outcome (admitted, or refused: the window reset after the deadline or the caller left).",
 			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}},
-			[]string{"outcome"}),
+			[]string{"outcome", "client"}),
 		rateLimitRemaining: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "nango_rate_limit_remaining",
 			Help: "Nango's X-RateLimit-Remaining on its last answer that carried one (a provider's, seen through the proxy, never counts)."}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "calls_total",
@@ -107,7 +107,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 	// Label sets known in advance are shown at zero, so a dashboard or alert sees the
 	// series before the first event.
 	for _, o := range []string{"admitted", "refused"} {
-		m.governorWaits.WithLabelValues(o)
+		m.governorWaits.WithLabelValues(o, Anonymous)
 	}
 	for _, d := range []string{"false", "true"} {
 		m.webhooksPublished.WithLabelValues(d)
@@ -155,13 +155,13 @@ func (m *Metrics) RetryScheduled(ctx context.Context, route string, reason nango
 	m.retries.WithLabelValues(routeLabel(route), string(reason), clientLabel(ctx)).Inc()
 }
 
-// GovernorWaited implements nangohttp.Metrics.
-func (m *Metrics) GovernorWaited(d time.Duration, admitted bool) {
+// GovernorWaitDone implements nangohttp.CallMetrics.
+func (m *Metrics) GovernorWaitDone(ctx context.Context, d time.Duration, admitted bool) {
 	outcome := "refused"
 	if admitted {
 		outcome = "admitted"
 	}
-	m.governorWaits.WithLabelValues(outcome).Observe(d.Seconds())
+	m.governorWaits.WithLabelValues(outcome, clientLabel(ctx)).Observe(d.Seconds())
 }
 
 // RetryBudgetExhausted implements nangohttp.Metrics.

@@ -81,7 +81,9 @@ func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.propag
 // UpstreamPropagator writes only W3C trace context (traceparent, tracestate) into
 // requests to Nango: a caller's baggage is for the company's own services, not a third
 // party.
-func (t *Telemetry) UpstreamPropagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
+func (t *Telemetry) UpstreamPropagator() propagation.TextMapPropagator {
+	return propagation.TraceContext{}
+}
 
 // Registry holds every series /metrics shows.
 func (t *Telemetry) Registry() *prometheus.Registry { return t.registry }
