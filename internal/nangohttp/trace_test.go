@@ -3,11 +3,13 @@ package nangohttp
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	otelcodes "go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -102,6 +104,57 @@ func TestEachAttemptIsASpanWhoseContextNangoReceives(t *testing.T) {
 				if !strings.HasSuffix(r, string(RetryServerError)) {
 					t.Errorf("retry %q, want reason server_error", r)
 				}
+			}
+		})
+	}
+}
+
+// A call held by the rate governor shows the wait on its attempt's span: admitted once
+// the window resets, or refused (and the attempt marked failed) when its deadline comes
+// first.
+func TestGovernorWaitsShowOnTheAttemptSpan(t *testing.T) {
+	cases := []struct {
+		name     string
+		deadline time.Duration
+		admitted bool
+	}{
+		{"admitted after the reset", time.Minute, true},
+		{"refused: the deadline is before the reset", 500 * time.Millisecond, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := instantClock()
+			// Every answer says the window is spent until 10s from now.
+			srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("X-RateLimit-Limit", "1")
+				w.Header().Set("X-RateLimit-Remaining", "0")
+				w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(clk.Now().Unix()+10, 10))
+				_, _ = w.Write([]byte(`{}`))
+			}))
+			spans := tracetest.NewInMemoryExporter()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+			c := newTestClient(t, srv.URL, withClock(clk), func(cfg *Config) { cfg.TracerProvider = tp })
+			if _, err := c.Do(context.Background(), &Request{Path: "/integrations"}); err != nil {
+				t.Fatal(err)
+			}
+			spans.Reset()
+			ctx, cancel := context.WithDeadline(context.Background(), clk.Now().Add(tc.deadline))
+			defer cancel()
+			_, err := c.Do(ctx, &Request{Path: "/integrations"})
+			if (err == nil) != tc.admitted {
+				t.Fatalf("err = %v, want admitted %v", err, tc.admitted)
+			}
+			got := spans.GetSpans()
+			if len(got) != 1 || len(got[0].Events) != 1 || got[0].Events[0].Name != "nango rate governor wait" {
+				t.Fatalf("spans %+v, want one attempt with one governor event", got)
+			}
+			for _, a := range got[0].Events[0].Attributes {
+				if a.Key == "admitted" && a.Value.AsBool() != tc.admitted {
+					t.Errorf("event says admitted=%v", a.Value.AsBool())
+				}
+			}
+			if failed := got[0].Status.Code == otelcodes.Error; failed == tc.admitted {
+				t.Errorf("span status %v with admitted %v", got[0].Status, tc.admitted)
 			}
 		})
 	}
