@@ -22,6 +22,7 @@ var documentedSeries = []struct{ name, label string }{
 	{"nango_gateway_calls_total", `client="billing"`},
 	{"nango_gateway_upstream_requests_total", `client="billing"`},
 	{"nango_gateway_upstream_attempt_duration_seconds", `route="nango.gateway.v1.RecordsService/ListRecords"`},
+	{"nango_gateway_upstream_attempt_duration_seconds", `route="relay/GET"`},
 	{"nango_gateway_upstream_retries_total", `reason="server_error"`},
 	{"nango_gateway_upstream_retry_budget_tokens", ""},
 	{"nango_gateway_upstream_retry_budget_exhausted_total", ""},
@@ -39,7 +40,7 @@ var documentedSeries = []struct{ name, label string }{
 }
 
 // After traffic through every area (typed calls, a record stream, a retried call, an
-// event stream, accepted and forged webhooks), /metrics shows every documented series,
+// event stream, accepted and forged webhooks, a relayed route), /metrics shows every documented series,
 // per-call ones labelled with the client's name, and no series with a raw id.
 func TestMetricsShowEveryDocumentedSeries(t *testing.T) {
 	o := startObservedGateway(t, testKey)
@@ -74,6 +75,9 @@ func TestMetricsShowEveryDocumentedSeries(t *testing.T) {
 	if _, err := events.Recv(); err != nil {
 		t.Fatal(err)
 	}
+
+	// A relayed route no RPC corresponds to, with an id in its path.
+	o.get(t, "/unmapped/conn-github-1", http.Header{"Authorization": {"Bearer " + opsToken}})
 
 	code, body := o.get(t, "/metrics", nil) // no token: scrapers are exempt
 	if os.Getenv("DUMP_METRICS") != "" {
