@@ -98,7 +98,7 @@ func TestCheckAuthenticatesThenAppliesTheAllowlist(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.token+" "+tt.call, func(t *testing.T) {
-			ctx, err := g.Check(context.Background(), tt.token, tt.call)
+			ctx, err := g.Check(context.Background(), tt.token, nil, tt.call)
 			if got := status.Code(err); got != tt.want {
 				t.Fatalf("code = %v, want %v (%v)", got, tt.want, err)
 			}
@@ -127,7 +127,7 @@ func TestReloadTakesAValidFileAndKeepsTheLastGoodOneOtherwise(t *testing.T) {
 		t.Fatal(err)
 	}
 	allowed := func(token, call string) bool {
-		_, err := g.Check(context.Background(), token, call)
+		_, err := g.Check(context.Background(), token, nil, call)
 		return err == nil
 	}
 

@@ -13,8 +13,12 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+
+	"github.com/nango-gateway/nango-gateway/internal/certs"
 )
 
 // Guard checks every call against the current policy.
@@ -85,16 +89,26 @@ func ClientName(ctx context.Context) string {
 	return name
 }
 
-// Check authenticates token and authorises the call named name. The error is a
-// gRPC status: Unauthenticated for a missing or unknown token, PermissionDenied
-// for a call the client may not make. Neither names the token.
-func (g *Guard) Check(ctx context.Context, token, name string) (context.Context, error) {
-	if token == "" {
+// Check authenticates the caller — by its bearer token when it sent one, otherwise
+// by the identities of its verified client certificate — and authorises the call
+// named name. The error is a gRPC status: Unauthenticated for a missing or unknown
+// token or certificate, PermissionDenied for a call the client may not make.
+// Neither names the token.
+func (g *Guard) Check(ctx context.Context, token string, certIdentities []string, name string) (context.Context, error) {
+	policy := g.policy.Load()
+	var c *Client
+	var ok bool
+	switch {
+	case token != "":
+		if c, ok = policy.Authenticate(token); !ok {
+			return ctx, status.Error(codes.Unauthenticated, "unknown bearer token")
+		}
+	case len(certIdentities) > 0:
+		if c, ok = policy.AuthenticateCertificate(certIdentities); !ok {
+			return ctx, status.Errorf(codes.Unauthenticated, "no client has the certificate identity %q", certIdentities[0])
+		}
+	default:
 		return ctx, status.Error(codes.Unauthenticated, "missing bearer token: send authorization: Bearer <token>")
-	}
-	c, ok := g.policy.Load().Authenticate(token)
-	if !ok {
-		return ctx, status.Error(codes.Unauthenticated, "unknown bearer token")
 	}
 	if !c.Allows(name) {
 		return ctx, status.Errorf(codes.PermissionDenied, "client %q may not call %s", c.Name, name)
@@ -127,7 +141,18 @@ func (g *Guard) checkGRPC(ctx context.Context, fullMethod string) (context.Conte
 	if v := md.Get("authorization"); len(v) == 1 {
 		token = bearer(v[0])
 	}
-	return g.Check(ctx, token, strings.TrimPrefix(fullMethod, "/"))
+	var ids []string
+	if p, ok := peer.FromContext(ctx); ok {
+		switch info := p.AuthInfo.(type) {
+		case credentials.TLSInfo:
+			ids = certs.Identities(&info.State)
+		case inProcessAuthInfo:
+			// The /v1 mapping states the certificate its caller presented over HTTPS;
+			// only this in-process connection is believed.
+			ids = md.Get(CertificateIdentityMetadata)
+		}
+	}
+	return g.Check(ctx, token, ids, strings.TrimPrefix(fullMethod, "/"))
 }
 
 // UnaryInterceptor checks unary calls. The /v1 HTTP mapping reaches gRPC with the
@@ -170,7 +195,7 @@ func (g *Guard) HTTP(name func(*http.Request) string, deny func(http.ResponseWri
 			if v := r.Header.Values("Authorization"); len(v) == 1 {
 				token = bearer(v[0])
 			}
-			ctx, err := g.Check(r.Context(), token, name(r))
+			ctx, err := g.Check(r.Context(), token, certs.Identities(r.TLS), name(r))
 			if err != nil {
 				deny(w, r, err)
 				return

@@ -21,14 +21,16 @@ type Policy struct {
 type Client struct {
 	Name        string
 	tokenSHA256 []byte
+	identity    string // a verified client certificate's URI SAN, DNS SAN or common name
 	allow       []string
 }
 
 type fileFormat struct {
 	Clients []struct {
-		Name        string   `yaml:"name"`
-		TokenSHA256 string   `yaml:"token_sha256"`
-		Allow       []string `yaml:"allow"`
+		Name                string   `yaml:"name"`
+		TokenSHA256         string   `yaml:"token_sha256"`
+		CertificateIdentity string   `yaml:"certificate_identity"`
+		Allow               []string `yaml:"allow"`
 	} `yaml:"clients"`
 }
 
@@ -44,7 +46,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		return nil, fmt.Errorf("clients file: %w", err)
 	}
 	p := &Policy{}
-	names, hashes := map[string]bool{}, map[string]bool{}
+	names, hashes, identities := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, c := range f.Clients {
 		where := fmt.Sprintf("clients[%d]", i)
 		if c.Name == "" {
@@ -54,20 +56,36 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		if names[c.Name] {
 			return nil, fmt.Errorf("clients file: %s: name listed twice", where)
 		}
-		sum, err := hex.DecodeString(strings.ToLower(c.TokenSHA256))
-		if err != nil || len(sum) != sha256.Size {
-			return nil, fmt.Errorf("clients file: %s: token_sha256 must be 64 hex digits (the SHA-256 of the token)", where)
+		if c.TokenSHA256 == "" && c.CertificateIdentity == "" {
+			return nil, fmt.Errorf("clients file: %s: give token_sha256, certificate_identity or both", where)
 		}
-		if hashes[string(sum)] {
-			return nil, fmt.Errorf("clients file: %s: token_sha256 listed twice", where)
+		var sum []byte
+		if c.TokenSHA256 != "" {
+			var err error
+			sum, err = hex.DecodeString(strings.ToLower(c.TokenSHA256))
+			if err != nil || len(sum) != sha256.Size {
+				return nil, fmt.Errorf("clients file: %s: token_sha256 must be 64 hex digits (the SHA-256 of the token)", where)
+			}
+			if hashes[string(sum)] {
+				return nil, fmt.Errorf("clients file: %s: token_sha256 listed twice", where)
+			}
+		}
+		if id := c.CertificateIdentity; id != "" && identities[id] {
+			return nil, fmt.Errorf("clients file: %s: certificate_identity listed twice", where)
 		}
 		for _, rule := range c.Allow {
 			if err := checkRule(rule); err != nil {
 				return nil, fmt.Errorf("clients file: %s: allow %q: %w", where, rule, err)
 			}
 		}
-		names[c.Name], hashes[string(sum)] = true, true
-		p.clients = append(p.clients, &Client{Name: c.Name, tokenSHA256: sum, allow: c.Allow})
+		names[c.Name] = true
+		if sum != nil {
+			hashes[string(sum)] = true
+		}
+		if c.CertificateIdentity != "" {
+			identities[c.CertificateIdentity] = true
+		}
+		p.clients = append(p.clients, &Client{Name: c.Name, tokenSHA256: sum, identity: c.CertificateIdentity, allow: c.Allow})
 	}
 	return p, nil
 }
@@ -103,11 +121,24 @@ func (p *Policy) Authenticate(token string) (*Client, bool) {
 	sum := sha256.Sum256([]byte(token))
 	var found *Client
 	for _, c := range p.clients {
-		if subtle.ConstantTimeCompare(sum[:], c.tokenSHA256) == 1 {
+		if c.tokenSHA256 != nil && subtle.ConstantTimeCompare(sum[:], c.tokenSHA256) == 1 {
 			found = c
 		}
 	}
 	return found, found != nil
+}
+
+// AuthenticateCertificate finds the client named by one of a verified client
+// certificate's identities (its URI SANs, DNS SANs, common name, in that order).
+func (p *Policy) AuthenticateCertificate(identities []string) (*Client, bool) {
+	for _, id := range identities {
+		for _, c := range p.clients {
+			if c.identity != "" && c.identity == id {
+				return c, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // Len is the number of clients.

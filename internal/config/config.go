@@ -32,6 +32,18 @@ type Config struct {
 	ClientsFile    string
 	InsecureNoAuth bool
 
+	// Transport: TLS on both listeners (mutual when TLSClientCAFile is set), HTTP
+	// server timeouts, gRPC connection limits.
+	TLSCertFile              string
+	TLSKeyFile               string
+	TLSClientCAFile          string
+	HTTPReadHeaderTimeout    time.Duration
+	HTTPReadBodyTimeout      time.Duration
+	HTTPWriteTimeout         time.Duration
+	HTTPIdleTimeout          time.Duration
+	GRPCMaxConcurrentStreams int
+	GRPCKeepaliveMinTime     time.Duration
+
 	// Upstream calls to Nango.
 	UpstreamTimeout             time.Duration
 	UpstreamActionTimeout       time.Duration
@@ -108,6 +120,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "event-retention-max-age", env: "EVENT_RETENTION_MAX_AGE", def: "24h", usage: "how long events are kept"},
 		{flag: "clients-file", env: "CLIENTS_FILE", usage: "YAML file listing the clients, their token hashes and the calls they may make"},
 		{flag: "insecure-no-auth", env: "INSECURE_NO_AUTH", def: "false", usage: "serve every caller without access control (required when no CLIENTS_FILE is given)"},
+		{flag: "tls-cert-file", env: "TLS_CERT_FILE", usage: "PEM certificate (chain) served on both listeners; reread when it changes"},
+		{flag: "tls-key-file", env: "TLS_KEY_FILE", usage: "PEM private key of TLS_CERT_FILE"},
+		{flag: "tls-client-ca-file", env: "TLS_CLIENT_CA_FILE", usage: "PEM CA bundle: require client certificates it signed (mutual TLS)"},
+		{flag: "http-read-header-timeout", env: "HTTP_READ_HEADER_TIMEOUT", def: "10s", usage: "time a client has to send a request's headers"},
+		{flag: "http-read-body-timeout", env: "HTTP_READ_BODY_TIMEOUT", def: "60s", usage: "time a client has to send a request's body"},
+		{flag: "http-write-timeout", env: "HTTP_WRITE_TIMEOUT", def: "16m", usage: "time to answer a unary HTTP request (streams are not bounded)"},
+		{flag: "http-idle-timeout", env: "HTTP_IDLE_TIMEOUT", def: "2m", usage: "how long an idle keep-alive connection stays open"},
+		{flag: "grpc-max-concurrent-streams", env: "GRPC_MAX_CONCURRENT_STREAMS", def: "1000", usage: "concurrent calls per gRPC connection"},
+		{flag: "grpc-keepalive-min-time", env: "GRPC_KEEPALIVE_MIN_TIME", def: "10s", usage: "clients pinging more often than this are disconnected"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
@@ -147,6 +168,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		EventBusStream:            get("event-bus-stream").value,
 		HTTPAddr:                  get("http-addr").value,
 		ClientsFile:               get("clients-file").value,
+		TLSCertFile:               get("tls-cert-file").value,
+		TLSKeyFile:                get("tls-key-file").value,
+		TLSClientCAFile:           get("tls-client-ca-file").value,
 		Demo:                      *demo,
 	}
 	var errs []error
@@ -181,6 +205,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("upstream-timeout"), &cfg.UpstreamTimeout}, {get("upstream-action-timeout"), &cfg.UpstreamActionTimeout},
 		{get("upstream-attempt-timeout"), &cfg.UpstreamAttemptTimeout}, {get("upstream-dial-timeout"), &cfg.UpstreamDialTimeout},
 		{get("upstream-tls-handshake-timeout"), &cfg.UpstreamTLSHandshakeTimeout},
+		{get("http-read-header-timeout"), &cfg.HTTPReadHeaderTimeout}, {get("http-read-body-timeout"), &cfg.HTTPReadBodyTimeout},
+		{get("http-write-timeout"), &cfg.HTTPWriteTimeout}, {get("http-idle-timeout"), &cfg.HTTPIdleTimeout},
+		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime},
 	} {
 		d, err := time.ParseDuration(p.s.value)
 		if err != nil || d < 0 {
@@ -209,6 +236,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if cfg.ClientsFile != "" && cfg.InsecureNoAuth && !cfg.Demo {
 		errs = append(errs, errors.New("CLIENTS_FILE and INSECURE_NO_AUTH contradict each other: set one"))
 	}
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		errs = append(errs, errors.New("TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither"))
+	}
+	if cfg.TLSClientCAFile != "" && cfg.TLSCertFile == "" {
+		errs = append(errs, errors.New("TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: mutual TLS is TLS first"))
+	}
 	if u := cfg.EventBusURL; u != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
 		errs = append(errs, fmt.Errorf("EVENT_BUS_URL %q is not a nats:// or tls:// URL", u))
 	}
@@ -219,11 +252,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("max-message-bytes"), &cfg.MaxMessageBytes}, {get("proxy-max-body-bytes"), &cfg.ProxyMaxBodyBytes},
 		{get("webhook-max-body-bytes"), &cfg.WebhookMaxBodyBytes}, {get("event-retention-max-events"), &cfg.EventRetentionMaxEvents},
 		{get("subscriber-buffer"), &cfg.SubscriberBuffer}, {get("upstream-max-attempts"), &cfg.UpstreamMaxAttempts},
-		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns},
+		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns}, {get("grpc-max-concurrent-streams"), &cfg.GRPCMaxConcurrentStreams},
 	} {
 		n, err := strconv.Atoi(p.s.value)
 		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s %q is not a positive number of bytes", p.s.env, p.s.value))
+			errs = append(errs, fmt.Errorf("%s %q is not a positive number", p.s.env, p.s.value))
 			continue
 		}
 		*p.dst = n

@@ -2,11 +2,9 @@ package gateway
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 )
@@ -16,15 +14,16 @@ import (
 type front struct {
 	mux          http.Handler
 	maxBodyBytes int64
+	records      *recordStream
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > f.maxBodyBytes {
-		writeTooLarge(w, fmt.Sprintf("the request body exceeds the limit of %d bytes", f.maxBodyBytes))
+	if !admitV1(w, r, f.maxBodyBytes) {
 		return
 	}
-	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, f.maxBodyBytes)
+	if r.URL.Path == recordStreamPath && r.Method == http.MethodGet && f.records != nil {
+		f.records.ServeHTTP(w, r) // the fast path: records written as Nango sent them
+		return
 	}
 	if streamRoutes[r.URL.Path] {
 		w = &ndjsonWriter{ResponseWriter: w, request: r}
@@ -44,6 +43,7 @@ type ndjsonWriter struct {
 	request     *http.Request
 	wroteHeader bool
 	refused     bool // the stream failed before its first message
+	code        int  // the refusal's status
 	answered    bool // the refusal has been written
 }
 
@@ -53,7 +53,7 @@ func (w *ndjsonWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	if code != http.StatusOK {
-		w.refused = true // answered by Write, which sees the error
+		w.refused, w.code = true, code // answered by Write, which sees the error
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -67,7 +67,14 @@ func (w *ndjsonWriter) Write(b []byte) (int, error) {
 	if w.refused {
 		if !w.answered {
 			w.answered = true
-			writeError(w.ResponseWriter, w.request, "", streamErrorFromChunk(b))
+			if err := streamErrorFromChunk(b); err != nil {
+				writeError(w.ResponseWriter, w.request, "", err)
+			} else {
+				// Already in Nango's envelope: a refusal before the call (a malformed
+				// query) goes through the error handler, not the stream.
+				w.ResponseWriter.WriteHeader(w.code)
+				return w.ResponseWriter.Write(b)
+			}
 		}
 		return len(b), nil
 	}
@@ -75,14 +82,14 @@ func (w *ndjsonWriter) Write(b []byte) (int, error) {
 }
 
 // streamErrorFromChunk reads grpc-gateway's {"error": <google.rpc.Status>} back into the
-// error it came from.
+// error it came from; it is nil for anything else.
 func streamErrorFromChunk(b []byte) error {
 	var chunk struct {
 		Error json.RawMessage `json:"error"`
 	}
 	var sp spb.Status
-	if json.Unmarshal(b, &chunk) != nil || protojson.Unmarshal(chunk.Error, &sp) != nil {
-		return status.Error(codes.Internal, "the stream failed before its first message")
+	if json.Unmarshal(b, &chunk) != nil || protojson.Unmarshal(chunk.Error, &sp) != nil || sp.GetCode() == 0 {
+		return nil
 	}
 	return status.FromProto(&sp).Err()
 }

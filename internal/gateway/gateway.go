@@ -46,6 +46,7 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newNangoJSON()),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
+		runtime.WithMetadata(certificateMetadata),
 		runtime.WithOutgoingHeaderMatcher(dropMetadata),
 		runtime.WithOutgoingTrailerMatcher(dropMetadata),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
@@ -76,7 +77,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 			return nil, fmt.Errorf("register %s routes: %w", reg.name, err)
 		}
 	}
-	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes})
+	records := &recordStream{mux: mux, client: gatewayv1.NewRecordsServiceClient(opts.Conn), marshaler: newNangoJSON()}
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records})
 	var policy []func(http.Handler) http.Handler
 	if opts.Access != nil {
 		policy = append(policy, opts.Access.HTTP(func(r *http.Request) string {
@@ -94,6 +96,10 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		relayed.ServeHTTP(w, r)
 	}), nil
 }
+
+// IsStream reports whether r asks for one of the /v1 streams, which have no write
+// deadline: they last as long as the caller reads.
+func IsStream(r *http.Request) bool { return streamRoutes[r.URL.Path] }
 
 // dropMetadata keeps gRPC metadata (content-type, pushback hints) out of the HTTP answer:
 // the status line, Retry-After and the body already say what a caller needs.

@@ -64,7 +64,13 @@ func startGateway(t *testing.T, sim *simulator.Simulator, maxBody int64) string 
 // startGatewayAt serves the HTTP face in front of the Nango at upstreamURL.
 func startGatewayAt(t *testing.T, upstreamURL string, maxBody int64) string {
 	t.Helper()
-	upstream, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamURL, SecretKey: testKey, Retry: nangohttp.RetryConfig{MaxAttempts: 1}})
+	return startGatewayWithKey(t, upstreamURL, testKey, maxBody)
+}
+
+// startGatewayWithKey is startGatewayAt with the gateway's Nango key given.
+func startGatewayWithKey(t *testing.T, upstreamURL, key string, maxBody int64) string {
+	t.Helper()
+	upstream, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamURL, SecretKey: key, Retry: nangohttp.RetryConfig{MaxAttempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

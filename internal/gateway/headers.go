@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,9 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/nango-gateway/nango-gateway/internal/access"
+	"github.com/nango-gateway/nango-gateway/internal/certs"
 )
 
 // Nango reads these request values from headers; the REST face accepts them there too.
@@ -25,7 +29,22 @@ func incomingHeaders(key string) (string, bool) {
 	if _, ok := headerFields[strings.ToLower(key)]; ok {
 		return strings.ToLower(key), true
 	}
-	return runtime.DefaultHeaderMatcher(key)
+	name, ok := runtime.DefaultHeaderMatcher(key)
+	if ok && strings.EqualFold(name, access.CertificateIdentityMetadata) {
+		// Only the gateway states which certificate a caller presented.
+		return "", false
+	}
+	return name, ok
+}
+
+// certificateMetadata tells the gRPC server which verified client certificate the
+// HTTPS caller presented, so mutual TLS names the client on /v1 as it does on gRPC.
+func certificateMetadata(_ context.Context, r *http.Request) metadata.MD {
+	ids := certs.Identities(r.TLS)
+	if len(ids) == 0 {
+		return nil
+	}
+	return metadata.MD{access.CertificateIdentityMetadata: ids}
 }
 
 // DialOptions are the options the REST face's own client connection needs: interceptors

@@ -33,7 +33,7 @@ func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := readBody(w, r, limit)
 	if err != nil {
-		writeTooLarge(w, err.Error())
+		writeBodyError(w, err)
 		return
 	}
 	resp, err := rl.upstream.DoRaw(r.Context(), &nangohttp.Request{
@@ -62,12 +62,30 @@ func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// errBodyTooLarge marks a body over the limit.
+var errBodyTooLarge = errors.New("request body too large")
+
+// writeBodyError answers a request whose body could not be read whole: over the limit
+// (413), not sent in time (408), or cut off by the caller (400). Nothing was sent.
+func writeBodyError(w http.ResponseWriter, err error) {
+	var netErr interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		writeTooLarge(w, err.Error())
+	case errors.As(err, &netErr) && netErr.Timeout():
+		w.Header().Set("Connection", "close")
+		writeJSON(w, http.StatusRequestTimeout, envelope{Error: envelopeError{Code: "request_timeout", Message: "the request body was not received in time"}})
+	default:
+		writeJSON(w, http.StatusBadRequest, envelope{Error: envelopeError{Code: "invalid_body", Message: "the request body could not be read: " + err.Error()}})
+	}
+}
+
 // readBody reads the whole request body within limit before anything is sent, so Nango
 // never receives part of a request. A body of known length is read into a buffer of
 // exactly that size: a request costs its size in memory, once. It returns nil when the
 // request has no body.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	tooLarge := fmt.Errorf("the request body exceeds the limit of %d bytes", limit)
+	tooLarge := fmt.Errorf("%w: the limit is %d bytes", errBodyTooLarge, limit)
 	if r.ContentLength > limit {
 		return nil, tooLarge
 	}

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -201,4 +202,82 @@ func do(t *testing.T, req *http.Request) answer {
 	var b bytes.Buffer
 	_, _ = b.ReadFrom(resp.Body)
 	return answer{status: resp.StatusCode, header: resp.Header, body: b.Bytes()}
+}
+
+// Routes the gateway has no RPC for — ones Nango adds after this release, old singular
+// paths — are relayed like any other: the request as sent, Nango's answer as answered.
+func TestRelayForwardsRoutesNoRPCKnows(t *testing.T) {
+	tests := []struct {
+		name, method, target, contentType, body string
+		status                                  int
+		answerHeaders                           map[string]string
+		answer                                  string
+	}{
+		{"new write route", "POST", "/some/new/feature?dry_run=true", "application/json", `{"a":{"b":[1,null]}}`,
+			201, map[string]string{"Location": "/some/new/feature/7", "X-Nango-New": "yes", "Content-Type": "application/json; charset=utf-8"}, `{"id":7,"unheard_of":{"k":null}}`},
+		{"old singular path", "GET", "/connection/conn-1?provider_config_key=github", "", "",
+			200, map[string]string{"Content-Type": "application/json; charset=utf-8"}, `{"id":1,"credentials":{}}`},
+		{"text body and answer", "PUT", "/some/new/blob", "text/plain", "raw text\x00bytes",
+			200, map[string]string{"Content-Type": "text/plain"}, "ok\n"},
+		{"Nango's 500 for a route it does not have", "DELETE", "/nope/at/all", "", "",
+			500, map[string]string{"Content-Type": "application/json; charset=utf-8"}, `{"error":{"code":"generic_error_support","message":"An unexpected error occurred","payload":"x"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gotMethod, gotURI, gotType, gotBody, gotAuth string
+			upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				gotMethod, gotURI, gotType, gotBody, gotAuth = r.Method, r.RequestURI, r.Header.Get("Content-Type"), string(b), r.Header.Get("Authorization")
+				for k, v := range tt.answerHeaders {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.answer)
+			}))
+			t.Cleanup(upstream.Close)
+			base := startGatewayAt(t, upstream.URL, 1<<20)
+			req, err := http.NewRequest(tt.method, base+tt.target, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			req.Header.Set("Authorization", "Bearer caller")
+			got := do(t, req)
+
+			if gotMethod != tt.method || gotURI != tt.target || gotType != tt.contentType || gotBody != tt.body || gotAuth != "Bearer "+testKey {
+				t.Errorf("Nango received %s %s (%q, %q, auth %q), want %s %s (%q, %q, the gateway's key)",
+					gotMethod, gotURI, gotType, gotBody, gotAuth, tt.method, tt.target, tt.contentType, tt.body)
+			}
+			if got.status != tt.status || string(got.body) != tt.answer {
+				t.Errorf("answer %d %q, Nango sent %d %q", got.status, got.body, tt.status, tt.answer)
+			}
+			for k, v := range tt.answerHeaders {
+				if got.header.Get(k) != v {
+					t.Errorf("header %s = %q, Nango sent %q", k, got.header.Get(k), v)
+				}
+			}
+		})
+	}
+}
+
+// A dot segment in a relayed path is refused before it leaves: an intermediary that
+// normalises URLs would otherwise send the gateway's key to another route.
+func TestRelayRefusesDotSegments(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
+	base := startGateway(t, sim, 1<<20)
+	for _, target := range []string{"/proxy/%2e%2e/integrations", "/connections/..?provider_config_key=github", "/proxy/a/%2E/b"} {
+		t.Run(target, func(t *testing.T) {
+			before := len(sim.Requests())
+			got := send(t, base, restCall{method: "DELETE", target: target, headers: map[string]string{"Connection-Id": "conn-github-1", "Provider-Config-Key": "github"}}, false)
+			if got.status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", got.status, got.body)
+			}
+			decodeError(t, got)
+			if len(sim.Requests()) != before {
+				t.Error("Nango received the request")
+			}
+		})
+	}
 }

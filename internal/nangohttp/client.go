@@ -542,8 +542,16 @@ func checkPath(p string) error {
 			return invalidRequest("path %q is not escaped; build it with PathOf", p)
 		}
 	}
-	if _, err := url.PathUnescape(p); err != nil {
-		return invalidRequest("path %q has a malformed %%-escape", p)
+	for _, segment := range strings.Split(p, "/") {
+		decoded, err := url.PathUnescape(segment)
+		if err != nil {
+			return invalidRequest("path %q has a malformed %%-escape", p)
+		}
+		// A proxy or server that normalises URLs would resolve "." and ".." and send the
+		// gateway's key to another route than the one named.
+		if decoded == "." || decoded == ".." {
+			return invalidRequest("path %q has a %q segment; ids and proxied paths may not be dot segments", p, decoded)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,7 +12,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -19,6 +23,7 @@ import (
 
 	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
 	"github.com/nango-gateway/nango-gateway/internal/access"
+	"github.com/nango-gateway/nango-gateway/internal/certs"
 	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus"
 	"github.com/nango-gateway/nango-gateway/internal/gateway"
@@ -41,11 +46,14 @@ type Server struct {
 	grpcLis    net.Listener
 	httpLis    net.Listener
 	selfConn   *grpc.ClientConn
+	inProcess  *bufconn.Listener
 	bus        eventbus.Bus
 	demo       *simulator.Server
 
 	// closers run in reverse order after both servers stopped.
 	closers []func()
+
+	drain drainGate
 
 	mu    sync.Mutex
 	ready bool
@@ -155,9 +163,25 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if err != nil {
 		return nil, err
 	}
+	tlsConfig, err := s.serverTLS()
+	if err != nil {
+		return nil, err
+	}
+	remoteCreds := insecure.NewCredentials()
+	if tlsConfig != nil {
+		remoteCreds = credentials.NewTLS(tlsConfig)
+	}
 	s.grpcServer = grpc.NewServer(append(chain,
+		grpc.Creds(access.ServerCredentials(remoteCreds)),
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
+		grpc.MaxConcurrentStreams(uint32(cfg.GRPCMaxConcurrentStreams)),
+		// Clients that ping more often than this are cut off (ENHANCE_YOUR_CALM); pings
+		// without calls are fine, so idle clients keep their connection warm.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: cfg.GRPCKeepaliveMinTime, PermitWithoutStream: true}),
+		// The server pings idle connections so dead peers (a vanished pod, a NAT that
+		// dropped the flow) are found and their streams released.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 	)...)
 	service.RegisterAll(s.grpcServer, service.Deps{
 		Upstream:                  upstream,
@@ -173,9 +197,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
 	reflection.Register(s.grpcServer)
 
-	// The REST face is a real client of the gRPC server, so REST calls pass through every
-	// interceptor and streams work.
-	s.selfConn, err = grpc.NewClient(dialTarget(s.grpcLis.Addr()), append(gateway.DialOptions(),
+	// The /v1 mapping is a real client of the gRPC server, so its calls pass through every
+	// interceptor and streams work. It connects in process: no TCP, no TLS, and the gRPC
+	// server knows the connection is its own (so it believes the client certificate the
+	// HTTP face saw).
+	s.inProcess = bufconn.Listen(inProcessBuffer)
+	s.selfConn, err = grpc.NewClient("passthrough:///in-process", append(gateway.DialOptions(),
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.inProcess.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(tel.ClientStatsHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
@@ -210,13 +238,27 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.Handle("/", rest)
 	s.httpServer = &http.Server{
-		Handler:           middleware.Tracing(tel.TracerProvider(), tel.Propagator(), mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		// No write timeout: synchronous actions may take 15 minutes and streams are long.
-		IdleTimeout: 2 * time.Minute,
+		Handler:           s.drain.wrap(middleware.Timeouts(middleware.Tracing(tel.TracerProvider(), tel.Propagator(), mux), cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream)),
+		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
+		// No server-wide read or write timeout: it would also cut off streams, which
+		// run for hours. Bodies and unary answers get theirs per request (Timeouts).
+		IdleTimeout: cfg.HTTPIdleTimeout,
+		TLSConfig:   tlsConfig,
 		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// inProcessBuffer is the in-process connection's buffer: large enough that a record
+// page crosses it in a few writes.
+const inProcessBuffer = 1 << 20
+
+// serverTLS is the TLS of both listeners, or nil when TLS is off.
+func (s *Server) serverTLS() (*tls.Config, error) {
+	if s.cfg.TLSCertFile == "" {
+		return nil, nil
+	}
+	return certs.ServerConfig(certs.Files{Cert: s.cfg.TLSCertFile, Key: s.cfg.TLSKeyFile, ClientCA: s.cfg.TLSClientCAFile}, s.logger)
 }
 
 // clientsReloadInterval is how often the clients file is reread: a mounted Kubernetes
@@ -256,8 +298,15 @@ func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 // Start serves both listeners in the background and reports SERVING.
 func (s *Server) Start() {
 	go func() { s.serveErr <- s.grpcServer.Serve(s.grpcLis) }()
+	go func() { _ = s.grpcServer.Serve(s.inProcess) }() // ends with the gRPC server
 	go func() {
-		if err := s.httpServer.Serve(s.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if s.httpServer.TLSConfig != nil {
+			err = s.httpServer.ServeTLS(s.httpLis, "", "") // certificates come from TLSConfig
+		} else {
+			err = s.httpServer.Serve(s.httpLis)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.serveErr <- err
 		}
 	}()
@@ -288,39 +337,41 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
-// Shutdown reports NOT_SERVING, ends webhook-event streams, lets HTTP calls finish, drains
-// gRPC, and forces both after the grace period.
+// Shutdown stops taking work and lets what is in progress finish within the grace
+// period, on both listeners at once: readiness turns NOT_SERVING; gRPC refuses new calls
+// while its calls and streams drain; HTTP answers new requests 503 (so a webhook is
+// delivered again elsewhere) while its requests finish; webhook-event streams end, so
+// their clients resume on another replica. What is left at the deadline is cut off.
 func (s *Server) Shutdown() {
 	s.setReady(false)
 	s.health.Shutdown()
-	deadline := time.Now().Add(s.cfg.ShutdownGrace)
+	s.drain.draining.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
 	if s.demo != nil {
 		// No more demo webhooks; the simulator keeps answering the calls being drained.
 		s.demo.Simulator.Close()
 	}
-	// Webhook-event streams never end by themselves: closing the bus ends them (clients
-	// resume on another replica after their last sequence), so draining can finish. A
-	// webhook arriving now gets 503 and Nango delivers it again.
+	// Webhook-event streams never end by themselves: closing the bus ends them.
 	_ = s.bus.Close()
 
-	httpCtx, cancel := context.WithDeadline(context.Background(), deadline)
-	if err := s.httpServer.Shutdown(httpCtx); err != nil {
+	grpcDrained := make(chan struct{})
+	go func() {
+		s.grpcServer.GracefulStop()
+		close(grpcDrained)
+	}()
+
+	s.drain.wait(ctx)
+	if err := s.httpServer.Shutdown(ctx); err != nil {
 		s.logger.Warn("HTTP calls cut off after the grace period", "error", err)
 		_ = s.httpServer.Close()
 	}
-	cancel()
-
-	drained := make(chan struct{})
-	go func() {
-		s.grpcServer.GracefulStop()
-		close(drained)
-	}()
 	select {
-	case <-drained:
-	case <-time.After(time.Until(deadline)):
+	case <-grpcDrained:
+	case <-ctx.Done():
 		s.logger.Warn("gRPC calls cut off after the grace period")
 		s.grpcServer.Stop()
-		<-drained
+		<-grpcDrained
 	}
 	s.close()
 }
@@ -333,6 +384,9 @@ func (s *Server) close() {
 		if l != nil {
 			_ = l.Close()
 		}
+	}
+	if s.inProcess != nil {
+		_ = s.inProcess.Close()
 	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i]()
@@ -421,5 +475,3 @@ func loopbackAddr(addr net.Addr) string {
 	return tcp.String()
 }
 
-// dialTarget is the gRPC target of a listener of this process.
-func dialTarget(addr net.Addr) string { return "passthrough:///" + loopbackAddr(addr) }

@@ -32,7 +32,8 @@ func startStreamingGateway(t *testing.T) *Server {
 	return srv
 }
 
-// The REST face streams every record of a model as newline-delimited JSON.
+// The REST face streams every record of a model as newline-delimited JSON, each record
+// the JSON Nango sent, _nango_metadata included.
 func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
 	srv := startStreamingGateway(t)
 	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/stream?model=GithubIssue&page_size=1000", nil)
@@ -55,7 +56,7 @@ func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
 				ID       string `json:"id"`
 				Metadata struct {
 					Cursor string `json:"cursor"`
-				} `json:"metadata"`
+				} `json:"_nango_metadata"`
 			} `json:"result"`
 		}
 		if err := json.Unmarshal(scanner.Bytes(), &line); err != nil || line.Result.ID == "" || line.Result.Metadata.Cursor == "" {
@@ -68,22 +69,37 @@ func TestRESTStreamsRecordsAsNDJSON(t *testing.T) {
 	}
 }
 
-// A stream refused before its first message answers Nango's JSON envelope, not NDJSON.
+// A stream refused before its first message — invalid values, a query that does not
+// parse, an unknown parameter — answers Nango's JSON envelope with 400, not NDJSON.
 func TestRESTStreamRefusalIsNangosEnvelope(t *testing.T) {
 	srv := startStreamingGateway(t)
-	resp, err := http.Get("http://" + srv.HTTPAddr() + "/v1/records/stream?model=lowercase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusBadRequest ||
-		body.Error.Code != "invalid_query_params" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		t.Errorf("answer %d %q %+v (%v), want 400 invalid_query_params in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+	for _, target := range []string{
+		"/v1/records/stream?model=lowercase",
+		"/v1/records/stream?model=GithubIssue&page_size=abc",
+		"/v1/records/stream?model=GithubIssue&page_size=99999999999999",
+		"/v1/records/stream?model=GithubIssue&bogus=1",
+		"/v1/webhooks/events?from_oldest=maybe",
+		"/v1/webhooks/events?after_sequence=-1",
+	} {
+		t.Run(target, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+target, nil)
+			req.Header.Set("Connection-Id", "conn-github-1")
+			req.Header.Set("Provider-Config-Key", "github")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Error struct {
+					Code string `json:"code"`
+				} `json:"error"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusBadRequest ||
+				body.Error.Code != "invalid_query_params" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("answer %d %q %+v (%v), want 400 invalid_query_params in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+			}
+		})
 	}
 }
 
@@ -153,5 +169,71 @@ func TestRESTStreamsVerifiedWebhookEvents(t *testing.T) {
 	}
 	if event.Result.Event.Type != "sync" || event.Result.Event.Sync.ConnectionID != "conn-github-1" || event.Result.Sequence != "2" {
 		t.Errorf("first sync event = %s, want the signed sync webhook at sequence 2", line)
+	}
+}
+
+// Each NDJSON line holds the record byte for byte as Nango's own page holds it (here the
+// page read through the relay, which changes nothing).
+func TestRESTRecordStreamWritesEachRecordAsNangoSentIt(t *testing.T) {
+	srv := startStreamingGateway(t)
+	get := func(target string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+target, nil)
+		req.Header.Set("Connection-Id", "conn-github-1")
+		req.Header.Set("Provider-Config-Key", "github")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	var page struct {
+		Records []json.RawMessage `json:"records"`
+	}
+	if err := json.NewDecoder(get("/records/?model=GithubIssue&limit=10000").Body).Decode(&page); err != nil || len(page.Records) == 0 {
+		t.Fatalf("page: %v (%d records)", err, len(page.Records))
+	}
+	scanner := bufio.NewScanner(get("/v1/records/stream?model=GithubIssue&page_size=333").Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	i := 0
+	for ; scanner.Scan(); i++ {
+		want := `{"result":` + string(page.Records[i]) + `}`
+		if scanner.Text() != want {
+			t.Fatalf("line %d = %s\nwant %s", i, scanner.Text(), want)
+		}
+	}
+	if i != len(page.Records) {
+		t.Fatalf("%d lines, want %d", i, len(page.Records))
+	}
+}
+
+// With as_struct the REST stream gives each record as the message's protobuf values,
+// _nango_metadata typed beside the payload.
+func TestRESTRecordStreamAsStructGivesProtobufValues(t *testing.T) {
+	srv := startStreamingGateway(t)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/stream?model=GithubIssue&as_struct=true", nil)
+	req.Header.Set("Connection-Id", "conn-github-1")
+	req.Header.Set("Provider-Config-Key", "github")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadBytes('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Result struct {
+			ID       string         `json:"id"`
+			Payload  map[string]any `json:"payload"`
+			Metadata struct {
+				Cursor string `json:"cursor"`
+			} `json:"metadata"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(line, &got); err != nil || got.Result.ID == "" || got.Result.Payload["id"] != got.Result.ID ||
+		got.Result.Metadata.Cursor == "" || got.Result.Payload["_nango_metadata"] != nil {
+		t.Fatalf("line %s (%v) is not a record as protobuf values", line, err)
 	}
 }

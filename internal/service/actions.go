@@ -70,7 +70,7 @@ func (s *actionsService) TriggerActionAsync(ctx context.Context, req *gatewayv1.
 		up.Header.Set("X-Max-Retries", strconv.Itoa(int(req.GetMaxRetries())))
 	}
 	out := &gatewayv1.TriggerActionAsyncResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, up, out); err != nil {
+	if _, err := doJSON(ctx, s.deps.Upstream, up, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -123,7 +123,7 @@ func actionOutput(body []byte) (*structpb.Value, error) {
 		return structpb.NewNullValue(), nil
 	}
 	out := &structpb.Value{}
-	if err := nangohttp.Decode(body, out); err != nil {
+	if err := decodeAnswer(body, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -44,7 +44,7 @@ func (s *connectSessionsService) CreateConnectSession(ctx context.Context, req *
 		return nil, err
 	}
 	out := &gatewayv1.CreateConnectSessionResponse{}
-	_, err = s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	_, err = doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   nangohttp.PathOf("connect", "sessions"),
 		JSON:   body,
@@ -72,7 +72,7 @@ func (s *connectSessionsService) CreateReconnectSession(ctx context.Context, req
 		return nil, err
 	}
 	out := &gatewayv1.CreateReconnectSessionResponse{}
-	_, err = s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	_, err = doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   nangohttp.PathOf("connect", "sessions", "reconnect"),
 		JSON:   body,

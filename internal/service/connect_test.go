@@ -103,6 +103,7 @@ func TestCreateConnectSessionSendsTheDocumentedBody(t *testing.T) {
 		}
 		connDiff(t, got, &gatewayv1.CreateConnectSessionResponse{Data: &gatewayv1.ConnectSession{
 			Token: "tok", ConnectLink: "https://connect.nango.dev?session_token=tok", ExpiresAt: "2026-01-01T00:30:00.000Z",
+			Extra: mustStruct(t, map[string]any{"later": 1}),
 		}})
 	})
 

@@ -82,7 +82,7 @@ func (s *connectionsService) ListConnections(ctx context.Context, req *gatewayv1
 	}
 
 	out := &gatewayv1.ListConnectionsResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, listConnectionsRequest(q.encode()), out); err != nil {
+	if _, err := doJSON(ctx, s.deps.Upstream, listConnectionsRequest(q.encode()), out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -154,7 +154,7 @@ func getConnectionFull(ctx context.Context, up *nangohttp.Client, providerConfig
 	q.add("refresh_token", strconv.FormatBool(refreshToken))
 	q.add("refresh_github_app_jwt_token", strconv.FormatBool(refreshGithubAppJwtToken))
 	out := &gatewayv1.ConnectionFull{}
-	_, err := up.DoProto(ctx, &nangohttp.Request{
+	_, err := doJSON(ctx, up, &nangohttp.Request{
 		Method:   http.MethodGet,
 		Path:     nangohttp.PathOf("connections", connectionID),
 		RawQuery: q.encode(),
@@ -163,6 +163,50 @@ func getConnectionFull(ctx context.Context, up *nangohttp.Client, providerConfig
 		return nil, err
 	}
 	return out, nil
+}
+
+// ImportConnection sends POST /connections with only the keys the caller set; Nango
+// answers 201 with the new connection. Not retried: a second import could overwrite a
+// connection changed in between.
+func (s *connectionsService) ImportConnection(ctx context.Context, req *gatewayv1.ImportConnectionRequest) (*gatewayv1.ImportConnectionResponse, error) {
+	if err := checkEndUserInput("end_user", req.GetEndUser()); err != nil {
+		return nil, err
+	}
+	body := &jsonObject{}
+	body.set("provider_config_key", req.GetProviderConfigKey())
+	if req.ConnectionId != nil {
+		body.set("connection_id", req.GetConnectionId())
+	}
+	if req.GetMetadata() != nil {
+		body.set("metadata", req.GetMetadata())
+	}
+	if req.GetConnectionConfig() != nil {
+		body.set("connection_config", req.GetConnectionConfig())
+	}
+	if req.WebhookUrlOverride != nil {
+		body.set("webhook_url_override", req.GetWebhookUrlOverride())
+	}
+	// protojson writes only the credentials' keys that are set, by proto name (Nango's).
+	body.set("credentials", req.GetCredentials())
+	if req.GetEndUser() != nil {
+		body.set("end_user", endUserBody(req.GetEndUser()))
+	}
+	if len(req.GetTags()) > 0 {
+		body.set("tags", req.GetTags())
+	}
+	raw, err := body.bytes()
+	if err != nil {
+		return nil, err
+	}
+	out := &gatewayv1.ConnectionFull{}
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
+		Method: http.MethodPost,
+		Path:   nangohttp.PathOf("connections"),
+		JSON:   raw,
+	}, out); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.ImportConnectionResponse{Connection: out}, nil
 }
 
 // PatchConnection sends PATCH /connections/{connectionId}?provider_config_key=<key> with
@@ -176,7 +220,13 @@ func (s *connectionsService) PatchConnection(ctx context.Context, req *gatewayv1
 	if patch.GetEndUser() != nil {
 		body.set("end_user", endUserBody(patch.GetEndUser()))
 	}
-	if len(patch.GetTags()) > 0 {
+	switch {
+	case patch.GetClearTags() && len(patch.GetTags()) > 0:
+		return nil, status.Error(codes.InvalidArgument, "patch.clear_tags: cannot be set together with patch.tags")
+	case patch.GetClearTags():
+		// Nango replaces the tags with what it is sent: {} removes them all.
+		body.set("tags", json.RawMessage("{}"))
+	case len(patch.GetTags()) > 0:
 		body.set("tags", patch.GetTags())
 	}
 	if patch.WebhookUrlOverride != nil {
@@ -188,7 +238,7 @@ func (s *connectionsService) PatchConnection(ctx context.Context, req *gatewayv1
 		return nil, err
 	}
 	out := &gatewayv1.PatchConnectionResponse{}
-	_, err = s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	_, err = doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method:   http.MethodPatch,
 		Path:     nangohttp.PathOf("connections", req.GetConnectionId()),
 		RawQuery: "provider_config_key=" + handBuiltQueryValue(req.GetProviderConfigKey()),
@@ -203,7 +253,7 @@ func (s *connectionsService) PatchConnection(ctx context.Context, req *gatewayv1
 // DeleteConnection sends DELETE /connections/{connectionId}?provider_config_key=<key>.
 func (s *connectionsService) DeleteConnection(ctx context.Context, req *gatewayv1.DeleteConnectionRequest) (*gatewayv1.DeleteConnectionResponse, error) {
 	out := &gatewayv1.DeleteConnectionResponse{}
-	_, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	_, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method:   http.MethodDelete,
 		Path:     nangohttp.PathOf("connections", req.GetConnectionId()),
 		RawQuery: "provider_config_key=" + handBuiltQueryValue(req.GetProviderConfigKey()),
@@ -251,7 +301,7 @@ func (s *connectionsService) WaitForConnection(ctx context.Context, req *gateway
 		}
 		polls++
 		list := &gatewayv1.ListConnectionsResponse{}
-		_, err := s.deps.Upstream.DoProto(ctx, listConnectionsRequest(rawQuery), list)
+		_, err := doJSON(ctx, s.deps.Upstream, listConnectionsRequest(rawQuery), list)
 		next := interval
 		switch {
 		case err == nil:

@@ -170,10 +170,11 @@ func TestListConnectionsDecodesPresenceExactly(t *testing.T) {
 			Id: 3, ConnectionId: "c1", ProviderConfigKey: "gh", Provider: "github",
 			Errors: []*gatewayv1.ConnectionError{{Type: "auth", LogId: "l1"}},
 			EndUser: &gatewayv1.EndUser{
-				Id: "u1", Email: wrapperspb.String("a@b.co"), Tags: map[string]string{"k": "v"},
+				Id: "u1", Email: wrapperspb.String("a@b.co"), Tags: mustStruct(t, map[string]any{"k": "v"}),
 				Organization: &gatewayv1.Organization{Id: "o1"},
 			},
 			Tags: map[string]string{"end_user_id": "u1"}, Metadata: meta, Created: "2026-01-02T03:04:05.678+00:00",
+			Extra: mustStruct(t, map[string]any{"new_field": true}),
 		},
 		{Id: 4, ConnectionId: "c2", ProviderConfigKey: "gh", Provider: "github", Created: "2026-01-02T03:04:05.678+00:00"},
 	}}
@@ -195,9 +196,10 @@ func connFullFixtureWant() *gatewayv1.ConnectionFull {
 	return &gatewayv1.ConnectionFull{
 		Id: 7, ConnectionId: "c 1", ProviderConfigKey: "my key:1", Provider: "github",
 		Errors:           []*gatewayv1.ConnectionError{{Type: "auth", LogId: "log-1"}},
-		EndUser:          &gatewayv1.EndUser{Id: "u1", Email: wrapperspb.String("a@b.co")},
+		EndUser:          &gatewayv1.EndUser{Id: "u1", Email: wrapperspb.String("a@b.co"), Tags: &structpb.Struct{}},
 		Tags:             map[string]string{"end_user_id": "u1"},
 		ConnectionConfig: &structpb.Struct{},
+		Extra:            &structpb.Struct{Fields: map[string]*structpb.Value{"added_later": structpb.NewBoolValue(true)}},
 		CreatedAt:        "2026-01-02T03:04:05.678+00:00",
 		UpdatedAt:        "2026-01-02T03:04:06.000+00:00",
 		Credentials: &gatewayv1.ConnectionCredentials{
@@ -472,7 +474,8 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 			t.Fatalf("GetConnection: %v", err)
 		}
 		c := conn.GetConnection()
-		if c.GetEndUser().GetId() != "u-10" || c.GetTags()["team"] != "x" || c.GetWebhookUrlOverride() != nil {
+		// An end_user patch replaces the tags with the ones derived from it, as Nango does.
+		if c.GetEndUser().GetId() != "u-10" || c.GetTags()["end_user_id"] != "u-10" || c.GetTags()["team"] != "" || c.GetWebhookUrlOverride() != nil {
 			t.Errorf("after the patches: end user %q, tags %v, override %v", c.GetEndUser().GetId(), c.GetTags(), c.GetWebhookUrlOverride())
 		}
 	})

@@ -34,7 +34,7 @@ func (s *environmentService) GetEnvironmentVariables(ctx context.Context, _ *gat
 	if len(bytes.TrimSpace(resp.Body)) == 0 {
 		return &gatewayv1.GetEnvironmentVariablesResponse{Variables: []*gatewayv1.EnvironmentVariable{}}, nil
 	}
-	vars, err := nangohttp.DecodeArray(resp.Body, func() *gatewayv1.EnvironmentVariable { return &gatewayv1.EnvironmentVariable{} })
+	vars, err := decodeArrayAnswer(resp.Body, func() *gatewayv1.EnvironmentVariable { return &gatewayv1.EnvironmentVariable{} })
 	if err != nil {
 		return nil, err
 	}

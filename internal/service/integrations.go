@@ -32,7 +32,7 @@ var integrationsContentType = http.Header{"Content-Type": {"application/json"}}
 // gateway keeps Nango's {data}.
 func (s *integrationsService) ListIntegrations(ctx context.Context, _ *gatewayv1.ListIntegrationsRequest) (*gatewayv1.ListIntegrationsResponse, error) {
 	out := &gatewayv1.ListIntegrationsResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("integrations"),
 	}, out); err != nil {
@@ -49,7 +49,7 @@ func (s *integrationsService) GetIntegration(ctx context.Context, req *gatewayv1
 		q = url.Values{"include": append([]string(nil), req.GetInclude()...)}
 	}
 	out := &gatewayv1.GetIntegrationResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey()),
 		Query:  q,
@@ -92,7 +92,7 @@ func (s *integrationsService) CreateIntegration(ctx context.Context, req *gatewa
 		return nil, err
 	}
 	out := &gatewayv1.CreateIntegrationResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   nangohttp.PathOf("integrations"),
 		JSON:   raw,
@@ -120,7 +120,7 @@ func (s *integrationsService) CreateQuickstartIntegration(ctx context.Context, r
 		return nil, err
 	}
 	out := &gatewayv1.CreateQuickstartIntegrationResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   nangohttp.PathOf("integrations", "quickstart"),
 		JSON:   raw,
@@ -134,7 +134,7 @@ func (s *integrationsService) CreateQuickstartIntegration(ctx context.Context, r
 // body's keys, and protojson leaves unset ones out, so Nango changes only what was given.
 func (s *integrationsService) UpdateIntegration(ctx context.Context, req *gatewayv1.UpdateIntegrationRequest) (*gatewayv1.UpdateIntegrationResponse, error) {
 	out := &gatewayv1.UpdateIntegrationResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPatch,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey()),
 		JSON:   req.GetPatch(),
@@ -147,7 +147,7 @@ func (s *integrationsService) UpdateIntegration(ctx context.Context, req *gatewa
 // DeleteIntegration is DELETE /integrations/{uniqueKey}; Nango answers {success: true}.
 func (s *integrationsService) DeleteIntegration(ctx context.Context, req *gatewayv1.DeleteIntegrationRequest) (*gatewayv1.DeleteIntegrationResponse, error) {
 	out := &gatewayv1.DeleteIntegrationResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodDelete,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey()),
 	}, out); err != nil {
@@ -173,7 +173,7 @@ func (s *integrationsService) ListFunctions(ctx context.Context, req *gatewayv1.
 		q.Set("limit", strconv.Itoa(int(req.GetLimit())))
 	}
 	out := &gatewayv1.ListFunctionsResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey(), "functions"),
 		Query:  q,
@@ -187,7 +187,7 @@ func (s *integrationsService) ListFunctions(ctx context.Context, req *gatewayv1.
 // GetFunction is GET /integrations/{uniqueKey}/functions/{name}?type=.
 func (s *integrationsService) GetFunction(ctx context.Context, req *gatewayv1.GetFunctionRequest) (*gatewayv1.GetFunctionResponse, error) {
 	out := &gatewayv1.GetFunctionResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey(), "functions", req.GetName()),
 		Query:  integrationsTypeQuery(req.Type),
@@ -202,7 +202,7 @@ func (s *integrationsService) GetFunction(ctx context.Context, req *gatewayv1.Ge
 // type, a sync and an action of the same name make Nango answer 409 ambiguous_function.
 func (s *integrationsService) GetFunctionCode(ctx context.Context, req *gatewayv1.GetFunctionCodeRequest) (*gatewayv1.GetFunctionCodeResponse, error) {
 	out := &gatewayv1.GetFunctionCodeResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey(), "functions", req.GetName(), "code"),
 		Query:  integrationsTypeQuery(req.Type),
@@ -217,7 +217,7 @@ func (s *integrationsService) GetFunctionCode(ctx context.Context, req *gatewayv
 // the type (validation already made sure it is set).
 func (s *integrationsService) DeleteFunction(ctx context.Context, req *gatewayv1.DeleteFunctionRequest) (*gatewayv1.DeleteFunctionResponse, error) {
 	out := &gatewayv1.DeleteFunctionResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodDelete,
 		Path:   nangohttp.PathOf("integrations", req.GetUniqueKey(), "functions", req.GetName()),
 		Query:  url.Values{"type": {req.GetType()}},

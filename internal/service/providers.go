@@ -26,7 +26,7 @@ func (s *providersService) ListProviders(ctx context.Context, req *gatewayv1.Lis
 		q = url.Values{"search": {req.GetSearch()}}
 	}
 	out := &gatewayv1.ListProvidersResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("providers"),
 		Query:  q,
@@ -39,7 +39,7 @@ func (s *providersService) ListProviders(ctx context.Context, req *gatewayv1.Lis
 // GetProvider is GET /providers/{provider}; Nango requires an empty query.
 func (s *providersService) GetProvider(ctx context.Context, req *gatewayv1.GetProviderRequest) (*gatewayv1.GetProviderResponse, error) {
 	out := &gatewayv1.GetProviderResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("providers", req.GetProvider()),
 	}, out); err != nil {
@@ -51,7 +51,7 @@ func (s *providersService) GetProvider(ctx context.Context, req *gatewayv1.GetPr
 // GetProviderTemplates is GET /providers/{provider}/templates.
 func (s *providersService) GetProviderTemplates(ctx context.Context, req *gatewayv1.GetProviderTemplatesRequest) (*gatewayv1.GetProviderTemplatesResponse, error) {
 	out := &gatewayv1.GetProviderTemplatesResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodGet,
 		Path:   nangohttp.PathOf("providers", req.GetProvider(), "templates"),
 	}, out); err != nil {

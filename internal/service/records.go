@@ -5,7 +5,13 @@ import (
 	"net/http"
 	"strconv"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
@@ -28,9 +34,43 @@ type pruneRecordsBody struct {
 	Variant     *string `json:"variant,omitempty"`
 }
 
-// ListRecords is GET /records/ (with the trailing slash the SDK sends). The
-// query keeps the SDK's order and URLSearchParams encoding.
+// ListRecords is GET /records/ (with the trailing slash the SDK sends). Each record
+// carries its JSON as Nango sent it, or protobuf values when the request asks for them.
 func (s *recordsService) ListRecords(ctx context.Context, req *gatewayv1.ListRecordsRequest) (*gatewayv1.ListRecordsResponse, error) {
+	page, err := fetchRecordsPage(ctx, s.deps, req)
+	if err != nil {
+		return nil, err
+	}
+	out := &gatewayv1.ListRecordsResponse{Records: make([]*gatewayv1.Record, len(page.records))}
+	// One allocation per page for the records and their metadata, not two per record.
+	records := make([]gatewayv1.Record, len(page.records))
+	metas := make([]gatewayv1.RecordMetadata, len(page.records))
+	for i := range page.records {
+		raw := &page.records[i]
+		rec := &records[i]
+		rec.Id = raw.id
+		if raw.hasMeta {
+			raw.meta.fill(&metas[i])
+			rec.Metadata = &metas[i]
+		}
+		if req.GetAsStruct() {
+			if rec.Payload, err = recordStruct(raw.json); err != nil {
+				return nil, err
+			}
+		} else {
+			rec.Json = raw.json
+		}
+		out.Records[i] = rec
+	}
+	if page.hasNextCursor {
+		out.NextCursor = wrapperspb.String(page.nextCursor)
+	}
+	return out, nil
+}
+
+// fetchRecordsPage asks Nango for one page and cuts it into records. The query keeps the
+// SDK's order and URLSearchParams encoding.
+func fetchRecordsPage(ctx context.Context, d Deps, req *gatewayv1.ListRecordsRequest) (rawPage, error) {
 	var q formQuery
 	q.add("model", req.GetModel())
 	if req.Variant != nil {
@@ -54,16 +94,53 @@ func (s *recordsService) ListRecords(ctx context.Context, req *gatewayv1.ListRec
 	for _, id := range req.GetIds() {
 		q.add("ids", id)
 	}
-	out := &gatewayv1.ListRecordsResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	resp, err := d.Upstream.Do(ctx, &nangohttp.Request{
 		Method:   http.MethodGet,
 		Path:     "/records/",
 		RawQuery: q.encode(),
 		Header:   recordsHeaders(req.GetProviderConfigKey(), req.GetConnectionId()),
-	}, out); err != nil {
-		return nil, err
+	})
+	if err != nil {
+		return rawPage{}, err
 	}
+	page, err := scanRecordsPage(resp.Body)
+	if err != nil {
+		return rawPage{}, malformedPage()
+	}
+	return page, nil
+}
+
+// malformedPage is the error of a page that is not {records, next_cursor}: the same as any
+// other malformed answer of Nango's, and never the body, which holds customer data.
+func malformedPage() error {
+	st, _ := status.New(codes.Internal, "nango answered a records page that is not valid JSON").WithDetails(
+		&errdetails.ErrorInfo{Reason: nangohttp.ReasonMalformedResponse, Domain: nangohttp.Domain})
+	return st.Err()
+}
+
+// recordStruct is a record as protobuf values, without its _nango_metadata (carried typed
+// beside it).
+func recordStruct(raw []byte) (*structpb.Struct, error) {
+	out := &structpb.Struct{}
+	if err := protojson.Unmarshal(raw, out); err != nil {
+		return nil, malformedPage()
+	}
+	delete(out.Fields, "_nango_metadata")
 	return out, nil
+}
+
+// fill copies the metadata into its message; nullable timestamps stay nil when null.
+func (m *rawMetadata) fill(out *gatewayv1.RecordMetadata) {
+	out.Cursor = m.cursor
+	out.LastAction = m.lastAction
+	out.FirstSeenAt = m.firstSeenAt
+	out.LastModifiedAt = m.lastModifiedAt
+	if m.deletedAt.set {
+		out.DeletedAt = wrapperspb.String(m.deletedAt.value)
+	}
+	if m.prunedAt.set {
+		out.PrunedAt = wrapperspb.String(m.prunedAt.value)
+	}
 }
 
 // StreamRecords sends every record from the cursor on, following next_cursor (see

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -80,25 +82,56 @@ func TestListRecordsSendsTheSDKQueryInOrder(t *testing.T) {
 	}
 }
 
-func TestListRecordsDecodesRecordsAndTheCursor(t *testing.T) {
+func TestListRecordsGivesEachRecordsJSONAsSentWithTypedMetadataAndTheCursor(t *testing.T) {
+	const record = `{"id":"7","title":"x \"quoted\" \u00e9","n":3,"nested":{"a":[1,{"b":null}]},"_nango_metadata":{"first_seen_at":"2026-01-01T00:00:00.000001+00:00","last_modified_at":"2026-01-01T00:00:00.000001+00:00","last_action":"ADDED","deleted_at":null,"pruned_at":null,"cursor":"Yw=="}}`
 	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
 	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(`{"records":[
-		{"id":"7","title":"x","n":3,"_nango_metadata":{"first_seen_at":"2026-01-01T00:00:00.000001+00:00","last_modified_at":"2026-01-01T00:00:00.000001+00:00","last_action":"ADDED","deleted_at":null,"pruned_at":null,"cursor":"Yw=="}}
+		` + record + `
 	],"next_cursor":"Yw=="}`)})
 	got, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
 	if err != nil {
 		t.Fatalf("ListRecords: %v", err)
 	}
-	record, _ := structpb.NewStruct(map[string]any{
-		"id": "7", "title": "x", "n": 3,
-		"_nango_metadata": map[string]any{
-			"first_seen_at": "2026-01-01T00:00:00.000001+00:00", "last_modified_at": "2026-01-01T00:00:00.000001+00:00",
-			"last_action": "ADDED", "deleted_at": nil, "pruned_at": nil, "cursor": "Yw==",
-		},
-	})
-	want := &gatewayv1.ListRecordsResponse{Records: []*structpb.Struct{record}, NextCursor: wrapperspb.String("Yw==")}
+	meta := &gatewayv1.RecordMetadata{
+		FirstSeenAt: "2026-01-01T00:00:00.000001+00:00", LastModifiedAt: "2026-01-01T00:00:00.000001+00:00",
+		LastAction: "ADDED", Cursor: "Yw==",
+	}
+	want := &gatewayv1.ListRecordsResponse{
+		Records:    []*gatewayv1.Record{{Json: []byte(record), Id: "7", Metadata: meta}},
+		NextCursor: wrapperspb.String("Yw=="),
+	}
 	if !proto.Equal(got, want) {
 		t.Fatalf("answer = %v\nwant %v", got, want)
+	}
+}
+
+func TestListRecordsAsStructGivesProtobufValuesWithoutTheMetadataKey(t *testing.T) {
+	h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
+	h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(`{"records":[
+		{"id":"7","title":"x","n":3,"_nango_metadata":{"last_action":"DELETED","deleted_at":"2026-01-02T00:00:00+00:00","pruned_at":null,"cursor":"Yw=="}}
+	],"next_cursor":null}`)})
+	got, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, AsStruct: true})
+	if err != nil {
+		t.Fatalf("ListRecords: %v", err)
+	}
+	payload, _ := structpb.NewStruct(map[string]any{"id": "7", "title": "x", "n": 3})
+	want := &gatewayv1.ListRecordsResponse{Records: []*gatewayv1.Record{{
+		Id: "7", Payload: payload,
+		Metadata: &gatewayv1.RecordMetadata{LastAction: "DELETED", DeletedAt: wrapperspb.String("2026-01-02T00:00:00+00:00"), Cursor: "Yw=="},
+	}}}
+	if !proto.Equal(got, want) {
+		t.Fatalf("answer = %v\nwant %v", got, want)
+	}
+}
+
+func TestListRecordsRefusesAPageThatIsNotJSONAsMalformed(t *testing.T) {
+	for _, body := range []string{`{"records":[{"id":"1"}`, `{"records":[{"id":"1",}]}`, `{"next_cursor":null}`, `[]`} {
+		h, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
+		h.sim.InjectFault(simulator.Fault{Method: "GET", PathPrefix: "/records", Status: 200, Body: []byte(body)})
+		_, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel})
+		if status.Code(err) != codes.Internal || !strings.Contains(status.Convert(err).Message(), "not valid JSON") {
+			t.Errorf("page %s: error %v, want Internal naming malformed JSON", body, err)
+		}
 	}
 }
 
@@ -122,7 +155,7 @@ func TestListRecordsPagesThroughEverySeededRecord(t *testing.T) {
 		}
 		wantRoute(t, h.lastRequest(t), "GET", "/records/", want)
 		for _, r := range got.GetRecords() {
-			id := r.GetFields()["id"].GetStringValue()
+			id := r.GetId()
 			if id == "" || seen[id] {
 				t.Fatalf("page %d: record id %q empty or seen twice", pages, id)
 			}
@@ -132,7 +165,7 @@ func TestListRecordsPagesThroughEverySeededRecord(t *testing.T) {
 			break
 		}
 		last := got.GetRecords()[len(got.GetRecords())-1]
-		if mc := last.GetFields()["_nango_metadata"].GetStructValue().GetFields()["cursor"].GetStringValue(); mc != got.GetNextCursor().GetValue() {
+		if mc := last.GetMetadata().GetCursor(); mc != got.GetNextCursor().GetValue() {
 			t.Fatalf("next_cursor %q is not the last record's cursor %q", got.GetNextCursor().GetValue(), mc)
 		}
 		cursor = recordsPtr(got.GetNextCursor().GetValue())
@@ -211,8 +244,14 @@ func TestStreamRecordsSendsEveryRecordOnceOverGRPC(t *testing.T) {
 			t.Fatalf("record %s has cursor %q after %q", msg.GetId(), msg.GetMetadata().GetCursor(), last)
 		}
 		last = msg.GetMetadata().GetCursor()
-		if _, ok := msg.GetPayload().GetFields()["_nango_metadata"]; ok {
-			t.Fatalf("record %s payload still carries _nango_metadata", msg.GetId())
+		var record struct {
+			ID       string `json:"id"`
+			Metadata struct {
+				Cursor string `json:"cursor"`
+			} `json:"_nango_metadata"`
+		}
+		if err := json.Unmarshal(msg.GetJson(), &record); err != nil || record.ID != msg.GetId() || record.Metadata.Cursor != last {
+			t.Fatalf("record %s json %s does not match its id and cursor (%v)", msg.GetId(), msg.GetJson(), err)
 		}
 	}
 	if want := simulator.SeedGithubIssueCount; len(seen) != want {

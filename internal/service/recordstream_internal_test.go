@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -84,7 +85,14 @@ func (env *recordStreamEnv) allGithubIssues(t *testing.T) []*structpb.Struct {
 	}
 	env.sim.ResetRequests()
 	env.requests.Store(0)
-	return page.GetRecords()
+	out := make([]*structpb.Struct, len(page.GetRecords()))
+	for i, r := range page.GetRecords() {
+		out[i] = &structpb.Struct{}
+		if err := protojson.Unmarshal(r.GetJson(), out[i]); err != nil {
+			t.Fatalf("record %d is not JSON: %v", i, err)
+		}
+	}
+	return out
 }
 
 func githubIssuesRequest() *gatewayv1.StreamRecordsRequest {
@@ -95,23 +103,22 @@ func githubIssuesRequest() *gatewayv1.StreamRecordsRequest {
 	}
 }
 
-// assertSameRecords checks got against want in order: same id, cursor, payload without
-// _nango_metadata, and typed metadata.
+// assertSameRecords checks got against want in order: same id, the same JSON, and typed
+// metadata that says what the JSON's _nango_metadata says.
 func assertSameRecords(t *testing.T, got []*gatewayv1.StreamRecordsResponse, want []*structpb.Struct) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("streamed %d records, want %d", len(got), len(want))
 	}
 	for i, w := range want {
-		w = proto.Clone(w).(*structpb.Struct)
 		meta := w.GetFields()["_nango_metadata"].GetStructValue().GetFields()
-		delete(w.GetFields(), "_nango_metadata")
 		g := got[i]
 		if g.GetId() != w.GetFields()["id"].GetStringValue() || g.GetId() == "" {
 			t.Fatalf("record %d id = %q, want %q", i, g.GetId(), w.GetFields()["id"].GetStringValue())
 		}
-		if !proto.Equal(g.GetPayload(), w) {
-			t.Fatalf("record %d payload = %v, want %v", i, g.GetPayload(), w)
+		gotJSON := &structpb.Struct{}
+		if err := protojson.Unmarshal(g.GetJson(), gotJSON); err != nil || !proto.Equal(gotJSON, w) {
+			t.Fatalf("record %d json = %s (%v), want %v", i, g.GetJson(), err, w)
 		}
 		wantMeta := &gatewayv1.RecordMetadata{
 			Cursor:         meta["cursor"].GetStringValue(),
@@ -416,7 +423,7 @@ func TestStreamRecordsSendErrorStopsFetching(t *testing.T) {
 	}
 }
 
-func TestSplitRecord(t *testing.T) {
+func TestStreamRecordsCarriesTheJSONAsSentAndItsMetadataTyped(t *testing.T) {
 	tests := []struct {
 		name   string
 		record string
@@ -430,28 +437,55 @@ func TestSplitRecord(t *testing.T) {
 			&gatewayv1.RecordMetadata{Cursor: "Yw==", LastAction: "UPDATED", FirstSeenAt: "2026-01-01T00:00:00.000001+00:00", LastModifiedAt: "2026-01-02T00:00:00.000001+00:00"},
 		},
 		{
-			"deleted and pruned record",
-			`{"id":"7","_nango_metadata":{"cursor":"Yw==","last_action":"DELETED","deleted_at":"2026-01-03T00:00:00+00:00","pruned_at":"2026-01-04T00:00:00+00:00","first_seen_at":"a","last_modified_at":"b"}}`,
+			"deleted and pruned record, spaced out",
+			"{ \"id\" : \"7\" ,\n \"_nango_metadata\" : { \"cursor\":\"Yw==\", \"last_action\":\"DELETED\",\"deleted_at\":\"2026-01-03T00:00:00+00:00\",\"pruned_at\":\"2026-01-04T00:00:00+00:00\",\"first_seen_at\":\"a\",\"last_modified_at\":\"b\"} }",
 			"7",
 			&gatewayv1.RecordMetadata{Cursor: "Yw==", LastAction: "DELETED", DeletedAt: wrapperspb.String("2026-01-03T00:00:00+00:00"), PrunedAt: wrapperspb.String("2026-01-04T00:00:00+00:00"), FirstSeenAt: "a", LastModifiedAt: "b"},
 		},
 		{"numeric id and no metadata", `{"id":12345678901,"x":true}`, "12345678901", nil},
+		{"escaped id", `{"id":"a\"b\u00e9","_nango_metadata":{"cursor":"c\/d"}}`, "a\"bé", &gatewayv1.RecordMetadata{Cursor: "c/d"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &structpb.Struct{}
-			if err := rec.UnmarshalJSON([]byte(tt.record)); err != nil {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(`{"records":[` + tt.record + `],"next_cursor":null}`))
+			}))
+			defer srv.Close()
+			upstream, err := nangohttp.New(nangohttp.Config{BaseURL: srv.URL, SecretKey: "k"})
+			if err != nil {
 				t.Fatal(err)
 			}
-			got := splitRecord(rec)
-			if got.GetId() != tt.id || !proto.Equal(got.GetMetadata(), tt.meta) {
-				t.Fatalf("split = id %q meta %v, want %q %v", got.GetId(), got.GetMetadata(), tt.id, tt.meta)
-			}
-			if _, ok := got.GetPayload().GetFields()["_nango_metadata"]; ok {
-				t.Fatal("the payload still holds _nango_metadata")
-			}
-			if _, ok := got.GetPayload().GetFields()["id"]; !ok {
-				t.Fatal("the payload lost its id")
+			defer upstream.CloseIdleConnections()
+			for _, asStruct := range []bool{false, true} {
+				req := githubIssuesRequest()
+				req.AsStruct = asStruct
+				var got []*gatewayv1.StreamRecordsResponse
+				err = streamRecords(t.Context(), Deps{Upstream: upstream}, req, func(m *gatewayv1.StreamRecordsResponse) error {
+					got = append(got, m)
+					return nil
+				})
+				if err != nil || len(got) != 1 {
+					t.Fatalf("as_struct=%v: %d records, %v", asStruct, len(got), err)
+				}
+				g := got[0]
+				if g.GetId() != tt.id || !proto.Equal(g.GetMetadata(), tt.meta) {
+					t.Fatalf("as_struct=%v: id %q meta %v, want %q %v", asStruct, g.GetId(), g.GetMetadata(), tt.id, tt.meta)
+				}
+				if !asStruct {
+					if string(g.GetJson()) != tt.record || g.GetPayload() != nil {
+						t.Fatalf("json = %s (payload %v), want the record as sent", g.GetJson(), g.GetPayload())
+					}
+					continue
+				}
+				if g.GetJson() != nil {
+					t.Fatal("as_struct still sent the JSON")
+				}
+				if _, ok := g.GetPayload().GetFields()["_nango_metadata"]; ok {
+					t.Fatal("the payload still holds _nango_metadata")
+				}
+				if _, ok := g.GetPayload().GetFields()["id"]; !ok {
+					t.Fatal("the payload lost its id")
+				}
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -22,7 +23,7 @@ func NewScriptsService(d Deps) *scriptsService { return &scriptsService{deps: d}
 
 // GetScriptsConfig is GET /scripts/config?format=. The SDK always sends format, "nango" by
 // default. The two formats answer different shapes: nango a bare array of
-// StandardNangoConfig, openai {"data": [...]}.
+// StandardNangoConfig, openai {"data": [...]}; with nothing deployed both are [].
 func (s *scriptsService) GetScriptsConfig(ctx context.Context, req *gatewayv1.GetScriptsConfigRequest) (*gatewayv1.GetScriptsConfigResponse, error) {
 	format := "nango"
 	if req.Format != nil {
@@ -36,17 +37,23 @@ func (s *scriptsService) GetScriptsConfig(ctx context.Context, req *gatewayv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	if format == "openai" {
-		var reply gatewayv1.GetScriptsConfigResponse
-		if err := nangohttp.Decode(resp.Body, &reply); err != nil {
+	// With nothing deployed Nango answers a bare [] whatever the format: no configs.
+	if format == "openai" && !isJSONArray(resp.Body) {
+		out := &gatewayv1.GetScriptsConfigResponse{}
+		if err := decodeAnswer(resp.Body, out); err != nil {
 			return nil, err
 		}
-		// Only data belongs to this format.
-		return &gatewayv1.GetScriptsConfigResponse{Data: reply.GetData()}, nil
+		return out, nil
 	}
-	configs, err := nangohttp.DecodeArray(resp.Body, func() *structpb.Struct { return &structpb.Struct{} })
+	configs, err := decodeArrayAnswer(resp.Body, func() *structpb.Struct { return &structpb.Struct{} })
 	if err != nil {
 		return nil, err
 	}
 	return &gatewayv1.GetScriptsConfigResponse{Configs: configs}, nil
+}
+
+// isJSONArray reports whether body is a JSON array (by its first byte; decoding checks the rest).
+func isJSONArray(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '['
 }

@@ -68,7 +68,10 @@ func TestScriptsGetConfigShapes(t *testing.T) {
 		{"nothing deployed is an empty array", "nango", `[]`, codes.OK},
 		{"openai with no action is empty data", "openai", `{"data":[]}`, codes.OK},
 		{"nango answered with an object", "nango", `{"data":[]}`, codes.Internal},
-		{"openai answered with an array", "openai", `[]`, codes.Internal},
+		// Nango answers [] before it looks at format when nothing is deployed.
+		{"openai with nothing deployed is an empty array", "openai", `[]`, codes.OK},
+		{"openai answered with a non-empty array of another shape", "openai", `[1]`, codes.Internal},
+		{"openai data is not an array", "openai", `{"data":{}}`, codes.Internal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

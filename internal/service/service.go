@@ -1,13 +1,26 @@
 package service
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"google.golang.org/grpc"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus"
+	"github.com/nango-gateway/nango-gateway/internal/jsonvalue"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
@@ -54,4 +67,80 @@ func RegisterAll(s grpc.ServiceRegistrar, d Deps) {
 	gatewayv1.RegisterProxyServiceServer(s, NewProxyService(d))
 	gatewayv1.RegisterConnectSessionsServiceServer(s, NewConnectSessionsService(d))
 	gatewayv1.RegisterWebhooksServiceServer(s, NewWebhooksService(d))
+}
+
+// doJSON sends req and decodes Nango's answer into out with the one rule of
+// jsonvalue.Decode: keys the proto does not know land in extra, null and absent stay
+// apart, and an answer of another shape is an error rather than an empty success.
+func doJSON(ctx context.Context, up *nangohttp.Client, req *nangohttp.Request, out proto.Message) (*nangohttp.Response, error) {
+	resp, err := up.Do(ctx, req)
+	if err != nil {
+		return resp, err
+	}
+	if resp.Status == http.StatusNoContent {
+		proto.Reset(out)
+		return resp, nil
+	}
+	return resp, decodeAnswer(resp.Body, out)
+}
+
+// decodeAnswer is jsonvalue.Decode with a failure as Internal, reason
+// malformed_upstream_response, naming the message and where the shape differs (never a
+// value: answers hold credentials).
+func decodeAnswer(body []byte, out proto.Message) error {
+	if err := jsonvalue.Decode(body, out); err != nil {
+		return malformedAnswer(string(out.ProtoReflect().Descriptor().FullName()), err)
+	}
+	return nil
+}
+
+// decodeArrayAnswer reads a top-level JSON array (GET /environment-variables,
+// /scripts/config), element by element with newT.
+func decodeArrayAnswer[T proto.Message](body []byte, newT func() T) ([]T, error) {
+	var items []json.RawMessage
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '[' || json.Unmarshal(trimmed, &items) != nil {
+		return nil, malformedAnswer("a JSON array", &jsonvalue.ShapeError{Path: "$", Want: "an array", Got: jsonKind(trimmed)})
+	}
+	out := make([]T, 0, len(items))
+	for i, raw := range items {
+		m := newT()
+		if err := jsonvalue.Decode(raw, m); err != nil {
+			var se *jsonvalue.ShapeError
+			if errors.As(err, &se) {
+				se.Path = "$[" + strconv.Itoa(i) + "]" + strings.TrimPrefix(se.Path, "$")
+			}
+			return nil, malformedAnswer(string(m.ProtoReflect().Descriptor().FullName()), err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func malformedAnswer(what string, err error) error {
+	st := status.Newf(codes.Internal, "nango answered a body that is not the JSON of %s: %v", what, err)
+	if d, derr := st.WithDetails(&errdetails.ErrorInfo{Reason: nangohttp.ReasonMalformedResponse, Domain: nangohttp.Domain}); derr == nil {
+		st = d
+	}
+	return st.Err()
+}
+
+// jsonKind names the kind of JSON value raw starts with, for an error message.
+func jsonKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "an empty body"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number or invalid JSON"
 }

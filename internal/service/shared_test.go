@@ -284,3 +284,13 @@ func structValue(t *testing.T, v any) *structpb.Value {
 	}
 	return out
 }
+
+// mustStruct is v as a protobuf Struct.
+func mustStruct(t *testing.T, v map[string]any) *structpb.Struct {
+	t.Helper()
+	out, err := structpb.NewStruct(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

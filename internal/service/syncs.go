@@ -92,7 +92,7 @@ func (s *syncsService) TriggerSync(ctx context.Context, req *gatewayv1.TriggerSy
 		body.Opts = &syncOptions{Reset: req.Opts.Reset_, EmptyCache: req.Opts.EmptyCache}
 	}
 	out := &gatewayv1.TriggerSyncResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   "/sync/trigger",
 		JSON:   body,
@@ -125,7 +125,7 @@ func (s *syncsService) syncCommand(ctx context.Context, path string, entries []*
 	if err != nil {
 		return err
 	}
-	_, err = s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	_, err = doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   path,
 		JSON:   syncCommandBody{Syncs: syncs, ProviderConfigKey: pck, ConnectionID: connID},
@@ -145,7 +145,7 @@ func (s *syncsService) SyncStatus(ctx context.Context, req *gatewayv1.SyncStatus
 		q.add("connection_id", req.GetConnectionId())
 	}
 	out := &gatewayv1.SyncStatusResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method:   http.MethodGet,
 		Path:     "/sync/status",
 		RawQuery: q.encode(),
@@ -168,7 +168,7 @@ func (s *syncsService) UpdateSyncConnectionFrequency(ctx context.Context, req *g
 		body.Frequency = &f
 	}
 	out := &gatewayv1.UpdateSyncConnectionFrequencyResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPut,
 		Path:   "/sync/update-connection-frequency",
 		JSON:   body,
@@ -182,7 +182,7 @@ func (s *syncsService) UpdateSyncConnectionFrequency(ctx context.Context, req *g
 // CreateSyncVariant is POST /sync/{name}/variant/{variant}.
 func (s *syncsService) CreateSyncVariant(ctx context.Context, req *gatewayv1.CreateSyncVariantRequest) (*gatewayv1.CreateSyncVariantResponse, error) {
 	out := &gatewayv1.CreateSyncVariantResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodPost,
 		Path:   nangohttp.PathOf("sync", req.GetName(), "variant", req.GetVariant()),
 		JSON:   syncVariantBody{ProviderConfigKey: req.GetProviderConfigKey(), ConnectionID: req.GetConnectionId()},
@@ -196,7 +196,7 @@ func (s *syncsService) CreateSyncVariant(ctx context.Context, req *gatewayv1.Cre
 // reads a JSON body on.
 func (s *syncsService) DeleteSyncVariant(ctx context.Context, req *gatewayv1.DeleteSyncVariantRequest) (*gatewayv1.DeleteSyncVariantResponse, error) {
 	out := &gatewayv1.DeleteSyncVariantResponse{}
-	if _, err := s.deps.Upstream.DoProto(ctx, &nangohttp.Request{
+	if _, err := doJSON(ctx, s.deps.Upstream, &nangohttp.Request{
 		Method: http.MethodDelete,
 		Path:   nangohttp.PathOf("sync", req.GetName(), "variant", req.GetVariant()),
 		JSON:   syncVariantBody{ProviderConfigKey: req.GetProviderConfigKey(), ConnectionID: req.GetConnectionId()},

@@ -120,7 +120,7 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 			},
 			method: "PUT", path: "/sync/update-connection-frequency",
 			wantBody: `{"sync_name":"github-issues","provider_config_key":"github","connection_id":"conn-github-1","frequency":"every 2h"}`,
-			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "every 2h"},
+			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "2h"}, // Nango answers the interval it normalised
 		},
 		{
 			name: "UpdateSyncConnectionFrequency sends null to revert to the default",
@@ -200,11 +200,14 @@ func TestSyncStatusDecodesEveryNangoKey(t *testing.T) {
 		t.Fatalf("SyncStatus: %v", err)
 	}
 	checkpoint, _ := structpb.NewStruct(map[string]any{"page": 3})
+	latest, _ := structpb.NewStruct(map[string]any{"GithubIssue": map[string]any{"added": 3, "updated": 2, "deleted": 1}})
+	extra, _ := structpb.NewStruct(map[string]any{"futureKey": 1})
 	want := &gatewayv1.SyncStatusResponse{Syncs: []*gatewayv1.SyncStatus{{
 		Id: "5d1d4f0e", ConnectionId: "c1", Name: "issues", Variant: "base", Status: "SUCCESS", Type: "INCREMENTAL",
-		FinishedAt: wrapperspb.String("2026-01-02T03:04:05.000Z"), Frequency: "every hour",
-		LatestResult:          map[string]*gatewayv1.SyncModelResult{"GithubIssue": {Added: 3, Updated: 2, Deleted: 1}},
-		LatestExecutionStatus: "SUCCESS", RecordCount: map[string]int32{"GithubIssue": 2500}, Checkpoint: checkpoint,
+		FinishedAt: proto.String("2026-01-02T03:04:05.000Z"), Frequency: wrapperspb.String("every hour"),
+		LatestResult:          latest,
+		LatestExecutionStatus: proto.String("SUCCESS"), RecordCount: map[string]int32{"GithubIssue": 2500}, Checkpoint: checkpoint,
+		Extra: extra,
 	}}}
 	if !proto.Equal(got, want) {
 		t.Fatalf("answer = %v\nwant %v", got, want)
@@ -389,7 +392,8 @@ func TestSyncRPCsReturnNangoErrorsFromRealRoutes(t *testing.T) {
 	_, err := c.TriggerSync(rpcCtx(t), &gatewayv1.TriggerSyncRequest{
 		Syncs: []*structpb.Value{syncsStr("no-such-sync")}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
 	})
-	wantCode(t, err, codes.InvalidArgument, "unknown_sync")
+	// Nango's sync manager refuses a sync the connection lacks as no_syncs_found.
+	wantCode(t, err, codes.InvalidArgument, "no_syncs_found")
 
 	_, err = c.UpdateSyncConnectionFrequency(rpcCtx(t), &gatewayv1.UpdateSyncConnectionFrequencyRequest{
 		SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: "no-such-connection",

@@ -323,10 +323,9 @@ func (c *call) triggerAction() {
 	c.json(http.StatusAccepted, obj{{"id", id}, {"statusUrl", statusURL}})
 }
 
+// getAsyncActionResult is GET /action/{id}; Nango validates only the id
+// (a UUID), not the query.
 func (c *call) getAsyncActionResult() {
-	if !c.emptyQuery() {
-		return
-	}
 	id, ok := c.param("id", strRule{uuid: true})
 	if !ok {
 		return
@@ -337,7 +336,7 @@ func (c *call) getAsyncActionResult() {
 	s.mu.Unlock()
 	if a == nil || time.Now().Before(a.readyAt) {
 		// Nango answers the same 404 for a pending action and an unknown id.
-		c.fail(errf(http.StatusNotFound, "not_found", "Action result not found"))
+		c.fail(errf(http.StatusNotFound, "not_found", "No action '"+id+"' found"))
 		return
 	}
 	if a.err != nil {

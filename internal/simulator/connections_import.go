@@ -144,10 +144,10 @@ func (c *call) importConnection() {
 		conn.config = rawObjectMap(cfg)
 	}
 	conn.webhookURLOverride = hook
-	if tags != nil {
-		conn.tags = tags
+	replaceTags(conn, eu, tags, tags != nil)
+	if conn.tags == nil {
+		conn.tags = map[string]string{}
 	}
-	applyEndUser(conn, eu, "", "")
 	authHook := s.authWebhook(conn, status == http.StatusCreated)
 	full := conn.full(true)
 	s.mu.Unlock()

@@ -220,7 +220,9 @@ type TriggerActionAsyncResponse struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// "/action/<id>"; Nango's key is camelCase.
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
-	StatusUrl     string `protobuf:"bytes,2,opt,name=statusUrl,proto3" json:"statusUrl,omitempty"`
+	StatusUrl string `protobuf:"bytes,2,opt,name=statusUrl,proto3" json:"statusUrl,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +269,13 @@ func (x *TriggerActionAsyncResponse) GetStatusUrl() string {
 		return x.StatusUrl
 	}
 	return ""
+}
+
+func (x *TriggerActionAsyncResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type GetAsyncActionResultRequest struct {
@@ -388,10 +397,11 @@ const file_nango_gateway_v1_actions_proto_rawDesc = "" +
 	"\x05input\x18\x04 \x01(\v2\x16.google.protobuf.ValueR\x05input\x12/\n" +
 	"\vmax_retries\x18\x05 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x00H\x00R\n" +
 	"maxRetries\x88\x01\x01B\x0e\n" +
-	"\f_max_retries\"J\n" +
+	"\f_max_retries\"y\n" +
 	"\x1aTriggerActionAsyncResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
-	"\tstatusUrl\x18\x02 \x01(\tR\tstatusUrl\"\xe9\x01\n" +
+	"\tstatusUrl\x18\x02 \x01(\tR\tstatusUrl\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xe9\x01\n" +
 	"\x1bGetAsyncActionResultRequest\x12i\n" +
 	"\x02id\x18\x01 \x01(\tBY\xbaHVrT\x18@2P^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$R\x02id\x12F\n" +
 	"\n" +
@@ -427,23 +437,25 @@ var file_nango_gateway_v1_actions_proto_goTypes = []any{
 	(*GetAsyncActionResultRequest)(nil),  // 4: nango.gateway.v1.GetAsyncActionResultRequest
 	(*GetAsyncActionResultResponse)(nil), // 5: nango.gateway.v1.GetAsyncActionResultResponse
 	(*structpb.Value)(nil),               // 6: google.protobuf.Value
+	(*structpb.Struct)(nil),              // 7: google.protobuf.Struct
 }
 var file_nango_gateway_v1_actions_proto_depIdxs = []int32{
 	6, // 0: nango.gateway.v1.TriggerActionRequest.input:type_name -> google.protobuf.Value
 	6, // 1: nango.gateway.v1.TriggerActionResponse.output:type_name -> google.protobuf.Value
 	6, // 2: nango.gateway.v1.TriggerActionAsyncRequest.input:type_name -> google.protobuf.Value
-	6, // 3: nango.gateway.v1.GetAsyncActionResultResponse.output:type_name -> google.protobuf.Value
-	0, // 4: nango.gateway.v1.ActionsService.TriggerAction:input_type -> nango.gateway.v1.TriggerActionRequest
-	2, // 5: nango.gateway.v1.ActionsService.TriggerActionAsync:input_type -> nango.gateway.v1.TriggerActionAsyncRequest
-	4, // 6: nango.gateway.v1.ActionsService.GetAsyncActionResult:input_type -> nango.gateway.v1.GetAsyncActionResultRequest
-	1, // 7: nango.gateway.v1.ActionsService.TriggerAction:output_type -> nango.gateway.v1.TriggerActionResponse
-	3, // 8: nango.gateway.v1.ActionsService.TriggerActionAsync:output_type -> nango.gateway.v1.TriggerActionAsyncResponse
-	5, // 9: nango.gateway.v1.ActionsService.GetAsyncActionResult:output_type -> nango.gateway.v1.GetAsyncActionResultResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	7, // 3: nango.gateway.v1.TriggerActionAsyncResponse.extra:type_name -> google.protobuf.Struct
+	6, // 4: nango.gateway.v1.GetAsyncActionResultResponse.output:type_name -> google.protobuf.Value
+	0, // 5: nango.gateway.v1.ActionsService.TriggerAction:input_type -> nango.gateway.v1.TriggerActionRequest
+	2, // 6: nango.gateway.v1.ActionsService.TriggerActionAsync:input_type -> nango.gateway.v1.TriggerActionAsyncRequest
+	4, // 7: nango.gateway.v1.ActionsService.GetAsyncActionResult:input_type -> nango.gateway.v1.GetAsyncActionResultRequest
+	1, // 8: nango.gateway.v1.ActionsService.TriggerAction:output_type -> nango.gateway.v1.TriggerActionResponse
+	3, // 9: nango.gateway.v1.ActionsService.TriggerActionAsync:output_type -> nango.gateway.v1.TriggerActionAsyncResponse
+	5, // 10: nango.gateway.v1.ActionsService.GetAsyncActionResult:output_type -> nango.gateway.v1.GetAsyncActionResultResponse
+	8, // [8:11] is the sub-list for method output_type
+	5, // [5:8] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_actions_proto_init() }

@@ -226,8 +226,10 @@ func (x *CreateConnectSessionRequest) GetTags() map[string]string {
 }
 
 type CreateConnectSessionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *ConnectSession        `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *ConnectSession        `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -269,12 +271,21 @@ func (x *CreateConnectSessionResponse) GetData() *ConnectSession {
 	return nil
 }
 
+func (x *CreateConnectSessionResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // ConnectSession is a session token and its link; it lives 30 minutes.
 type ConnectSession struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	ConnectLink   string                 `protobuf:"bytes,2,opt,name=connect_link,json=connectLink,proto3" json:"connect_link,omitempty"`
-	ExpiresAt     string                 `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Token       string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	ConnectLink string                 `protobuf:"bytes,2,opt,name=connect_link,json=connectLink,proto3" json:"connect_link,omitempty"`
+	ExpiresAt   string                 `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -328,6 +339,13 @@ func (x *ConnectSession) GetExpiresAt() string {
 		return x.ExpiresAt
 	}
 	return ""
+}
+
+func (x *ConnectSession) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type CreateReconnectSessionRequest struct {
@@ -431,8 +449,10 @@ func (x *CreateReconnectSessionRequest) GetTags() map[string]string {
 }
 
 type CreateReconnectSessionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *ConnectSession        `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *ConnectSession        `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -474,6 +494,13 @@ func (x *CreateReconnectSessionResponse) GetData() *ConnectSession {
 	return nil
 }
 
+func (x *CreateReconnectSessionResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_connect_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_connect_proto_rawDesc = "" +
@@ -510,14 +537,16 @@ const file_nango_gateway_v1_connect_proto_rawDesc = "" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x17\n" +
-	"\x15_webhook_url_override\"T\n" +
+	"\x15_webhook_url_override\"\x83\x01\n" +
 	"\x1cCreateConnectSessionResponse\x124\n" +
-	"\x04data\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectSessionR\x04data\"h\n" +
+	"\x04data\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectSessionR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x97\x01\n" +
 	"\x0eConnectSession\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12!\n" +
 	"\fconnect_link\x18\x02 \x01(\tR\vconnectLink\x12\x1d\n" +
 	"\n" +
-	"expires_at\x18\x03 \x01(\tR\texpiresAt\"\xba\b\n" +
+	"expires_at\x18\x03 \x01(\tR\texpiresAt\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xba\b\n" +
 	"\x1dCreateReconnectSessionRequest\x12W\n" +
 	"\rconnection_id\x18\x01 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12H\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\rintegrationId\x129\n" +
@@ -538,9 +567,10 @@ const file_nango_gateway_v1_connect_proto_rawDesc = "" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x17\n" +
-	"\x15_webhook_url_override\"V\n" +
+	"\x15_webhook_url_override\"\x85\x01\n" +
 	"\x1eCreateReconnectSessionResponse\x124\n" +
-	"\x04data\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectSessionR\x04data2\xda\x02\n" +
+	"\x04data\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectSessionR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\xda\x02\n" +
 	"\x16ConnectSessionsService\x12\x96\x01\n" +
 	"\x14CreateConnectSession\x12-.nango.gateway.v1.CreateConnectSessionRequest\x1a..nango.gateway.v1.CreateConnectSessionResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/connect/sessions\x12\xa6\x01\n" +
 	"\x16CreateReconnectSession\x12/.nango.gateway.v1.CreateReconnectSessionRequest\x1a0.nango.gateway.v1.CreateReconnectSessionResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/connect/sessions/reconnectBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
@@ -586,25 +616,28 @@ var file_nango_gateway_v1_connect_proto_depIdxs = []int32{
 	9,  // 5: nango.gateway.v1.CreateConnectSessionRequest.overrides:type_name -> nango.gateway.v1.CreateConnectSessionRequest.OverridesEntry
 	10, // 6: nango.gateway.v1.CreateConnectSessionRequest.tags:type_name -> nango.gateway.v1.CreateConnectSessionRequest.TagsEntry
 	4,  // 7: nango.gateway.v1.CreateConnectSessionResponse.data:type_name -> nango.gateway.v1.ConnectSession
-	15, // 8: nango.gateway.v1.CreateReconnectSessionRequest.end_user:type_name -> nango.gateway.v1.EndUserInput
-	16, // 9: nango.gateway.v1.CreateReconnectSessionRequest.organization:type_name -> nango.gateway.v1.OrganizationInput
-	11, // 10: nango.gateway.v1.CreateReconnectSessionRequest.integrations_config_defaults:type_name -> nango.gateway.v1.CreateReconnectSessionRequest.IntegrationsConfigDefaultsEntry
-	12, // 11: nango.gateway.v1.CreateReconnectSessionRequest.overrides:type_name -> nango.gateway.v1.CreateReconnectSessionRequest.OverridesEntry
-	13, // 12: nango.gateway.v1.CreateReconnectSessionRequest.tags:type_name -> nango.gateway.v1.CreateReconnectSessionRequest.TagsEntry
-	4,  // 13: nango.gateway.v1.CreateReconnectSessionResponse.data:type_name -> nango.gateway.v1.ConnectSession
-	0,  // 14: nango.gateway.v1.CreateConnectSessionRequest.IntegrationsConfigDefaultsEntry.value:type_name -> nango.gateway.v1.IntegrationConfigDefaults
-	1,  // 15: nango.gateway.v1.CreateConnectSessionRequest.OverridesEntry.value:type_name -> nango.gateway.v1.ConnectOverride
-	0,  // 16: nango.gateway.v1.CreateReconnectSessionRequest.IntegrationsConfigDefaultsEntry.value:type_name -> nango.gateway.v1.IntegrationConfigDefaults
-	1,  // 17: nango.gateway.v1.CreateReconnectSessionRequest.OverridesEntry.value:type_name -> nango.gateway.v1.ConnectOverride
-	2,  // 18: nango.gateway.v1.ConnectSessionsService.CreateConnectSession:input_type -> nango.gateway.v1.CreateConnectSessionRequest
-	5,  // 19: nango.gateway.v1.ConnectSessionsService.CreateReconnectSession:input_type -> nango.gateway.v1.CreateReconnectSessionRequest
-	3,  // 20: nango.gateway.v1.ConnectSessionsService.CreateConnectSession:output_type -> nango.gateway.v1.CreateConnectSessionResponse
-	6,  // 21: nango.gateway.v1.ConnectSessionsService.CreateReconnectSession:output_type -> nango.gateway.v1.CreateReconnectSessionResponse
-	20, // [20:22] is the sub-list for method output_type
-	18, // [18:20] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	14, // 8: nango.gateway.v1.CreateConnectSessionResponse.extra:type_name -> google.protobuf.Struct
+	14, // 9: nango.gateway.v1.ConnectSession.extra:type_name -> google.protobuf.Struct
+	15, // 10: nango.gateway.v1.CreateReconnectSessionRequest.end_user:type_name -> nango.gateway.v1.EndUserInput
+	16, // 11: nango.gateway.v1.CreateReconnectSessionRequest.organization:type_name -> nango.gateway.v1.OrganizationInput
+	11, // 12: nango.gateway.v1.CreateReconnectSessionRequest.integrations_config_defaults:type_name -> nango.gateway.v1.CreateReconnectSessionRequest.IntegrationsConfigDefaultsEntry
+	12, // 13: nango.gateway.v1.CreateReconnectSessionRequest.overrides:type_name -> nango.gateway.v1.CreateReconnectSessionRequest.OverridesEntry
+	13, // 14: nango.gateway.v1.CreateReconnectSessionRequest.tags:type_name -> nango.gateway.v1.CreateReconnectSessionRequest.TagsEntry
+	4,  // 15: nango.gateway.v1.CreateReconnectSessionResponse.data:type_name -> nango.gateway.v1.ConnectSession
+	14, // 16: nango.gateway.v1.CreateReconnectSessionResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 17: nango.gateway.v1.CreateConnectSessionRequest.IntegrationsConfigDefaultsEntry.value:type_name -> nango.gateway.v1.IntegrationConfigDefaults
+	1,  // 18: nango.gateway.v1.CreateConnectSessionRequest.OverridesEntry.value:type_name -> nango.gateway.v1.ConnectOverride
+	0,  // 19: nango.gateway.v1.CreateReconnectSessionRequest.IntegrationsConfigDefaultsEntry.value:type_name -> nango.gateway.v1.IntegrationConfigDefaults
+	1,  // 20: nango.gateway.v1.CreateReconnectSessionRequest.OverridesEntry.value:type_name -> nango.gateway.v1.ConnectOverride
+	2,  // 21: nango.gateway.v1.ConnectSessionsService.CreateConnectSession:input_type -> nango.gateway.v1.CreateConnectSessionRequest
+	5,  // 22: nango.gateway.v1.ConnectSessionsService.CreateReconnectSession:input_type -> nango.gateway.v1.CreateReconnectSessionRequest
+	3,  // 23: nango.gateway.v1.ConnectSessionsService.CreateConnectSession:output_type -> nango.gateway.v1.CreateConnectSessionResponse
+	6,  // 24: nango.gateway.v1.ConnectSessionsService.CreateReconnectSession:output_type -> nango.gateway.v1.CreateReconnectSessionResponse
+	23, // [23:25] is the sub-list for method output_type
+	21, // [21:23] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_connect_proto_init() }

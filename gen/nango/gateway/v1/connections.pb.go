@@ -37,8 +37,10 @@ type Connection struct {
 	Tags              map[string]string      `protobuf:"bytes,7,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Metadata          *structpb.Struct       `protobuf:"bytes,8,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	Created           string                 `protobuf:"bytes,9,opt,name=created,proto3" json:"created,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Connection) Reset() {
@@ -134,11 +136,20 @@ func (x *Connection) GetCreated() string {
 	return ""
 }
 
+func (x *Connection) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // ConnectionError is an error recorded on a connection (e.g. a failed refresh).
 type ConnectionError struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
-	LogId         string                 `protobuf:"bytes,2,opt,name=log_id,json=logId,proto3" json:"log_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Type  string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	LogId string                 `protobuf:"bytes,2,opt,name=log_id,json=logId,proto3" json:"log_id,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -187,6 +198,13 @@ func (x *ConnectionError) GetLogId() string {
 	return ""
 }
 
+func (x *ConnectionError) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // ConnectionFull is a single connection with its credentials (ApiPublicConnectionFull).
 type ConnectionFull struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
@@ -205,8 +223,10 @@ type ConnectionFull struct {
 	UpdatedAt          string                  `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	LastFetchedAt      *wrapperspb.StringValue `protobuf:"bytes,13,opt,name=last_fetched_at,json=lastFetchedAt,proto3" json:"last_fetched_at,omitempty"`
 	Credentials        *ConnectionCredentials  `protobuf:"bytes,14,opt,name=credentials,proto3" json:"credentials,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConnectionFull) Reset() {
@@ -337,28 +357,45 @@ func (x *ConnectionFull) GetCredentials() *ConnectionCredentials {
 	return nil
 }
 
-// ConnectionCredentials are discriminated by type (the auth mode); only that mode's fields
-// are set. Every value here is a secret and is never logged.
+func (x *ConnectionFull) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
+// ConnectionCredentials are discriminated by type (the auth mode); only that mode's keys
+// are set, each typed where Nango types it. A connection without credentials (or read with a
+// key lacking read_credentials) has none: the message is empty, as Nango's {} is. The open
+// modes (JWT, TWO_STEP, INSTALL_PLUGIN) keep their other keys in extra. Every value here is a
+// secret and is never logged.
 type ConnectionCredentials struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// OAUTH2, OAUTH1, OAUTH2_CC, BASIC, API_KEY, APP, CUSTOM, TBA, JWT, BILL, TWO_STEP,
-	// SIGNATURE, AWS_SIGV4, NONE, …
+	// OAUTH2, OAUTH2_CC, OAUTH1, APP, CUSTOM, API_KEY, BASIC, TBA, BILL, SIGNATURE, AWS_SIGV4,
+	// JWT, TWO_STEP, INSTALL_PLUGIN, …; absent on a connection without credentials.
 	Type *string `protobuf:"bytes,1,opt,name=type,proto3,oneof" json:"type,omitempty"`
 	// OAUTH2, APP.
-	AccessToken  *string `protobuf:"bytes,2,opt,name=access_token,json=accessToken,proto3,oneof" json:"access_token,omitempty"`
+	AccessToken *string `protobuf:"bytes,2,opt,name=access_token,json=accessToken,proto3,oneof" json:"access_token,omitempty"`
+	// OAUTH2, TWO_STEP.
 	RefreshToken *string `protobuf:"bytes,3,opt,name=refresh_token,json=refreshToken,proto3,oneof" json:"refresh_token,omitempty"`
-	ExpiresAt    *string `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3,oneof" json:"expires_at,omitempty"`
-	// The provider's raw token response (OAUTH2, OAUTH1, APP, …).
-	Raw            *structpb.Struct `protobuf:"bytes,5,opt,name=raw,proto3,oneof" json:"raw,omitempty"`
-	ConfigOverride *structpb.Struct `protobuf:"bytes,6,opt,name=config_override,json=configOverride,proto3,oneof" json:"config_override,omitempty"`
+	// When the token expires (ISO 8601): OAUTH2, OAUTH2_CC, APP, BILL, SIGNATURE, AWS_SIGV4,
+	// JWT, TWO_STEP.
+	ExpiresAt *string `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3,oneof" json:"expires_at,omitempty"`
+	// The provider's raw token response (OAUTH2, OAUTH2_CC, OAUTH1, APP, CUSTOM, BILL, AWS_SIGV4, …).
+	Raw *structpb.Struct `protobuf:"bytes,5,opt,name=raw,proto3,oneof" json:"raw,omitempty"`
+	// OAUTH2, TBA: the integration's client overridden for this connection.
+	ConfigOverride *CredentialsConfigOverride `protobuf:"bytes,35,opt,name=config_override,json=configOverride,proto3,oneof" json:"config_override,omitempty"`
 	// OAUTH1.
 	OauthToken       *string `protobuf:"bytes,7,opt,name=oauth_token,json=oauthToken,proto3,oneof" json:"oauth_token,omitempty"`
 	OauthTokenSecret *string `protobuf:"bytes,8,opt,name=oauth_token_secret,json=oauthTokenSecret,proto3,oneof" json:"oauth_token_secret,omitempty"`
-	// OAUTH2_CC, JWT, TWO_STEP, SIGNATURE.
-	Token        *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
-	ClientId     *string `protobuf:"bytes,10,opt,name=client_id,json=clientId,proto3,oneof" json:"client_id,omitempty"`
-	ClientSecret *string `protobuf:"bytes,11,opt,name=client_secret,json=clientSecret,proto3,oneof" json:"client_secret,omitempty"`
-	// BASIC.
+	// OAUTH2_CC, SIGNATURE, JWT, TWO_STEP.
+	Token *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	// OAUTH2_CC.
+	ClientId          *string `protobuf:"bytes,10,opt,name=client_id,json=clientId,proto3,oneof" json:"client_id,omitempty"`
+	ClientSecret      *string `protobuf:"bytes,11,opt,name=client_secret,json=clientSecret,proto3,oneof" json:"client_secret,omitempty"`
+	ClientCertificate *string `protobuf:"bytes,22,opt,name=client_certificate,json=clientCertificate,proto3,oneof" json:"client_certificate,omitempty"`
+	ClientPrivateKey  *string `protobuf:"bytes,23,opt,name=client_private_key,json=clientPrivateKey,proto3,oneof" json:"client_private_key,omitempty"`
+	// BASIC, BILL, SIGNATURE.
 	Username *string `protobuf:"bytes,12,opt,name=username,proto3,oneof" json:"username,omitempty"`
 	Password *string `protobuf:"bytes,13,opt,name=password,proto3,oneof" json:"password,omitempty"`
 	// API_KEY: Nango's key is camelCase.
@@ -367,15 +404,33 @@ type ConnectionCredentials struct {
 	// APP: GitHub App JWT.
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
 	JwtToken *string `protobuf:"bytes,15,opt,name=jwtToken,proto3,oneof" json:"jwtToken,omitempty"`
-	// APP, CUSTOM.
+	// APP, CUSTOM (as imported).
 	AppId          *string `protobuf:"bytes,16,opt,name=app_id,json=appId,proto3,oneof" json:"app_id,omitempty"`
 	InstallationId *string `protobuf:"bytes,17,opt,name=installation_id,json=installationId,proto3,oneof" json:"installation_id,omitempty"`
 	// TBA.
 	TokenId     *string `protobuf:"bytes,18,opt,name=token_id,json=tokenId,proto3,oneof" json:"token_id,omitempty"`
 	TokenSecret *string `protobuf:"bytes,19,opt,name=token_secret,json=tokenSecret,proto3,oneof" json:"token_secret,omitempty"`
 	// AWS_SIGV4.
-	RoleArn       *string `protobuf:"bytes,20,opt,name=role_arn,json=roleArn,proto3,oneof" json:"role_arn,omitempty"`
-	Region        *string `protobuf:"bytes,21,opt,name=region,proto3,oneof" json:"region,omitempty"`
+	RoleArn         *string `protobuf:"bytes,20,opt,name=role_arn,json=roleArn,proto3,oneof" json:"role_arn,omitempty"`
+	Region          *string `protobuf:"bytes,21,opt,name=region,proto3,oneof" json:"region,omitempty"`
+	Service         *string `protobuf:"bytes,24,opt,name=service,proto3,oneof" json:"service,omitempty"`
+	AccessKeyId     *string `protobuf:"bytes,25,opt,name=access_key_id,json=accessKeyId,proto3,oneof" json:"access_key_id,omitempty"`
+	SecretAccessKey *string `protobuf:"bytes,26,opt,name=secret_access_key,json=secretAccessKey,proto3,oneof" json:"secret_access_key,omitempty"`
+	SessionToken    *string `protobuf:"bytes,27,opt,name=session_token,json=sessionToken,proto3,oneof" json:"session_token,omitempty"`
+	ExternalId      *string `protobuf:"bytes,28,opt,name=external_id,json=externalId,proto3,oneof" json:"external_id,omitempty"`
+	// BILL.
+	OrganizationId *string `protobuf:"bytes,29,opt,name=organization_id,json=organizationId,proto3,oneof" json:"organization_id,omitempty"`
+	DevKey         *string `protobuf:"bytes,30,opt,name=dev_key,json=devKey,proto3,oneof" json:"dev_key,omitempty"`
+	SessionId      *string `protobuf:"bytes,31,opt,name=session_id,json=sessionId,proto3,oneof" json:"session_id,omitempty"`
+	UserId         *string `protobuf:"bytes,32,opt,name=user_id,json=userId,proto3,oneof" json:"user_id,omitempty"`
+	// CUSTOM (GitHub App + OAuth): the app's credentials (APP keys).
+	App *ConnectionCredentials `protobuf:"bytes,33,opt,name=app,proto3,oneof" json:"app,omitempty"`
+	// CUSTOM: the user's OAUTH2 credentials. Nango sends null when the user has not
+	// authorized yet: then user is unset and extra holds "user": null.
+	User *ConnectionCredentials `protobuf:"bytes,34,opt,name=user,proto3,oneof" json:"user,omitempty"`
+	// Keys this message does not know: all the other keys of the open modes (JWT, TWO_STEP,
+	// INSTALL_PLUGIN), and keys Nango adds.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -445,7 +500,7 @@ func (x *ConnectionCredentials) GetRaw() *structpb.Struct {
 	return nil
 }
 
-func (x *ConnectionCredentials) GetConfigOverride() *structpb.Struct {
+func (x *ConnectionCredentials) GetConfigOverride() *CredentialsConfigOverride {
 	if x != nil {
 		return x.ConfigOverride
 	}
@@ -483,6 +538,20 @@ func (x *ConnectionCredentials) GetClientId() string {
 func (x *ConnectionCredentials) GetClientSecret() string {
 	if x != nil && x.ClientSecret != nil {
 		return *x.ClientSecret
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetClientCertificate() string {
+	if x != nil && x.ClientCertificate != nil {
+		return *x.ClientCertificate
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetClientPrivateKey() string {
+	if x != nil && x.ClientPrivateKey != nil {
+		return *x.ClientPrivateKey
 	}
 	return ""
 }
@@ -557,6 +626,152 @@ func (x *ConnectionCredentials) GetRegion() string {
 	return ""
 }
 
+func (x *ConnectionCredentials) GetService() string {
+	if x != nil && x.Service != nil {
+		return *x.Service
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetAccessKeyId() string {
+	if x != nil && x.AccessKeyId != nil {
+		return *x.AccessKeyId
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetSecretAccessKey() string {
+	if x != nil && x.SecretAccessKey != nil {
+		return *x.SecretAccessKey
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetSessionToken() string {
+	if x != nil && x.SessionToken != nil {
+		return *x.SessionToken
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetExternalId() string {
+	if x != nil && x.ExternalId != nil {
+		return *x.ExternalId
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetOrganizationId() string {
+	if x != nil && x.OrganizationId != nil {
+		return *x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetDevKey() string {
+	if x != nil && x.DevKey != nil {
+		return *x.DevKey
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetSessionId() string {
+	if x != nil && x.SessionId != nil {
+		return *x.SessionId
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetUserId() string {
+	if x != nil && x.UserId != nil {
+		return *x.UserId
+	}
+	return ""
+}
+
+func (x *ConnectionCredentials) GetApp() *ConnectionCredentials {
+	if x != nil {
+		return x.App
+	}
+	return nil
+}
+
+func (x *ConnectionCredentials) GetUser() *ConnectionCredentials {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *ConnectionCredentials) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
+// CredentialsConfigOverride is the client a connection uses instead of its integration's.
+type CredentialsConfigOverride struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ClientId     *string                `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3,oneof" json:"client_id,omitempty"`
+	ClientSecret *string                `protobuf:"bytes,2,opt,name=client_secret,json=clientSecret,proto3,oneof" json:"client_secret,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CredentialsConfigOverride) Reset() {
+	*x = CredentialsConfigOverride{}
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CredentialsConfigOverride) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CredentialsConfigOverride) ProtoMessage() {}
+
+func (x *CredentialsConfigOverride) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CredentialsConfigOverride.ProtoReflect.Descriptor instead.
+func (*CredentialsConfigOverride) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CredentialsConfigOverride) GetClientId() string {
+	if x != nil && x.ClientId != nil {
+		return *x.ClientId
+	}
+	return ""
+}
+
+func (x *CredentialsConfigOverride) GetClientSecret() string {
+	if x != nil && x.ClientSecret != nil {
+		return *x.ClientSecret
+	}
+	return ""
+}
+
+func (x *CredentialsConfigOverride) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 type ListConnectionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Exact connection id (query `connectionId`).
@@ -578,7 +793,7 @@ type ListConnectionsRequest struct {
 
 func (x *ListConnectionsRequest) Reset() {
 	*x = ListConnectionsRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[4]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -590,7 +805,7 @@ func (x *ListConnectionsRequest) String() string {
 func (*ListConnectionsRequest) ProtoMessage() {}
 
 func (x *ListConnectionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[4]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -603,7 +818,7 @@ func (x *ListConnectionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConnectionsRequest.ProtoReflect.Descriptor instead.
 func (*ListConnectionsRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{4}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListConnectionsRequest) GetConnectionId() string {
@@ -663,15 +878,17 @@ func (x *ListConnectionsRequest) GetPage() int32 {
 }
 
 type ListConnectionsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Connections   []*Connection          `protobuf:"bytes,1,rep,name=connections,proto3" json:"connections,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Connections []*Connection          `protobuf:"bytes,1,rep,name=connections,proto3" json:"connections,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListConnectionsResponse) Reset() {
 	*x = ListConnectionsResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[5]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -683,7 +900,7 @@ func (x *ListConnectionsResponse) String() string {
 func (*ListConnectionsResponse) ProtoMessage() {}
 
 func (x *ListConnectionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[5]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -696,12 +913,19 @@ func (x *ListConnectionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConnectionsResponse.ProtoReflect.Descriptor instead.
 func (*ListConnectionsResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{5}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListConnectionsResponse) GetConnections() []*Connection {
 	if x != nil {
 		return x.Connections
+	}
+	return nil
+}
+
+func (x *ListConnectionsResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -719,7 +943,7 @@ type GetConnectionRequest struct {
 
 func (x *GetConnectionRequest) Reset() {
 	*x = GetConnectionRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -731,7 +955,7 @@ func (x *GetConnectionRequest) String() string {
 func (*GetConnectionRequest) ProtoMessage() {}
 
 func (x *GetConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,7 +968,7 @@ func (x *GetConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConnectionRequest.ProtoReflect.Descriptor instead.
 func (*GetConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{6}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetConnectionRequest) GetProviderConfigKey() string {
@@ -791,7 +1015,7 @@ type GetConnectionResponse struct {
 
 func (x *GetConnectionResponse) Reset() {
 	*x = GetConnectionResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[7]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +1027,7 @@ func (x *GetConnectionResponse) String() string {
 func (*GetConnectionResponse) ProtoMessage() {}
 
 func (x *GetConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[7]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +1040,7 @@ func (x *GetConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConnectionResponse.ProtoReflect.Descriptor instead.
 func (*GetConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{7}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetConnectionResponse) GetConnection() *ConnectionFull {
@@ -837,7 +1061,7 @@ type PatchConnectionRequest struct {
 
 func (x *PatchConnectionRequest) Reset() {
 	*x = PatchConnectionRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[8]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -849,7 +1073,7 @@ func (x *PatchConnectionRequest) String() string {
 func (*PatchConnectionRequest) ProtoMessage() {}
 
 func (x *PatchConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[8]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -862,7 +1086,7 @@ func (x *PatchConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PatchConnectionRequest.ProtoReflect.Descriptor instead.
 func (*PatchConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{8}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PatchConnectionRequest) GetConnectionId() string {
@@ -893,13 +1117,16 @@ type ConnectionPatch struct {
 	Tags    map[string]string      `protobuf:"bytes,2,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// A URL, or "" to clear it.
 	WebhookUrlOverride *string `protobuf:"bytes,3,opt,name=webhook_url_override,json=webhookUrlOverride,proto3,oneof" json:"webhook_url_override,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Removes every tag of the connection (Nango's `tags: {}`); an empty tags map alone
+	// leaves them as they are. Exclusive with tags.
+	ClearTags     bool `protobuf:"varint,4,opt,name=clear_tags,json=clearTags,proto3" json:"clear_tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConnectionPatch) Reset() {
 	*x = ConnectionPatch{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[9]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -911,7 +1138,7 @@ func (x *ConnectionPatch) String() string {
 func (*ConnectionPatch) ProtoMessage() {}
 
 func (x *ConnectionPatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[9]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -924,7 +1151,7 @@ func (x *ConnectionPatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectionPatch.ProtoReflect.Descriptor instead.
 func (*ConnectionPatch) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{9}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConnectionPatch) GetEndUser() *EndUserInput {
@@ -948,16 +1175,25 @@ func (x *ConnectionPatch) GetWebhookUrlOverride() string {
 	return ""
 }
 
+func (x *ConnectionPatch) GetClearTags() bool {
+	if x != nil {
+		return x.ClearTags
+	}
+	return false
+}
+
 type PatchConnectionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PatchConnectionResponse) Reset() {
 	*x = PatchConnectionResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[10]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -969,7 +1205,7 @@ func (x *PatchConnectionResponse) String() string {
 func (*PatchConnectionResponse) ProtoMessage() {}
 
 func (x *PatchConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[10]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -982,7 +1218,7 @@ func (x *PatchConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PatchConnectionResponse.ProtoReflect.Descriptor instead.
 func (*PatchConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{10}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PatchConnectionResponse) GetSuccess() bool {
@@ -990,6 +1226,13 @@ func (x *PatchConnectionResponse) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *PatchConnectionResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type GetTokenRequest struct {
@@ -1004,7 +1247,7 @@ type GetTokenRequest struct {
 
 func (x *GetTokenRequest) Reset() {
 	*x = GetTokenRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[11]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1259,7 @@ func (x *GetTokenRequest) String() string {
 func (*GetTokenRequest) ProtoMessage() {}
 
 func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[11]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1272,7 @@ func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTokenRequest.ProtoReflect.Descriptor instead.
 func (*GetTokenRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{11}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetTokenRequest) GetProviderConfigKey() string {
@@ -1074,7 +1317,7 @@ type GetTokenResponse struct {
 
 func (x *GetTokenResponse) Reset() {
 	*x = GetTokenResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[12]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1329,7 @@ func (x *GetTokenResponse) String() string {
 func (*GetTokenResponse) ProtoMessage() {}
 
 func (x *GetTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[12]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1342,7 @@ func (x *GetTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTokenResponse.ProtoReflect.Descriptor instead.
 func (*GetTokenResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{12}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetTokenResponse) GetToken() isGetTokenResponse_Token {
@@ -1174,7 +1417,7 @@ type OAuth1Token struct {
 
 func (x *OAuth1Token) Reset() {
 	*x = OAuth1Token{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[13]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1186,7 +1429,7 @@ func (x *OAuth1Token) String() string {
 func (*OAuth1Token) ProtoMessage() {}
 
 func (x *OAuth1Token) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[13]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1199,7 +1442,7 @@ func (x *OAuth1Token) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuth1Token.ProtoReflect.Descriptor instead.
 func (*OAuth1Token) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{13}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *OAuth1Token) GetOAuthToken() string {
@@ -1227,7 +1470,7 @@ type GetRawTokenResponseRequest struct {
 
 func (x *GetRawTokenResponseRequest) Reset() {
 	*x = GetRawTokenResponseRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[14]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1239,7 +1482,7 @@ func (x *GetRawTokenResponseRequest) String() string {
 func (*GetRawTokenResponseRequest) ProtoMessage() {}
 
 func (x *GetRawTokenResponseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[14]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1252,7 +1495,7 @@ func (x *GetRawTokenResponseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRawTokenResponseRequest.ProtoReflect.Descriptor instead.
 func (*GetRawTokenResponseRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{14}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetRawTokenResponseRequest) GetProviderConfigKey() string {
@@ -1286,7 +1529,7 @@ type GetRawTokenResponseResponse struct {
 
 func (x *GetRawTokenResponseResponse) Reset() {
 	*x = GetRawTokenResponseResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[15]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1298,7 +1541,7 @@ func (x *GetRawTokenResponseResponse) String() string {
 func (*GetRawTokenResponseResponse) ProtoMessage() {}
 
 func (x *GetRawTokenResponseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[15]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1311,7 +1554,7 @@ func (x *GetRawTokenResponseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRawTokenResponseResponse.ProtoReflect.Descriptor instead.
 func (*GetRawTokenResponseResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{15}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetRawTokenResponseResponse) GetRaw() *structpb.Struct {
@@ -1331,7 +1574,7 @@ type DeleteConnectionRequest struct {
 
 func (x *DeleteConnectionRequest) Reset() {
 	*x = DeleteConnectionRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[16]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1343,7 +1586,7 @@ func (x *DeleteConnectionRequest) String() string {
 func (*DeleteConnectionRequest) ProtoMessage() {}
 
 func (x *DeleteConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[16]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1356,7 +1599,7 @@ func (x *DeleteConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteConnectionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{16}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeleteConnectionRequest) GetConnectionId() string {
@@ -1374,15 +1617,17 @@ func (x *DeleteConnectionRequest) GetProviderConfigKey() string {
 }
 
 type DeleteConnectionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeleteConnectionResponse) Reset() {
 	*x = DeleteConnectionResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[17]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1394,7 +1639,7 @@ func (x *DeleteConnectionResponse) String() string {
 func (*DeleteConnectionResponse) ProtoMessage() {}
 
 func (x *DeleteConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[17]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1407,7 +1652,7 @@ func (x *DeleteConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteConnectionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{17}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteConnectionResponse) GetSuccess() bool {
@@ -1415,6 +1660,13 @@ func (x *DeleteConnectionResponse) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *DeleteConnectionResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type WaitForConnectionRequest struct {
@@ -1429,7 +1681,7 @@ type WaitForConnectionRequest struct {
 
 func (x *WaitForConnectionRequest) Reset() {
 	*x = WaitForConnectionRequest{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[18]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1441,7 +1693,7 @@ func (x *WaitForConnectionRequest) String() string {
 func (*WaitForConnectionRequest) ProtoMessage() {}
 
 func (x *WaitForConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[18]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1454,7 +1706,7 @@ func (x *WaitForConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForConnectionRequest.ProtoReflect.Descriptor instead.
 func (*WaitForConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{18}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WaitForConnectionRequest) GetIntegrationKey() string {
@@ -1480,7 +1732,7 @@ type WaitForConnectionResponse struct {
 
 func (x *WaitForConnectionResponse) Reset() {
 	*x = WaitForConnectionResponse{}
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[19]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1744,7 @@ func (x *WaitForConnectionResponse) String() string {
 func (*WaitForConnectionResponse) ProtoMessage() {}
 
 func (x *WaitForConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_connections_proto_msgTypes[19]
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,10 +1757,354 @@ func (x *WaitForConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForConnectionResponse.ProtoReflect.Descriptor instead.
 func (*WaitForConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{19}
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WaitForConnectionResponse) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+type ImportConnectionRequest struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	ProviderConfigKey string                 `protobuf:"bytes,1,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
+	// Nango generates one when absent.
+	ConnectionId *string          `protobuf:"bytes,2,opt,name=connection_id,json=connectionId,proto3,oneof" json:"connection_id,omitempty"`
+	Metadata     *structpb.Struct `protobuf:"bytes,3,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Open: Nango keeps any key (oauth_scopes_override is a list of strings).
+	ConnectionConfig *structpb.Struct `protobuf:"bytes,4,opt,name=connection_config,json=connectionConfig,proto3" json:"connection_config,omitempty"`
+	// A URL, or "" for none.
+	WebhookUrlOverride *string            `protobuf:"bytes,5,opt,name=webhook_url_override,json=webhookUrlOverride,proto3,oneof" json:"webhook_url_override,omitempty"`
+	Credentials        *ImportCredentials `protobuf:"bytes,6,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	EndUser            *EndUserInput      `protobuf:"bytes,7,opt,name=end_user,json=endUser,proto3" json:"end_user,omitempty"`
+	Tags               map[string]string  `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ImportConnectionRequest) Reset() {
+	*x = ImportConnectionRequest{}
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportConnectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportConnectionRequest) ProtoMessage() {}
+
+func (x *ImportConnectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportConnectionRequest.ProtoReflect.Descriptor instead.
+func (*ImportConnectionRequest) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ImportConnectionRequest) GetProviderConfigKey() string {
+	if x != nil {
+		return x.ProviderConfigKey
+	}
+	return ""
+}
+
+func (x *ImportConnectionRequest) GetConnectionId() string {
+	if x != nil && x.ConnectionId != nil {
+		return *x.ConnectionId
+	}
+	return ""
+}
+
+func (x *ImportConnectionRequest) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ImportConnectionRequest) GetConnectionConfig() *structpb.Struct {
+	if x != nil {
+		return x.ConnectionConfig
+	}
+	return nil
+}
+
+func (x *ImportConnectionRequest) GetWebhookUrlOverride() string {
+	if x != nil && x.WebhookUrlOverride != nil {
+		return *x.WebhookUrlOverride
+	}
+	return ""
+}
+
+func (x *ImportConnectionRequest) GetCredentials() *ImportCredentials {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+func (x *ImportConnectionRequest) GetEndUser() *EndUserInput {
+	if x != nil {
+		return x.EndUser
+	}
+	return nil
+}
+
+func (x *ImportConnectionRequest) GetTags() map[string]string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// ImportCredentials are the credentials Nango's import takes, by type: OAUTH2 (access_token,
+// refresh_token?, expires_at?, config_override?), OAUTH2_CC (token, client_id, client_secret,
+// client_certificate?, client_private_key?, expires_at?), OAUTH1 (oauth_token,
+// oauth_token_secret), API_KEY (apiKey), BASIC (username, password), TBA (token_id,
+// token_secret, config_override?), APP and CUSTOM (app_id, installation_id), NONE. Only the
+// keys set are sent; Nango refuses keys that do not belong to the type. Never logged.
+type ImportCredentials struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Type         string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	AccessToken  *string                `protobuf:"bytes,2,opt,name=access_token,json=accessToken,proto3,oneof" json:"access_token,omitempty"`
+	RefreshToken *string                `protobuf:"bytes,3,opt,name=refresh_token,json=refreshToken,proto3,oneof" json:"refresh_token,omitempty"`
+	// ISO 8601.
+	ExpiresAt         *string                    `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3,oneof" json:"expires_at,omitempty"`
+	ConfigOverride    *CredentialsConfigOverride `protobuf:"bytes,5,opt,name=config_override,json=configOverride,proto3,oneof" json:"config_override,omitempty"`
+	Token             *string                    `protobuf:"bytes,6,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	ClientId          *string                    `protobuf:"bytes,7,opt,name=client_id,json=clientId,proto3,oneof" json:"client_id,omitempty"`
+	ClientSecret      *string                    `protobuf:"bytes,8,opt,name=client_secret,json=clientSecret,proto3,oneof" json:"client_secret,omitempty"`
+	ClientCertificate *string                    `protobuf:"bytes,9,opt,name=client_certificate,json=clientCertificate,proto3,oneof" json:"client_certificate,omitempty"`
+	ClientPrivateKey  *string                    `protobuf:"bytes,10,opt,name=client_private_key,json=clientPrivateKey,proto3,oneof" json:"client_private_key,omitempty"`
+	OauthToken        *string                    `protobuf:"bytes,11,opt,name=oauth_token,json=oauthToken,proto3,oneof" json:"oauth_token,omitempty"`
+	OauthTokenSecret  *string                    `protobuf:"bytes,12,opt,name=oauth_token_secret,json=oauthTokenSecret,proto3,oneof" json:"oauth_token_secret,omitempty"`
+	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+	ApiKey         *string `protobuf:"bytes,13,opt,name=apiKey,proto3,oneof" json:"apiKey,omitempty"`
+	Username       *string `protobuf:"bytes,14,opt,name=username,proto3,oneof" json:"username,omitempty"`
+	Password       *string `protobuf:"bytes,15,opt,name=password,proto3,oneof" json:"password,omitempty"`
+	TokenId        *string `protobuf:"bytes,16,opt,name=token_id,json=tokenId,proto3,oneof" json:"token_id,omitempty"`
+	TokenSecret    *string `protobuf:"bytes,17,opt,name=token_secret,json=tokenSecret,proto3,oneof" json:"token_secret,omitempty"`
+	AppId          *string `protobuf:"bytes,18,opt,name=app_id,json=appId,proto3,oneof" json:"app_id,omitempty"`
+	InstallationId *string `protobuf:"bytes,19,opt,name=installation_id,json=installationId,proto3,oneof" json:"installation_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ImportCredentials) Reset() {
+	*x = ImportCredentials{}
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportCredentials) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportCredentials) ProtoMessage() {}
+
+func (x *ImportCredentials) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportCredentials.ProtoReflect.Descriptor instead.
+func (*ImportCredentials) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ImportCredentials) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetAccessToken() string {
+	if x != nil && x.AccessToken != nil {
+		return *x.AccessToken
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetRefreshToken() string {
+	if x != nil && x.RefreshToken != nil {
+		return *x.RefreshToken
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetExpiresAt() string {
+	if x != nil && x.ExpiresAt != nil {
+		return *x.ExpiresAt
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetConfigOverride() *CredentialsConfigOverride {
+	if x != nil {
+		return x.ConfigOverride
+	}
+	return nil
+}
+
+func (x *ImportCredentials) GetToken() string {
+	if x != nil && x.Token != nil {
+		return *x.Token
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetClientId() string {
+	if x != nil && x.ClientId != nil {
+		return *x.ClientId
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetClientSecret() string {
+	if x != nil && x.ClientSecret != nil {
+		return *x.ClientSecret
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetClientCertificate() string {
+	if x != nil && x.ClientCertificate != nil {
+		return *x.ClientCertificate
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetClientPrivateKey() string {
+	if x != nil && x.ClientPrivateKey != nil {
+		return *x.ClientPrivateKey
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetOauthToken() string {
+	if x != nil && x.OauthToken != nil {
+		return *x.OauthToken
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetOauthTokenSecret() string {
+	if x != nil && x.OauthTokenSecret != nil {
+		return *x.OauthTokenSecret
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetApiKey() string {
+	if x != nil && x.ApiKey != nil {
+		return *x.ApiKey
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetUsername() string {
+	if x != nil && x.Username != nil {
+		return *x.Username
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetPassword() string {
+	if x != nil && x.Password != nil {
+		return *x.Password
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetTokenId() string {
+	if x != nil && x.TokenId != nil {
+		return *x.TokenId
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetTokenSecret() string {
+	if x != nil && x.TokenSecret != nil {
+		return *x.TokenSecret
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetAppId() string {
+	if x != nil && x.AppId != nil {
+		return *x.AppId
+	}
+	return ""
+}
+
+func (x *ImportCredentials) GetInstallationId() string {
+	if x != nil && x.InstallationId != nil {
+		return *x.InstallationId
+	}
+	return ""
+}
+
+type ImportConnectionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new connection, as GetConnection answers it.
+	Connection    *ConnectionFull `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportConnectionResponse) Reset() {
+	*x = ImportConnectionResponse{}
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportConnectionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportConnectionResponse) ProtoMessage() {}
+
+func (x *ImportConnectionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_connections_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportConnectionResponse.ProtoReflect.Descriptor instead.
+func (*ImportConnectionResponse) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_connections_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ImportConnectionResponse) GetConnection() *ConnectionFull {
 	if x != nil {
 		return x.Connection
 	}
@@ -1519,7 +2115,7 @@ var File_nango_gateway_v1_connections_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\n" +
-	"\"nango/gateway/v1/connections.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xc2\x03\n" +
+	"\"nango/gateway/v1/connections.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xf1\x03\n" +
 	"\n" +
 	"Connection\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x05R\x02id\x12#\n" +
@@ -1530,13 +2126,15 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\bend_user\x18\x06 \x01(\v2\x19.nango.gateway.v1.EndUserR\aendUser\x12:\n" +
 	"\x04tags\x18\a \x03(\v2&.nango.gateway.v1.Connection.TagsEntryR\x04tags\x123\n" +
 	"\bmetadata\x18\b \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x18\n" +
-	"\acreated\x18\t \x01(\tR\acreated\x1a7\n" +
+	"\acreated\x18\t \x01(\tR\acreated\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\x1a7\n" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"<\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"k\n" +
 	"\x0fConnectionError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x15\n" +
-	"\x06log_id\x18\x02 \x01(\tR\x05logId\"\x95\x06\n" +
+	"\x06log_id\x18\x02 \x01(\tR\x05logId\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xc4\x06\n" +
 	"\x0eConnectionFull\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x05R\x02id\x12#\n" +
 	"\rconnection_id\x18\x02 \x01(\tR\fconnectionId\x12.\n" +
@@ -1554,18 +2152,19 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\f \x01(\tR\tupdatedAt\x12D\n" +
 	"\x0flast_fetched_at\x18\r \x01(\v2\x1c.google.protobuf.StringValueR\rlastFetchedAt\x12I\n" +
-	"\vcredentials\x18\x0e \x01(\v2'.nango.gateway.v1.ConnectionCredentialsR\vcredentials\x1a7\n" +
+	"\vcredentials\x18\x0e \x01(\v2'.nango.gateway.v1.ConnectionCredentialsR\vcredentials\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\x1a7\n" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdb\b\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb4\x0f\n" +
 	"\x15ConnectionCredentials\x12\x17\n" +
 	"\x04type\x18\x01 \x01(\tH\x00R\x04type\x88\x01\x01\x12&\n" +
 	"\faccess_token\x18\x02 \x01(\tH\x01R\vaccessToken\x88\x01\x01\x12(\n" +
 	"\rrefresh_token\x18\x03 \x01(\tH\x02R\frefreshToken\x88\x01\x01\x12\"\n" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\tH\x03R\texpiresAt\x88\x01\x01\x12.\n" +
-	"\x03raw\x18\x05 \x01(\v2\x17.google.protobuf.StructH\x04R\x03raw\x88\x01\x01\x12E\n" +
-	"\x0fconfig_override\x18\x06 \x01(\v2\x17.google.protobuf.StructH\x05R\x0econfigOverride\x88\x01\x01\x12$\n" +
+	"\x03raw\x18\x05 \x01(\v2\x17.google.protobuf.StructH\x04R\x03raw\x88\x01\x01\x12Y\n" +
+	"\x0fconfig_override\x18# \x01(\v2+.nango.gateway.v1.CredentialsConfigOverrideH\x05R\x0econfigOverride\x88\x01\x01\x12$\n" +
 	"\voauth_token\x18\a \x01(\tH\x06R\n" +
 	"oauthToken\x88\x01\x01\x121\n" +
 	"\x12oauth_token_secret\x18\b \x01(\tH\aR\x10oauthTokenSecret\x88\x01\x01\x12\x19\n" +
@@ -1573,17 +2172,33 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\tclient_id\x18\n" +
 	" \x01(\tH\tR\bclientId\x88\x01\x01\x12(\n" +
 	"\rclient_secret\x18\v \x01(\tH\n" +
-	"R\fclientSecret\x88\x01\x01\x12\x1f\n" +
-	"\busername\x18\f \x01(\tH\vR\busername\x88\x01\x01\x12\x1f\n" +
-	"\bpassword\x18\r \x01(\tH\fR\bpassword\x88\x01\x01\x12\x1b\n" +
-	"\x06apiKey\x18\x0e \x01(\tH\rR\x06apiKey\x88\x01\x01\x12\x1f\n" +
-	"\bjwtToken\x18\x0f \x01(\tH\x0eR\bjwtToken\x88\x01\x01\x12\x1a\n" +
-	"\x06app_id\x18\x10 \x01(\tH\x0fR\x05appId\x88\x01\x01\x12,\n" +
-	"\x0finstallation_id\x18\x11 \x01(\tH\x10R\x0einstallationId\x88\x01\x01\x12\x1e\n" +
-	"\btoken_id\x18\x12 \x01(\tH\x11R\atokenId\x88\x01\x01\x12&\n" +
-	"\ftoken_secret\x18\x13 \x01(\tH\x12R\vtokenSecret\x88\x01\x01\x12\x1e\n" +
-	"\brole_arn\x18\x14 \x01(\tH\x13R\aroleArn\x88\x01\x01\x12\x1b\n" +
-	"\x06region\x18\x15 \x01(\tH\x14R\x06region\x88\x01\x01B\a\n" +
+	"R\fclientSecret\x88\x01\x01\x122\n" +
+	"\x12client_certificate\x18\x16 \x01(\tH\vR\x11clientCertificate\x88\x01\x01\x121\n" +
+	"\x12client_private_key\x18\x17 \x01(\tH\fR\x10clientPrivateKey\x88\x01\x01\x12\x1f\n" +
+	"\busername\x18\f \x01(\tH\rR\busername\x88\x01\x01\x12\x1f\n" +
+	"\bpassword\x18\r \x01(\tH\x0eR\bpassword\x88\x01\x01\x12\x1b\n" +
+	"\x06apiKey\x18\x0e \x01(\tH\x0fR\x06apiKey\x88\x01\x01\x12\x1f\n" +
+	"\bjwtToken\x18\x0f \x01(\tH\x10R\bjwtToken\x88\x01\x01\x12\x1a\n" +
+	"\x06app_id\x18\x10 \x01(\tH\x11R\x05appId\x88\x01\x01\x12,\n" +
+	"\x0finstallation_id\x18\x11 \x01(\tH\x12R\x0einstallationId\x88\x01\x01\x12\x1e\n" +
+	"\btoken_id\x18\x12 \x01(\tH\x13R\atokenId\x88\x01\x01\x12&\n" +
+	"\ftoken_secret\x18\x13 \x01(\tH\x14R\vtokenSecret\x88\x01\x01\x12\x1e\n" +
+	"\brole_arn\x18\x14 \x01(\tH\x15R\aroleArn\x88\x01\x01\x12\x1b\n" +
+	"\x06region\x18\x15 \x01(\tH\x16R\x06region\x88\x01\x01\x12\x1d\n" +
+	"\aservice\x18\x18 \x01(\tH\x17R\aservice\x88\x01\x01\x12'\n" +
+	"\raccess_key_id\x18\x19 \x01(\tH\x18R\vaccessKeyId\x88\x01\x01\x12/\n" +
+	"\x11secret_access_key\x18\x1a \x01(\tH\x19R\x0fsecretAccessKey\x88\x01\x01\x12(\n" +
+	"\rsession_token\x18\x1b \x01(\tH\x1aR\fsessionToken\x88\x01\x01\x12$\n" +
+	"\vexternal_id\x18\x1c \x01(\tH\x1bR\n" +
+	"externalId\x88\x01\x01\x12,\n" +
+	"\x0forganization_id\x18\x1d \x01(\tH\x1cR\x0eorganizationId\x88\x01\x01\x12\x1c\n" +
+	"\adev_key\x18\x1e \x01(\tH\x1dR\x06devKey\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"session_id\x18\x1f \x01(\tH\x1eR\tsessionId\x88\x01\x01\x12\x1c\n" +
+	"\auser_id\x18  \x01(\tH\x1fR\x06userId\x88\x01\x01\x12>\n" +
+	"\x03app\x18! \x01(\v2'.nango.gateway.v1.ConnectionCredentialsH R\x03app\x88\x01\x01\x12@\n" +
+	"\x04user\x18\" \x01(\v2'.nango.gateway.v1.ConnectionCredentialsH!R\x04user\x88\x01\x01\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraB\a\n" +
 	"\x05_typeB\x0f\n" +
 	"\r_access_tokenB\x10\n" +
 	"\x0e_refresh_tokenB\r\n" +
@@ -1595,7 +2210,9 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\x06_tokenB\f\n" +
 	"\n" +
 	"_client_idB\x10\n" +
-	"\x0e_client_secretB\v\n" +
+	"\x0e_client_secretB\x15\n" +
+	"\x13_client_certificateB\x15\n" +
+	"\x13_client_private_keyB\v\n" +
 	"\t_usernameB\v\n" +
 	"\t_passwordB\t\n" +
 	"\a_apiKeyB\v\n" +
@@ -1605,7 +2222,28 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\t_token_idB\x0f\n" +
 	"\r_token_secretB\v\n" +
 	"\t_role_arnB\t\n" +
-	"\a_region\"\x85\x05\n" +
+	"\a_regionB\n" +
+	"\n" +
+	"\b_serviceB\x10\n" +
+	"\x0e_access_key_idB\x14\n" +
+	"\x12_secret_access_keyB\x10\n" +
+	"\x0e_session_tokenB\x0e\n" +
+	"\f_external_idB\x12\n" +
+	"\x10_organization_idB\n" +
+	"\n" +
+	"\b_dev_keyB\r\n" +
+	"\v_session_idB\n" +
+	"\n" +
+	"\b_user_idB\x06\n" +
+	"\x04_appB\a\n" +
+	"\x05_userJ\x04\b\x06\x10\a\"\xb6\x01\n" +
+	"\x19CredentialsConfigOverride\x12 \n" +
+	"\tclient_id\x18\x01 \x01(\tH\x00R\bclientId\x88\x01\x01\x12(\n" +
+	"\rclient_secret\x18\x02 \x01(\tH\x01R\fclientSecret\x88\x01\x01\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraB\f\n" +
+	"\n" +
+	"_client_idB\x10\n" +
+	"\x0e_client_secret\"\x85\x05\n" +
 	"\x16ListConnectionsRequest\x124\n" +
 	"\rconnection_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xff\x01H\x00R\fconnectionId\x88\x01\x01\x12%\n" +
@@ -1628,9 +2266,10 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\f_end_user_idB\x1b\n" +
 	"\x19_end_user_organization_idB\b\n" +
 	"\x06_limitB\a\n" +
-	"\x05_page\"Y\n" +
+	"\x05_page\"\x88\x01\n" +
 	"\x17ListConnectionsResponse\x12>\n" +
-	"\vconnections\x18\x01 \x03(\v2\x1c.nango.gateway.v1.ConnectionR\vconnections\"\xcc\x02\n" +
+	"\vconnections\x18\x01 \x03(\v2\x1c.nango.gateway.v1.ConnectionR\vconnections\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xcc\x02\n" +
 	"\x14GetConnectionRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12#\n" +
@@ -1644,18 +2283,21 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\x16PatchConnectionRequest\x12W\n" +
 	"\rconnection_id\x18\x01 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12Q\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12?\n" +
-	"\x05patch\x18\x03 \x01(\v2!.nango.gateway.v1.ConnectionPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\"\xd6\x02\n" +
+	"\x05patch\x18\x03 \x01(\v2!.nango.gateway.v1.ConnectionPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\"\xf5\x02\n" +
 	"\x0fConnectionPatch\x129\n" +
 	"\bend_user\x18\x01 \x01(\v2\x1e.nango.gateway.v1.EndUserInputR\aendUser\x12u\n" +
 	"\x04tags\x18\x02 \x03(\v2+.nango.gateway.v1.ConnectionPatch.TagsEntryB4\xbaH1\x9a\x01.\x10\n" +
 	"\"!r\x1f\x18@2\x1b^[a-zA-Z][a-zA-Z0-9_\\-./]*$*\ar\x05\x10\x01\x18\xff\x01R\x04tags\x12?\n" +
-	"\x14webhook_url_override\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10H\x00R\x12webhookUrlOverride\x88\x01\x01\x1a7\n" +
+	"\x14webhook_url_override\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10H\x00R\x12webhookUrlOverride\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"clear_tags\x18\x04 \x01(\bR\tclearTags\x1a7\n" +
 	"\tTagsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x17\n" +
-	"\x15_webhook_url_override\"3\n" +
+	"\x15_webhook_url_override\"b\n" +
 	"\x17PatchConnectionResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\xa2\x02\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xa2\x02\n" +
 	"\x0fGetTokenRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12#\n" +
@@ -1679,9 +2321,10 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\x03raw\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x03raw\"\xc5\x01\n" +
 	"\x17DeleteConnectionRequest\x12W\n" +
 	"\rconnection_id\x18\x01 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12Q\n" +
-	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\"4\n" +
+	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\"c\n" +
 	"\x18DeleteConnectionResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x8b\x01\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x8b\x01\n" +
 	"\x18WaitForConnectionRequest\x12J\n" +
 	"\x0fintegration_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x0eintegrationKey\x12#\n" +
 	"\auser_id\x18\x02 \x01(\tB\n" +
@@ -1689,11 +2332,75 @@ const file_nango_gateway_v1_connections_proto_rawDesc = "" +
 	"\x19WaitForConnectionResponse\x12<\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2\x1c.nango.gateway.v1.ConnectionR\n" +
-	"connection2\x98\b\n" +
+	"connection\"\xf3\x05\n" +
+	"\x17ImportConnectionRequest\x12Q\n" +
+	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12\\\n" +
+	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$H\x00R\fconnectionId\x88\x01\x01\x123\n" +
+	"\bmetadata\x18\x03 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12D\n" +
+	"\x11connection_config\x18\x04 \x01(\v2\x17.google.protobuf.StructR\x10connectionConfig\x12?\n" +
+	"\x14webhook_url_override\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10H\x01R\x12webhookUrlOverride\x88\x01\x01\x12M\n" +
+	"\vcredentials\x18\x06 \x01(\v2#.nango.gateway.v1.ImportCredentialsB\x06\xbaH\x03\xc8\x01\x01R\vcredentials\x129\n" +
+	"\bend_user\x18\a \x01(\v2\x1e.nango.gateway.v1.EndUserInputR\aendUser\x12}\n" +
+	"\x04tags\x18\b \x03(\v23.nango.gateway.v1.ImportConnectionRequest.TagsEntryB4\xbaH1\x9a\x01.\x10\n" +
+	"\"!r\x1f\x18@2\x1b^[a-zA-Z][a-zA-Z0-9_\\-./]*$*\ar\x05\x10\x01\x18\xff\x01R\x04tags\x1a7\n" +
+	"\tTagsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x10\n" +
+	"\x0e_connection_idB\x17\n" +
+	"\x15_webhook_url_override\"\x81\t\n" +
+	"\x11ImportCredentials\x12\\\n" +
+	"\x04type\x18\x01 \x01(\tBH\xbaHErCR\x06OAUTH2R\tOAUTH2_CCR\x06OAUTH1R\aAPI_KEYR\x05BASICR\x04NONER\x03TBAR\x03APPR\x06CUSTOMR\x04type\x12&\n" +
+	"\faccess_token\x18\x02 \x01(\tH\x00R\vaccessToken\x88\x01\x01\x12(\n" +
+	"\rrefresh_token\x18\x03 \x01(\tH\x01R\frefreshToken\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\tH\x02R\texpiresAt\x88\x01\x01\x12Y\n" +
+	"\x0fconfig_override\x18\x05 \x01(\v2+.nango.gateway.v1.CredentialsConfigOverrideH\x03R\x0econfigOverride\x88\x01\x01\x12\x19\n" +
+	"\x05token\x18\x06 \x01(\tH\x04R\x05token\x88\x01\x01\x12 \n" +
+	"\tclient_id\x18\a \x01(\tH\x05R\bclientId\x88\x01\x01\x12(\n" +
+	"\rclient_secret\x18\b \x01(\tH\x06R\fclientSecret\x88\x01\x01\x122\n" +
+	"\x12client_certificate\x18\t \x01(\tH\aR\x11clientCertificate\x88\x01\x01\x121\n" +
+	"\x12client_private_key\x18\n" +
+	" \x01(\tH\bR\x10clientPrivateKey\x88\x01\x01\x12$\n" +
+	"\voauth_token\x18\v \x01(\tH\tR\n" +
+	"oauthToken\x88\x01\x01\x121\n" +
+	"\x12oauth_token_secret\x18\f \x01(\tH\n" +
+	"R\x10oauthTokenSecret\x88\x01\x01\x12\x1b\n" +
+	"\x06apiKey\x18\r \x01(\tH\vR\x06apiKey\x88\x01\x01\x12\x1f\n" +
+	"\busername\x18\x0e \x01(\tH\fR\busername\x88\x01\x01\x12\x1f\n" +
+	"\bpassword\x18\x0f \x01(\tH\rR\bpassword\x88\x01\x01\x12\x1e\n" +
+	"\btoken_id\x18\x10 \x01(\tH\x0eR\atokenId\x88\x01\x01\x12&\n" +
+	"\ftoken_secret\x18\x11 \x01(\tH\x0fR\vtokenSecret\x88\x01\x01\x12\x1a\n" +
+	"\x06app_id\x18\x12 \x01(\tH\x10R\x05appId\x88\x01\x01\x12,\n" +
+	"\x0finstallation_id\x18\x13 \x01(\tH\x11R\x0einstallationId\x88\x01\x01B\x0f\n" +
+	"\r_access_tokenB\x10\n" +
+	"\x0e_refresh_tokenB\r\n" +
+	"\v_expires_atB\x12\n" +
+	"\x10_config_overrideB\b\n" +
+	"\x06_tokenB\f\n" +
+	"\n" +
+	"_client_idB\x10\n" +
+	"\x0e_client_secretB\x15\n" +
+	"\x13_client_certificateB\x15\n" +
+	"\x13_client_private_keyB\x0e\n" +
+	"\f_oauth_tokenB\x15\n" +
+	"\x13_oauth_token_secretB\t\n" +
+	"\a_apiKeyB\v\n" +
+	"\t_usernameB\v\n" +
+	"\t_passwordB\v\n" +
+	"\t_token_idB\x0f\n" +
+	"\r_token_secretB\t\n" +
+	"\a_app_idB\x12\n" +
+	"\x10_installation_id\"\\\n" +
+	"\x18ImportConnectionResponse\x12@\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2 .nango.gateway.v1.ConnectionFullR\n" +
+	"connection2\xac\t\n" +
 	"\x12ConnectionsService\x12\x7f\n" +
 	"\x0fListConnections\x12(.nango.gateway.v1.ListConnectionsRequest\x1a).nango.gateway.v1.ListConnectionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/connections\x12\x95\x01\n" +
 	"\rGetConnection\x12&.nango.gateway.v1.GetConnectionRequest\x1a'.nango.gateway.v1.GetConnectionResponse\"3\x82\xd3\xe4\x93\x02-b\n" +
-	"connection\x12\x1f/v1/connections/{connection_id}\x12\x96\x01\n" +
+	"connection\x12\x1f/v1/connections/{connection_id}\x12\x91\x01\n" +
+	"\x10ImportConnection\x12).nango.gateway.v1.ImportConnectionRequest\x1a*.nango.gateway.v1.ImportConnectionResponse\"&\x82\xd3\xe4\x93\x02 :\x01*b\n" +
+	"connection\"\x0f/v1/connections\x12\x96\x01\n" +
 	"\x0fPatchConnection\x12(.nango.gateway.v1.PatchConnectionRequest\x1a).nango.gateway.v1.PatchConnectionResponse\".\x82\xd3\xe4\x93\x02(:\x05patch2\x1f/v1/connections/{connection_id}\x12\x80\x01\n" +
 	"\bGetToken\x12!.nango.gateway.v1.GetTokenRequest\x1a\".nango.gateway.v1.GetTokenResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/connections/{connection_id}/token\x12\xaa\x01\n" +
 	"\x13GetRawTokenResponse\x12,.nango.gateway.v1.GetRawTokenResponseRequest\x1a-.nango.gateway.v1.GetRawTokenResponseResponse\"6\x82\xd3\xe4\x93\x020b\x03raw\x12)/v1/connections/{connection_id}/raw-token\x12\x92\x01\n" +
@@ -1712,81 +2419,105 @@ func file_nango_gateway_v1_connections_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_connections_proto_rawDescData
 }
 
-var file_nango_gateway_v1_connections_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_nango_gateway_v1_connections_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_nango_gateway_v1_connections_proto_goTypes = []any{
 	(*Connection)(nil),                  // 0: nango.gateway.v1.Connection
 	(*ConnectionError)(nil),             // 1: nango.gateway.v1.ConnectionError
 	(*ConnectionFull)(nil),              // 2: nango.gateway.v1.ConnectionFull
 	(*ConnectionCredentials)(nil),       // 3: nango.gateway.v1.ConnectionCredentials
-	(*ListConnectionsRequest)(nil),      // 4: nango.gateway.v1.ListConnectionsRequest
-	(*ListConnectionsResponse)(nil),     // 5: nango.gateway.v1.ListConnectionsResponse
-	(*GetConnectionRequest)(nil),        // 6: nango.gateway.v1.GetConnectionRequest
-	(*GetConnectionResponse)(nil),       // 7: nango.gateway.v1.GetConnectionResponse
-	(*PatchConnectionRequest)(nil),      // 8: nango.gateway.v1.PatchConnectionRequest
-	(*ConnectionPatch)(nil),             // 9: nango.gateway.v1.ConnectionPatch
-	(*PatchConnectionResponse)(nil),     // 10: nango.gateway.v1.PatchConnectionResponse
-	(*GetTokenRequest)(nil),             // 11: nango.gateway.v1.GetTokenRequest
-	(*GetTokenResponse)(nil),            // 12: nango.gateway.v1.GetTokenResponse
-	(*OAuth1Token)(nil),                 // 13: nango.gateway.v1.OAuth1Token
-	(*GetRawTokenResponseRequest)(nil),  // 14: nango.gateway.v1.GetRawTokenResponseRequest
-	(*GetRawTokenResponseResponse)(nil), // 15: nango.gateway.v1.GetRawTokenResponseResponse
-	(*DeleteConnectionRequest)(nil),     // 16: nango.gateway.v1.DeleteConnectionRequest
-	(*DeleteConnectionResponse)(nil),    // 17: nango.gateway.v1.DeleteConnectionResponse
-	(*WaitForConnectionRequest)(nil),    // 18: nango.gateway.v1.WaitForConnectionRequest
-	(*WaitForConnectionResponse)(nil),   // 19: nango.gateway.v1.WaitForConnectionResponse
-	nil,                                 // 20: nango.gateway.v1.Connection.TagsEntry
-	nil,                                 // 21: nango.gateway.v1.ConnectionFull.TagsEntry
-	nil,                                 // 22: nango.gateway.v1.ListConnectionsRequest.TagsEntry
-	nil,                                 // 23: nango.gateway.v1.ConnectionPatch.TagsEntry
-	(*EndUser)(nil),                     // 24: nango.gateway.v1.EndUser
-	(*structpb.Struct)(nil),             // 25: google.protobuf.Struct
-	(*wrapperspb.StringValue)(nil),      // 26: google.protobuf.StringValue
-	(*EndUserInput)(nil),                // 27: nango.gateway.v1.EndUserInput
+	(*CredentialsConfigOverride)(nil),   // 4: nango.gateway.v1.CredentialsConfigOverride
+	(*ListConnectionsRequest)(nil),      // 5: nango.gateway.v1.ListConnectionsRequest
+	(*ListConnectionsResponse)(nil),     // 6: nango.gateway.v1.ListConnectionsResponse
+	(*GetConnectionRequest)(nil),        // 7: nango.gateway.v1.GetConnectionRequest
+	(*GetConnectionResponse)(nil),       // 8: nango.gateway.v1.GetConnectionResponse
+	(*PatchConnectionRequest)(nil),      // 9: nango.gateway.v1.PatchConnectionRequest
+	(*ConnectionPatch)(nil),             // 10: nango.gateway.v1.ConnectionPatch
+	(*PatchConnectionResponse)(nil),     // 11: nango.gateway.v1.PatchConnectionResponse
+	(*GetTokenRequest)(nil),             // 12: nango.gateway.v1.GetTokenRequest
+	(*GetTokenResponse)(nil),            // 13: nango.gateway.v1.GetTokenResponse
+	(*OAuth1Token)(nil),                 // 14: nango.gateway.v1.OAuth1Token
+	(*GetRawTokenResponseRequest)(nil),  // 15: nango.gateway.v1.GetRawTokenResponseRequest
+	(*GetRawTokenResponseResponse)(nil), // 16: nango.gateway.v1.GetRawTokenResponseResponse
+	(*DeleteConnectionRequest)(nil),     // 17: nango.gateway.v1.DeleteConnectionRequest
+	(*DeleteConnectionResponse)(nil),    // 18: nango.gateway.v1.DeleteConnectionResponse
+	(*WaitForConnectionRequest)(nil),    // 19: nango.gateway.v1.WaitForConnectionRequest
+	(*WaitForConnectionResponse)(nil),   // 20: nango.gateway.v1.WaitForConnectionResponse
+	(*ImportConnectionRequest)(nil),     // 21: nango.gateway.v1.ImportConnectionRequest
+	(*ImportCredentials)(nil),           // 22: nango.gateway.v1.ImportCredentials
+	(*ImportConnectionResponse)(nil),    // 23: nango.gateway.v1.ImportConnectionResponse
+	nil,                                 // 24: nango.gateway.v1.Connection.TagsEntry
+	nil,                                 // 25: nango.gateway.v1.ConnectionFull.TagsEntry
+	nil,                                 // 26: nango.gateway.v1.ListConnectionsRequest.TagsEntry
+	nil,                                 // 27: nango.gateway.v1.ConnectionPatch.TagsEntry
+	nil,                                 // 28: nango.gateway.v1.ImportConnectionRequest.TagsEntry
+	(*EndUser)(nil),                     // 29: nango.gateway.v1.EndUser
+	(*structpb.Struct)(nil),             // 30: google.protobuf.Struct
+	(*wrapperspb.StringValue)(nil),      // 31: google.protobuf.StringValue
+	(*EndUserInput)(nil),                // 32: nango.gateway.v1.EndUserInput
 }
 var file_nango_gateway_v1_connections_proto_depIdxs = []int32{
 	1,  // 0: nango.gateway.v1.Connection.errors:type_name -> nango.gateway.v1.ConnectionError
-	24, // 1: nango.gateway.v1.Connection.end_user:type_name -> nango.gateway.v1.EndUser
-	20, // 2: nango.gateway.v1.Connection.tags:type_name -> nango.gateway.v1.Connection.TagsEntry
-	25, // 3: nango.gateway.v1.Connection.metadata:type_name -> google.protobuf.Struct
-	1,  // 4: nango.gateway.v1.ConnectionFull.errors:type_name -> nango.gateway.v1.ConnectionError
-	24, // 5: nango.gateway.v1.ConnectionFull.end_user:type_name -> nango.gateway.v1.EndUser
-	21, // 6: nango.gateway.v1.ConnectionFull.tags:type_name -> nango.gateway.v1.ConnectionFull.TagsEntry
-	25, // 7: nango.gateway.v1.ConnectionFull.metadata:type_name -> google.protobuf.Struct
-	25, // 8: nango.gateway.v1.ConnectionFull.connection_config:type_name -> google.protobuf.Struct
-	26, // 9: nango.gateway.v1.ConnectionFull.webhook_url_override:type_name -> google.protobuf.StringValue
-	26, // 10: nango.gateway.v1.ConnectionFull.last_fetched_at:type_name -> google.protobuf.StringValue
-	3,  // 11: nango.gateway.v1.ConnectionFull.credentials:type_name -> nango.gateway.v1.ConnectionCredentials
-	25, // 12: nango.gateway.v1.ConnectionCredentials.raw:type_name -> google.protobuf.Struct
-	25, // 13: nango.gateway.v1.ConnectionCredentials.config_override:type_name -> google.protobuf.Struct
-	22, // 14: nango.gateway.v1.ListConnectionsRequest.tags:type_name -> nango.gateway.v1.ListConnectionsRequest.TagsEntry
-	0,  // 15: nango.gateway.v1.ListConnectionsResponse.connections:type_name -> nango.gateway.v1.Connection
-	2,  // 16: nango.gateway.v1.GetConnectionResponse.connection:type_name -> nango.gateway.v1.ConnectionFull
-	9,  // 17: nango.gateway.v1.PatchConnectionRequest.patch:type_name -> nango.gateway.v1.ConnectionPatch
-	27, // 18: nango.gateway.v1.ConnectionPatch.end_user:type_name -> nango.gateway.v1.EndUserInput
-	23, // 19: nango.gateway.v1.ConnectionPatch.tags:type_name -> nango.gateway.v1.ConnectionPatch.TagsEntry
-	13, // 20: nango.gateway.v1.GetTokenResponse.oauth1:type_name -> nango.gateway.v1.OAuth1Token
-	3,  // 21: nango.gateway.v1.GetTokenResponse.credentials:type_name -> nango.gateway.v1.ConnectionCredentials
-	25, // 22: nango.gateway.v1.GetRawTokenResponseResponse.raw:type_name -> google.protobuf.Struct
-	0,  // 23: nango.gateway.v1.WaitForConnectionResponse.connection:type_name -> nango.gateway.v1.Connection
-	4,  // 24: nango.gateway.v1.ConnectionsService.ListConnections:input_type -> nango.gateway.v1.ListConnectionsRequest
-	6,  // 25: nango.gateway.v1.ConnectionsService.GetConnection:input_type -> nango.gateway.v1.GetConnectionRequest
-	8,  // 26: nango.gateway.v1.ConnectionsService.PatchConnection:input_type -> nango.gateway.v1.PatchConnectionRequest
-	11, // 27: nango.gateway.v1.ConnectionsService.GetToken:input_type -> nango.gateway.v1.GetTokenRequest
-	14, // 28: nango.gateway.v1.ConnectionsService.GetRawTokenResponse:input_type -> nango.gateway.v1.GetRawTokenResponseRequest
-	16, // 29: nango.gateway.v1.ConnectionsService.DeleteConnection:input_type -> nango.gateway.v1.DeleteConnectionRequest
-	18, // 30: nango.gateway.v1.ConnectionsService.WaitForConnection:input_type -> nango.gateway.v1.WaitForConnectionRequest
-	5,  // 31: nango.gateway.v1.ConnectionsService.ListConnections:output_type -> nango.gateway.v1.ListConnectionsResponse
-	7,  // 32: nango.gateway.v1.ConnectionsService.GetConnection:output_type -> nango.gateway.v1.GetConnectionResponse
-	10, // 33: nango.gateway.v1.ConnectionsService.PatchConnection:output_type -> nango.gateway.v1.PatchConnectionResponse
-	12, // 34: nango.gateway.v1.ConnectionsService.GetToken:output_type -> nango.gateway.v1.GetTokenResponse
-	15, // 35: nango.gateway.v1.ConnectionsService.GetRawTokenResponse:output_type -> nango.gateway.v1.GetRawTokenResponseResponse
-	17, // 36: nango.gateway.v1.ConnectionsService.DeleteConnection:output_type -> nango.gateway.v1.DeleteConnectionResponse
-	19, // 37: nango.gateway.v1.ConnectionsService.WaitForConnection:output_type -> nango.gateway.v1.WaitForConnectionResponse
-	31, // [31:38] is the sub-list for method output_type
-	24, // [24:31] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	29, // 1: nango.gateway.v1.Connection.end_user:type_name -> nango.gateway.v1.EndUser
+	24, // 2: nango.gateway.v1.Connection.tags:type_name -> nango.gateway.v1.Connection.TagsEntry
+	30, // 3: nango.gateway.v1.Connection.metadata:type_name -> google.protobuf.Struct
+	30, // 4: nango.gateway.v1.Connection.extra:type_name -> google.protobuf.Struct
+	30, // 5: nango.gateway.v1.ConnectionError.extra:type_name -> google.protobuf.Struct
+	1,  // 6: nango.gateway.v1.ConnectionFull.errors:type_name -> nango.gateway.v1.ConnectionError
+	29, // 7: nango.gateway.v1.ConnectionFull.end_user:type_name -> nango.gateway.v1.EndUser
+	25, // 8: nango.gateway.v1.ConnectionFull.tags:type_name -> nango.gateway.v1.ConnectionFull.TagsEntry
+	30, // 9: nango.gateway.v1.ConnectionFull.metadata:type_name -> google.protobuf.Struct
+	30, // 10: nango.gateway.v1.ConnectionFull.connection_config:type_name -> google.protobuf.Struct
+	31, // 11: nango.gateway.v1.ConnectionFull.webhook_url_override:type_name -> google.protobuf.StringValue
+	31, // 12: nango.gateway.v1.ConnectionFull.last_fetched_at:type_name -> google.protobuf.StringValue
+	3,  // 13: nango.gateway.v1.ConnectionFull.credentials:type_name -> nango.gateway.v1.ConnectionCredentials
+	30, // 14: nango.gateway.v1.ConnectionFull.extra:type_name -> google.protobuf.Struct
+	30, // 15: nango.gateway.v1.ConnectionCredentials.raw:type_name -> google.protobuf.Struct
+	4,  // 16: nango.gateway.v1.ConnectionCredentials.config_override:type_name -> nango.gateway.v1.CredentialsConfigOverride
+	3,  // 17: nango.gateway.v1.ConnectionCredentials.app:type_name -> nango.gateway.v1.ConnectionCredentials
+	3,  // 18: nango.gateway.v1.ConnectionCredentials.user:type_name -> nango.gateway.v1.ConnectionCredentials
+	30, // 19: nango.gateway.v1.ConnectionCredentials.extra:type_name -> google.protobuf.Struct
+	30, // 20: nango.gateway.v1.CredentialsConfigOverride.extra:type_name -> google.protobuf.Struct
+	26, // 21: nango.gateway.v1.ListConnectionsRequest.tags:type_name -> nango.gateway.v1.ListConnectionsRequest.TagsEntry
+	0,  // 22: nango.gateway.v1.ListConnectionsResponse.connections:type_name -> nango.gateway.v1.Connection
+	30, // 23: nango.gateway.v1.ListConnectionsResponse.extra:type_name -> google.protobuf.Struct
+	2,  // 24: nango.gateway.v1.GetConnectionResponse.connection:type_name -> nango.gateway.v1.ConnectionFull
+	10, // 25: nango.gateway.v1.PatchConnectionRequest.patch:type_name -> nango.gateway.v1.ConnectionPatch
+	32, // 26: nango.gateway.v1.ConnectionPatch.end_user:type_name -> nango.gateway.v1.EndUserInput
+	27, // 27: nango.gateway.v1.ConnectionPatch.tags:type_name -> nango.gateway.v1.ConnectionPatch.TagsEntry
+	30, // 28: nango.gateway.v1.PatchConnectionResponse.extra:type_name -> google.protobuf.Struct
+	14, // 29: nango.gateway.v1.GetTokenResponse.oauth1:type_name -> nango.gateway.v1.OAuth1Token
+	3,  // 30: nango.gateway.v1.GetTokenResponse.credentials:type_name -> nango.gateway.v1.ConnectionCredentials
+	30, // 31: nango.gateway.v1.GetRawTokenResponseResponse.raw:type_name -> google.protobuf.Struct
+	30, // 32: nango.gateway.v1.DeleteConnectionResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 33: nango.gateway.v1.WaitForConnectionResponse.connection:type_name -> nango.gateway.v1.Connection
+	30, // 34: nango.gateway.v1.ImportConnectionRequest.metadata:type_name -> google.protobuf.Struct
+	30, // 35: nango.gateway.v1.ImportConnectionRequest.connection_config:type_name -> google.protobuf.Struct
+	22, // 36: nango.gateway.v1.ImportConnectionRequest.credentials:type_name -> nango.gateway.v1.ImportCredentials
+	32, // 37: nango.gateway.v1.ImportConnectionRequest.end_user:type_name -> nango.gateway.v1.EndUserInput
+	28, // 38: nango.gateway.v1.ImportConnectionRequest.tags:type_name -> nango.gateway.v1.ImportConnectionRequest.TagsEntry
+	4,  // 39: nango.gateway.v1.ImportCredentials.config_override:type_name -> nango.gateway.v1.CredentialsConfigOverride
+	2,  // 40: nango.gateway.v1.ImportConnectionResponse.connection:type_name -> nango.gateway.v1.ConnectionFull
+	5,  // 41: nango.gateway.v1.ConnectionsService.ListConnections:input_type -> nango.gateway.v1.ListConnectionsRequest
+	7,  // 42: nango.gateway.v1.ConnectionsService.GetConnection:input_type -> nango.gateway.v1.GetConnectionRequest
+	21, // 43: nango.gateway.v1.ConnectionsService.ImportConnection:input_type -> nango.gateway.v1.ImportConnectionRequest
+	9,  // 44: nango.gateway.v1.ConnectionsService.PatchConnection:input_type -> nango.gateway.v1.PatchConnectionRequest
+	12, // 45: nango.gateway.v1.ConnectionsService.GetToken:input_type -> nango.gateway.v1.GetTokenRequest
+	15, // 46: nango.gateway.v1.ConnectionsService.GetRawTokenResponse:input_type -> nango.gateway.v1.GetRawTokenResponseRequest
+	17, // 47: nango.gateway.v1.ConnectionsService.DeleteConnection:input_type -> nango.gateway.v1.DeleteConnectionRequest
+	19, // 48: nango.gateway.v1.ConnectionsService.WaitForConnection:input_type -> nango.gateway.v1.WaitForConnectionRequest
+	6,  // 49: nango.gateway.v1.ConnectionsService.ListConnections:output_type -> nango.gateway.v1.ListConnectionsResponse
+	8,  // 50: nango.gateway.v1.ConnectionsService.GetConnection:output_type -> nango.gateway.v1.GetConnectionResponse
+	23, // 51: nango.gateway.v1.ConnectionsService.ImportConnection:output_type -> nango.gateway.v1.ImportConnectionResponse
+	11, // 52: nango.gateway.v1.ConnectionsService.PatchConnection:output_type -> nango.gateway.v1.PatchConnectionResponse
+	13, // 53: nango.gateway.v1.ConnectionsService.GetToken:output_type -> nango.gateway.v1.GetTokenResponse
+	16, // 54: nango.gateway.v1.ConnectionsService.GetRawTokenResponse:output_type -> nango.gateway.v1.GetRawTokenResponseResponse
+	18, // 55: nango.gateway.v1.ConnectionsService.DeleteConnection:output_type -> nango.gateway.v1.DeleteConnectionResponse
+	20, // 56: nango.gateway.v1.ConnectionsService.WaitForConnection:output_type -> nango.gateway.v1.WaitForConnectionResponse
+	49, // [49:57] is the sub-list for method output_type
+	41, // [41:49] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_connections_proto_init() }
@@ -1797,19 +2528,22 @@ func file_nango_gateway_v1_connections_proto_init() {
 	file_nango_gateway_v1_types_proto_init()
 	file_nango_gateway_v1_connections_proto_msgTypes[3].OneofWrappers = []any{}
 	file_nango_gateway_v1_connections_proto_msgTypes[4].OneofWrappers = []any{}
-	file_nango_gateway_v1_connections_proto_msgTypes[9].OneofWrappers = []any{}
-	file_nango_gateway_v1_connections_proto_msgTypes[12].OneofWrappers = []any{
+	file_nango_gateway_v1_connections_proto_msgTypes[5].OneofWrappers = []any{}
+	file_nango_gateway_v1_connections_proto_msgTypes[10].OneofWrappers = []any{}
+	file_nango_gateway_v1_connections_proto_msgTypes[13].OneofWrappers = []any{
 		(*GetTokenResponse_AccessToken)(nil),
 		(*GetTokenResponse_Oauth1)(nil),
 		(*GetTokenResponse_Credentials)(nil),
 	}
+	file_nango_gateway_v1_connections_proto_msgTypes[21].OneofWrappers = []any{}
+	file_nango_gateway_v1_connections_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_connections_proto_rawDesc), len(file_nango_gateway_v1_connections_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -123,6 +123,33 @@ func local_request_ConnectionsService_GetConnection_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+func request_ConnectionsService_ImportConnection_0(ctx context.Context, marshaler runtime.Marshaler, client ConnectionsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ImportConnectionRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ImportConnection(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ConnectionsService_ImportConnection_0(ctx context.Context, marshaler runtime.Marshaler, server ConnectionsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ImportConnectionRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ImportConnection(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_ConnectionsService_PatchConnection_0 = &utilities.DoubleArray{Encoding: map[string]int{"patch": 0, "connection_id": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
 func request_ConnectionsService_PatchConnection_0(ctx context.Context, marshaler runtime.Marshaler, client ConnectionsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -422,6 +449,26 @@ func RegisterConnectionsServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_ConnectionsService_GetConnection_0(annotatedContext, mux, outboundMarshaler, w, req, response_ConnectionsService_GetConnection_0{resp.(*GetConnectionResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ConnectionsService_ImportConnection_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/ImportConnection", runtime.WithHTTPPathPattern("/v1/connections"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ConnectionsService_ImportConnection_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ConnectionsService_ImportConnection_0(annotatedContext, mux, outboundMarshaler, w, req, response_ConnectionsService_ImportConnection_0{resp.(*ImportConnectionResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPatch, pattern_ConnectionsService_PatchConnection_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -596,6 +643,23 @@ func RegisterConnectionsServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_ConnectionsService_GetConnection_0(annotatedContext, mux, outboundMarshaler, w, req, response_ConnectionsService_GetConnection_0{resp.(*GetConnectionResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ConnectionsService_ImportConnection_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ConnectionsService/ImportConnection", runtime.WithHTTPPathPattern("/v1/connections"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ConnectionsService_ImportConnection_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ConnectionsService_ImportConnection_0(annotatedContext, mux, outboundMarshaler, w, req, response_ConnectionsService_ImportConnection_0{resp.(*ImportConnectionResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPatch, pattern_ConnectionsService_PatchConnection_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -693,6 +757,15 @@ func (m response_ConnectionsService_GetConnection_0) XXX_ResponseBody() interfac
 	return response.Connection
 }
 
+type response_ConnectionsService_ImportConnection_0 struct {
+	*ImportConnectionResponse
+}
+
+func (m response_ConnectionsService_ImportConnection_0) XXX_ResponseBody() interface{} {
+	response := m.ImportConnectionResponse
+	return response.Connection
+}
+
 type response_ConnectionsService_GetRawTokenResponse_0 struct {
 	*GetRawTokenResponseResponse
 }
@@ -705,6 +778,7 @@ func (m response_ConnectionsService_GetRawTokenResponse_0) XXX_ResponseBody() in
 var (
 	pattern_ConnectionsService_ListConnections_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "connections"}, ""))
 	pattern_ConnectionsService_GetConnection_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "connections", "connection_id"}, ""))
+	pattern_ConnectionsService_ImportConnection_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "connections"}, ""))
 	pattern_ConnectionsService_PatchConnection_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "connections", "connection_id"}, ""))
 	pattern_ConnectionsService_GetToken_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "connections", "connection_id", "token"}, ""))
 	pattern_ConnectionsService_GetRawTokenResponse_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "connections", "connection_id", "raw-token"}, ""))
@@ -715,6 +789,7 @@ var (
 var (
 	forward_ConnectionsService_ListConnections_0     = runtime.ForwardResponseMessage
 	forward_ConnectionsService_GetConnection_0       = runtime.ForwardResponseMessage
+	forward_ConnectionsService_ImportConnection_0    = runtime.ForwardResponseMessage
 	forward_ConnectionsService_PatchConnection_0     = runtime.ForwardResponseMessage
 	forward_ConnectionsService_GetToken_0            = runtime.ForwardResponseMessage
 	forward_ConnectionsService_GetRawTokenResponse_0 = runtime.ForwardResponseMessage

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ConnectionsService_ListConnections_FullMethodName     = "/nango.gateway.v1.ConnectionsService/ListConnections"
 	ConnectionsService_GetConnection_FullMethodName       = "/nango.gateway.v1.ConnectionsService/GetConnection"
+	ConnectionsService_ImportConnection_FullMethodName    = "/nango.gateway.v1.ConnectionsService/ImportConnection"
 	ConnectionsService_PatchConnection_FullMethodName     = "/nango.gateway.v1.ConnectionsService/PatchConnection"
 	ConnectionsService_GetToken_FullMethodName            = "/nango.gateway.v1.ConnectionsService/GetToken"
 	ConnectionsService_GetRawTokenResponse_FullMethodName = "/nango.gateway.v1.ConnectionsService/GetRawTokenResponse"
@@ -39,6 +40,9 @@ type ConnectionsServiceClient interface {
 	ListConnections(ctx context.Context, in *ListConnectionsRequest, opts ...grpc.CallOption) (*ListConnectionsResponse, error)
 	// GetConnection returns one connection with its credentials, refreshing them if asked.
 	GetConnection(ctx context.Context, in *GetConnectionRequest, opts ...grpc.CallOption) (*GetConnectionResponse, error)
+	// ImportConnection creates a connection from credentials obtained elsewhere (Nango's
+	// POST /connections); Nango answers the new connection.
+	ImportConnection(ctx context.Context, in *ImportConnectionRequest, opts ...grpc.CallOption) (*ImportConnectionResponse, error)
 	// PatchConnection edits a connection's end user, tags or webhook URL override.
 	PatchConnection(ctx context.Context, in *PatchConnectionRequest, opts ...grpc.CallOption) (*PatchConnectionResponse, error)
 	// GetToken returns what the SDK's getToken returns: the OAUTH2 access token, the OAUTH1
@@ -75,6 +79,16 @@ func (c *connectionsServiceClient) GetConnection(ctx context.Context, in *GetCon
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetConnectionResponse)
 	err := c.cc.Invoke(ctx, ConnectionsService_GetConnection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionsServiceClient) ImportConnection(ctx context.Context, in *ImportConnectionRequest, opts ...grpc.CallOption) (*ImportConnectionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportConnectionResponse)
+	err := c.cc.Invoke(ctx, ConnectionsService_ImportConnection_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +156,9 @@ type ConnectionsServiceServer interface {
 	ListConnections(context.Context, *ListConnectionsRequest) (*ListConnectionsResponse, error)
 	// GetConnection returns one connection with its credentials, refreshing them if asked.
 	GetConnection(context.Context, *GetConnectionRequest) (*GetConnectionResponse, error)
+	// ImportConnection creates a connection from credentials obtained elsewhere (Nango's
+	// POST /connections); Nango answers the new connection.
+	ImportConnection(context.Context, *ImportConnectionRequest) (*ImportConnectionResponse, error)
 	// PatchConnection edits a connection's end user, tags or webhook URL override.
 	PatchConnection(context.Context, *PatchConnectionRequest) (*PatchConnectionResponse, error)
 	// GetToken returns what the SDK's getToken returns: the OAUTH2 access token, the OAUTH1
@@ -169,6 +186,9 @@ func (UnimplementedConnectionsServiceServer) ListConnections(context.Context, *L
 }
 func (UnimplementedConnectionsServiceServer) GetConnection(context.Context, *GetConnectionRequest) (*GetConnectionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetConnection not implemented")
+}
+func (UnimplementedConnectionsServiceServer) ImportConnection(context.Context, *ImportConnectionRequest) (*ImportConnectionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportConnection not implemented")
 }
 func (UnimplementedConnectionsServiceServer) PatchConnection(context.Context, *PatchConnectionRequest) (*PatchConnectionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PatchConnection not implemented")
@@ -238,6 +258,24 @@ func _ConnectionsService_GetConnection_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ConnectionsServiceServer).GetConnection(ctx, req.(*GetConnectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionsService_ImportConnection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportConnectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionsServiceServer).ImportConnection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionsService_ImportConnection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionsServiceServer).ImportConnection(ctx, req.(*ImportConnectionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -346,6 +384,10 @@ var ConnectionsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetConnection",
 			Handler:    _ConnectionsService_GetConnection_Handler,
+		},
+		{
+			MethodName: "ImportConnection",
+			Handler:    _ConnectionsService_ImportConnection_Handler,
 		},
 		{
 			MethodName: "PatchConnection",

@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -103,9 +104,11 @@ func (x *GetEnvironmentVariablesResponse) GetVariables() []*EnvironmentVariable 
 }
 
 type EnvironmentVariable struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Value string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -154,17 +157,25 @@ func (x *EnvironmentVariable) GetValue() string {
 	return ""
 }
 
+func (x *EnvironmentVariable) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_environment_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_environment_proto_rawDesc = "" +
 	"\n" +
-	"\"nango/gateway/v1/environment.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/api/annotations.proto\" \n" +
+	"\"nango/gateway/v1/environment.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\" \n" +
 	"\x1eGetEnvironmentVariablesRequest\"f\n" +
 	"\x1fGetEnvironmentVariablesResponse\x12C\n" +
-	"\tvariables\x18\x01 \x03(\v2%.nango.gateway.v1.EnvironmentVariableR\tvariables\"?\n" +
+	"\tvariables\x18\x01 \x03(\v2%.nango.gateway.v1.EnvironmentVariableR\tvariables\"n\n" +
 	"\x13EnvironmentVariable\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value2\xc3\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\xc3\x01\n" +
 	"\x12EnvironmentService\x12\xac\x01\n" +
 	"\x17GetEnvironmentVariables\x120.nango.gateway.v1.GetEnvironmentVariablesRequest\x1a1.nango.gateway.v1.GetEnvironmentVariablesResponse\",\x82\xd3\xe4\x93\x02&b\tvariables\x12\x19/v1/environment-variablesBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
@@ -185,16 +196,18 @@ var file_nango_gateway_v1_environment_proto_goTypes = []any{
 	(*GetEnvironmentVariablesRequest)(nil),  // 0: nango.gateway.v1.GetEnvironmentVariablesRequest
 	(*GetEnvironmentVariablesResponse)(nil), // 1: nango.gateway.v1.GetEnvironmentVariablesResponse
 	(*EnvironmentVariable)(nil),             // 2: nango.gateway.v1.EnvironmentVariable
+	(*structpb.Struct)(nil),                 // 3: google.protobuf.Struct
 }
 var file_nango_gateway_v1_environment_proto_depIdxs = []int32{
 	2, // 0: nango.gateway.v1.GetEnvironmentVariablesResponse.variables:type_name -> nango.gateway.v1.EnvironmentVariable
-	0, // 1: nango.gateway.v1.EnvironmentService.GetEnvironmentVariables:input_type -> nango.gateway.v1.GetEnvironmentVariablesRequest
-	1, // 2: nango.gateway.v1.EnvironmentService.GetEnvironmentVariables:output_type -> nango.gateway.v1.GetEnvironmentVariablesResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	3, // 1: nango.gateway.v1.EnvironmentVariable.extra:type_name -> google.protobuf.Struct
+	0, // 2: nango.gateway.v1.EnvironmentService.GetEnvironmentVariables:input_type -> nango.gateway.v1.GetEnvironmentVariablesRequest
+	1, // 3: nango.gateway.v1.EnvironmentService.GetEnvironmentVariables:output_type -> nango.gateway.v1.GetEnvironmentVariablesResponse
+	3, // [3:4] is the sub-list for method output_type
+	2, // [2:3] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_environment_proto_init() }

@@ -187,8 +187,10 @@ type SetMetadataResponse struct {
 	Metadata          *structpb.Struct       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	ConnectionId      *structpb.Value        `protobuf:"bytes,2,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
 	ProviderConfigKey string                 `protobuf:"bytes,3,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SetMetadataResponse) Reset() {
@@ -240,6 +242,13 @@ func (x *SetMetadataResponse) GetProviderConfigKey() string {
 		return x.ProviderConfigKey
 	}
 	return ""
+}
+
+func (x *SetMetadataResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type UpdateMetadataRequest struct {
@@ -307,8 +316,10 @@ type UpdateMetadataResponse struct {
 	Metadata          *structpb.Struct       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	ConnectionId      *structpb.Value        `protobuf:"bytes,2,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
 	ProviderConfigKey string                 `protobuf:"bytes,3,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateMetadataResponse) Reset() {
@@ -362,6 +373,13 @@ func (x *UpdateMetadataResponse) GetProviderConfigKey() string {
 	return ""
 }
 
+func (x *UpdateMetadataResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_metadata_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_metadata_proto_rawDesc = "" +
@@ -375,19 +393,21 @@ const file_nango_gateway_v1_metadata_proto_rawDesc = "" +
 	"\x12SetMetadataRequest\x12;\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\bmetadata\x12C\n" +
 	"\rconnection_id\x18\x02 \x01(\v2\x16.google.protobuf.ValueB\x06\xbaH\x03\xc8\x01\x01R\fconnectionId\x12Q\n" +
-	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\"\xb7\x01\n" +
+	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\"\xe6\x01\n" +
 	"\x13SetMetadataResponse\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12;\n" +
 	"\rconnection_id\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\fconnectionId\x12.\n" +
-	"\x13provider_config_key\x18\x03 \x01(\tR\x11providerConfigKey\"\xec\x01\n" +
+	"\x13provider_config_key\x18\x03 \x01(\tR\x11providerConfigKey\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xec\x01\n" +
 	"\x15UpdateMetadataRequest\x12;\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\bmetadata\x12C\n" +
 	"\rconnection_id\x18\x02 \x01(\v2\x16.google.protobuf.ValueB\x06\xbaH\x03\xc8\x01\x01R\fconnectionId\x12Q\n" +
-	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\"\xba\x01\n" +
+	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\"\xe9\x01\n" +
 	"\x16UpdateMetadataResponse\x123\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12;\n" +
 	"\rconnection_id\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\fconnectionId\x12.\n" +
-	"\x13provider_config_key\x18\x03 \x01(\tR\x11providerConfigKey2\xb6\x03\n" +
+	"\x13provider_config_key\x18\x03 \x01(\tR\x11providerConfigKey\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\xb6\x03\n" +
 	"\x0fMetadataService\x12\x96\x01\n" +
 	"\vGetMetadata\x12$.nango.gateway.v1.GetMetadataRequest\x1a%.nango.gateway.v1.GetMetadataResponse\":\x82\xd3\xe4\x93\x024b\bmetadata\x12(/v1/connections/{connection_id}/metadata\x12\x7f\n" +
 	"\vSetMetadata\x12$.nango.gateway.v1.SetMetadataRequest\x1a%.nango.gateway.v1.SetMetadataResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/connections/metadata\x12\x88\x01\n" +
@@ -422,21 +442,23 @@ var file_nango_gateway_v1_metadata_proto_depIdxs = []int32{
 	7,  // 2: nango.gateway.v1.SetMetadataRequest.connection_id:type_name -> google.protobuf.Value
 	6,  // 3: nango.gateway.v1.SetMetadataResponse.metadata:type_name -> google.protobuf.Struct
 	7,  // 4: nango.gateway.v1.SetMetadataResponse.connection_id:type_name -> google.protobuf.Value
-	6,  // 5: nango.gateway.v1.UpdateMetadataRequest.metadata:type_name -> google.protobuf.Struct
-	7,  // 6: nango.gateway.v1.UpdateMetadataRequest.connection_id:type_name -> google.protobuf.Value
-	6,  // 7: nango.gateway.v1.UpdateMetadataResponse.metadata:type_name -> google.protobuf.Struct
-	7,  // 8: nango.gateway.v1.UpdateMetadataResponse.connection_id:type_name -> google.protobuf.Value
-	0,  // 9: nango.gateway.v1.MetadataService.GetMetadata:input_type -> nango.gateway.v1.GetMetadataRequest
-	2,  // 10: nango.gateway.v1.MetadataService.SetMetadata:input_type -> nango.gateway.v1.SetMetadataRequest
-	4,  // 11: nango.gateway.v1.MetadataService.UpdateMetadata:input_type -> nango.gateway.v1.UpdateMetadataRequest
-	1,  // 12: nango.gateway.v1.MetadataService.GetMetadata:output_type -> nango.gateway.v1.GetMetadataResponse
-	3,  // 13: nango.gateway.v1.MetadataService.SetMetadata:output_type -> nango.gateway.v1.SetMetadataResponse
-	5,  // 14: nango.gateway.v1.MetadataService.UpdateMetadata:output_type -> nango.gateway.v1.UpdateMetadataResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	6,  // 5: nango.gateway.v1.SetMetadataResponse.extra:type_name -> google.protobuf.Struct
+	6,  // 6: nango.gateway.v1.UpdateMetadataRequest.metadata:type_name -> google.protobuf.Struct
+	7,  // 7: nango.gateway.v1.UpdateMetadataRequest.connection_id:type_name -> google.protobuf.Value
+	6,  // 8: nango.gateway.v1.UpdateMetadataResponse.metadata:type_name -> google.protobuf.Struct
+	7,  // 9: nango.gateway.v1.UpdateMetadataResponse.connection_id:type_name -> google.protobuf.Value
+	6,  // 10: nango.gateway.v1.UpdateMetadataResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 11: nango.gateway.v1.MetadataService.GetMetadata:input_type -> nango.gateway.v1.GetMetadataRequest
+	2,  // 12: nango.gateway.v1.MetadataService.SetMetadata:input_type -> nango.gateway.v1.SetMetadataRequest
+	4,  // 13: nango.gateway.v1.MetadataService.UpdateMetadata:input_type -> nango.gateway.v1.UpdateMetadataRequest
+	1,  // 14: nango.gateway.v1.MetadataService.GetMetadata:output_type -> nango.gateway.v1.GetMetadataResponse
+	3,  // 15: nango.gateway.v1.MetadataService.SetMetadata:output_type -> nango.gateway.v1.SetMetadataResponse
+	5,  // 16: nango.gateway.v1.MetadataService.UpdateMetadata:output_type -> nango.gateway.v1.UpdateMetadataResponse
+	14, // [14:17] is the sub-list for method output_type
+	11, // [11:14] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_metadata_proto_init() }

@@ -73,7 +73,9 @@ type ListProvidersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Each provider is its providers.yaml entry plus name and logo_url: an open shape that grows
 	// with every provider Nango adds, hence Struct.
-	Data          []*structpb.Struct `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	Data []*structpb.Struct `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -111,6 +113,13 @@ func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
 func (x *ListProvidersResponse) GetData() []*structpb.Struct {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *ListProvidersResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -161,8 +170,10 @@ func (x *GetProviderRequest) GetProvider() string {
 }
 
 type GetProviderResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          *structpb.Struct       `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  *structpb.Struct       `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -200,6 +211,13 @@ func (*GetProviderResponse) Descriptor() ([]byte, []int) {
 func (x *GetProviderResponse) GetData() *structpb.Struct {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *GetProviderResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -249,8 +267,10 @@ func (x *GetProviderTemplatesRequest) GetProvider() string {
 }
 
 type GetProviderTemplatesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []*NangoFunction       `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  []*NangoFunction       `protobuf:"bytes,1,rep,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -292,6 +312,13 @@ func (x *GetProviderTemplatesResponse) GetData() []*NangoFunction {
 	return nil
 }
 
+func (x *GetProviderTemplatesResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_providers_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_providers_proto_rawDesc = "" +
@@ -299,17 +326,20 @@ const file_nango_gateway_v1_providers_proto_rawDesc = "" +
 	" nango/gateway/v1/providers.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1cnango/gateway/v1/types.proto\"_\n" +
 	"\x14ListProvidersRequest\x12<\n" +
 	"\x06search\x18\x01 \x01(\tB\x1f\xbaH\x1cr\x1a\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$H\x00R\x06search\x88\x01\x01B\t\n" +
-	"\a_search\"D\n" +
+	"\a_search\"s\n" +
 	"\x15ListProvidersResponse\x12+\n" +
-	"\x04data\x18\x01 \x03(\v2\x17.google.protobuf.StructR\x04data\"N\n" +
+	"\x04data\x18\x01 \x03(\v2\x17.google.protobuf.StructR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"N\n" +
 	"\x12GetProviderRequest\x128\n" +
-	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"B\n" +
+	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"q\n" +
 	"\x13GetProviderResponse\x12+\n" +
-	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\"W\n" +
+	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"W\n" +
 	"\x1bGetProviderTemplatesRequest\x128\n" +
-	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"S\n" +
+	"\bprovider\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bprovider\"\x82\x01\n" +
 	"\x1cGetProviderTemplatesResponse\x123\n" +
-	"\x04data\x18\x01 \x03(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data2\xad\x03\n" +
+	"\x04data\x18\x01 \x03(\v2\x1f.nango.gateway.v1.NangoFunctionR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\xad\x03\n" +
 	"\x10ProvidersService\x12w\n" +
 	"\rListProviders\x12&.nango.gateway.v1.ListProvidersRequest\x1a'.nango.gateway.v1.ListProvidersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/providers\x12|\n" +
 	"\vGetProvider\x12$.nango.gateway.v1.GetProviderRequest\x1a%.nango.gateway.v1.GetProviderResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/providers/{provider}\x12\xa1\x01\n" +
@@ -340,19 +370,22 @@ var file_nango_gateway_v1_providers_proto_goTypes = []any{
 }
 var file_nango_gateway_v1_providers_proto_depIdxs = []int32{
 	6, // 0: nango.gateway.v1.ListProvidersResponse.data:type_name -> google.protobuf.Struct
-	6, // 1: nango.gateway.v1.GetProviderResponse.data:type_name -> google.protobuf.Struct
-	7, // 2: nango.gateway.v1.GetProviderTemplatesResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	0, // 3: nango.gateway.v1.ProvidersService.ListProviders:input_type -> nango.gateway.v1.ListProvidersRequest
-	2, // 4: nango.gateway.v1.ProvidersService.GetProvider:input_type -> nango.gateway.v1.GetProviderRequest
-	4, // 5: nango.gateway.v1.ProvidersService.GetProviderTemplates:input_type -> nango.gateway.v1.GetProviderTemplatesRequest
-	1, // 6: nango.gateway.v1.ProvidersService.ListProviders:output_type -> nango.gateway.v1.ListProvidersResponse
-	3, // 7: nango.gateway.v1.ProvidersService.GetProvider:output_type -> nango.gateway.v1.GetProviderResponse
-	5, // 8: nango.gateway.v1.ProvidersService.GetProviderTemplates:output_type -> nango.gateway.v1.GetProviderTemplatesResponse
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 1: nango.gateway.v1.ListProvidersResponse.extra:type_name -> google.protobuf.Struct
+	6, // 2: nango.gateway.v1.GetProviderResponse.data:type_name -> google.protobuf.Struct
+	6, // 3: nango.gateway.v1.GetProviderResponse.extra:type_name -> google.protobuf.Struct
+	7, // 4: nango.gateway.v1.GetProviderTemplatesResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	6, // 5: nango.gateway.v1.GetProviderTemplatesResponse.extra:type_name -> google.protobuf.Struct
+	0, // 6: nango.gateway.v1.ProvidersService.ListProviders:input_type -> nango.gateway.v1.ListProvidersRequest
+	2, // 7: nango.gateway.v1.ProvidersService.GetProvider:input_type -> nango.gateway.v1.GetProviderRequest
+	4, // 8: nango.gateway.v1.ProvidersService.GetProviderTemplates:input_type -> nango.gateway.v1.GetProviderTemplatesRequest
+	1, // 9: nango.gateway.v1.ProvidersService.ListProviders:output_type -> nango.gateway.v1.ListProvidersResponse
+	3, // 10: nango.gateway.v1.ProvidersService.GetProvider:output_type -> nango.gateway.v1.GetProviderResponse
+	5, // 11: nango.gateway.v1.ProvidersService.GetProviderTemplates:output_type -> nango.gateway.v1.GetProviderTemplatesResponse
+	9, // [9:12] is the sub-list for method output_type
+	6, // [6:9] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_providers_proto_init() }

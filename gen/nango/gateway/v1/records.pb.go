@@ -42,7 +42,9 @@ type ListRecordsRequest struct {
 	// External ids; at most 100.
 	Ids []string `protobuf:"bytes,9,rep,name=ids,proto3" json:"ids,omitempty"`
 	// Deprecated alias of modified_after.
-	Delta         *string `protobuf:"bytes,10,opt,name=delta,proto3,oneof" json:"delta,omitempty"`
+	Delta *string `protobuf:"bytes,10,opt,name=delta,proto3,oneof" json:"delta,omitempty"`
+	// Give each record as protobuf values (Record.payload) instead of its JSON.
+	AsStruct      bool `protobuf:"varint,11,opt,name=as_struct,json=asStruct,proto3" json:"as_struct,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -147,11 +149,16 @@ func (x *ListRecordsRequest) GetDelta() string {
 	return ""
 }
 
+func (x *ListRecordsRequest) GetAsStruct() bool {
+	if x != nil {
+		return x.AsStruct
+	}
+	return false
+}
+
 type ListRecordsResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Each record is the sync's payload plus id and _nango_metadata: the payload's shape is the
-	// integration's own model.
-	Records []*structpb.Struct `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Records []*Record              `protobuf:"bytes,3,rep,name=records,proto3" json:"records,omitempty"`
 	// Null on the last page.
 	NextCursor    *wrapperspb.StringValue `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -188,7 +195,7 @@ func (*ListRecordsResponse) Descriptor() ([]byte, []int) {
 	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *ListRecordsResponse) GetRecords() []*structpb.Struct {
+func (x *ListRecordsResponse) GetRecords() []*Record {
 	if x != nil {
 		return x.Records
 	}
@@ -198,6 +205,80 @@ func (x *ListRecordsResponse) GetRecords() []*structpb.Struct {
 func (x *ListRecordsResponse) GetNextCursor() *wrapperspb.StringValue {
 	if x != nil {
 		return x.NextCursor
+	}
+	return nil
+}
+
+// Record is one record of a model: the sync's payload plus id and _nango_metadata, in the
+// integration's own shape.
+type Record struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record's JSON exactly as Nango sent it, _nango_metadata included. Every language
+	// parses it natively; empty when the request set as_struct.
+	Json []byte `protobuf:"bytes,1,opt,name=json,proto3" json:"json,omitempty"`
+	// The record's external id.
+	Id       string          `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Metadata *RecordMetadata `protobuf:"bytes,3,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Only when the request set as_struct: the record without _nango_metadata.
+	Payload       *structpb.Struct `protobuf:"bytes,4,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Record) Reset() {
+	*x = Record{}
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Record) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Record) ProtoMessage() {}
+
+func (x *Record) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Record.ProtoReflect.Descriptor instead.
+func (*Record) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Record) GetJson() []byte {
+	if x != nil {
+		return x.Json
+	}
+	return nil
+}
+
+func (x *Record) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Record) GetMetadata() *RecordMetadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Record) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
 	}
 	return nil
 }
@@ -214,14 +295,16 @@ type StreamRecordsRequest struct {
 	// Start after this record cursor (e.g. the last one a previous stream delivered).
 	Cursor *string `protobuf:"bytes,8,opt,name=cursor,proto3,oneof" json:"cursor,omitempty"`
 	// Records fetched per upstream page; 1 to 10000, default 1000.
-	PageSize      *int32 `protobuf:"varint,9,opt,name=page_size,json=pageSize,proto3,oneof" json:"page_size,omitempty"`
+	PageSize *int32 `protobuf:"varint,9,opt,name=page_size,json=pageSize,proto3,oneof" json:"page_size,omitempty"`
+	// Give each record as protobuf values (payload) instead of its JSON.
+	AsStruct      bool `protobuf:"varint,10,opt,name=as_struct,json=asStruct,proto3" json:"as_struct,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StreamRecordsRequest) Reset() {
 	*x = StreamRecordsRequest{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[2]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -233,7 +316,7 @@ func (x *StreamRecordsRequest) String() string {
 func (*StreamRecordsRequest) ProtoMessage() {}
 
 func (x *StreamRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[2]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -246,7 +329,7 @@ func (x *StreamRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamRecordsRequest.ProtoReflect.Descriptor instead.
 func (*StreamRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{2}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StreamRecordsRequest) GetProviderConfigKey() string {
@@ -312,20 +395,31 @@ func (x *StreamRecordsRequest) GetPageSize() int32 {
 	return 0
 }
 
+func (x *StreamRecordsRequest) GetAsStruct() bool {
+	if x != nil {
+		return x.AsStruct
+	}
+	return false
+}
+
+// StreamRecordsResponse is one record (the fields of Record, flat: one message per record).
 type StreamRecordsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The record as Nango returns it, without _nango_metadata.
-	Payload  *structpb.Struct `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
-	Metadata *RecordMetadata  `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// The record's JSON exactly as Nango sent it, _nango_metadata included; empty when the
+	// request set as_struct.
+	Json []byte `protobuf:"bytes,4,opt,name=json,proto3" json:"json,omitempty"`
 	// The record's external id.
-	Id            string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	Id       string          `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	Metadata *RecordMetadata `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Only when the request set as_struct: the record without _nango_metadata.
+	Payload       *structpb.Struct `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StreamRecordsResponse) Reset() {
 	*x = StreamRecordsResponse{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[3]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +431,7 @@ func (x *StreamRecordsResponse) String() string {
 func (*StreamRecordsResponse) ProtoMessage() {}
 
 func (x *StreamRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[3]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,19 +444,12 @@ func (x *StreamRecordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamRecordsResponse.ProtoReflect.Descriptor instead.
 func (*StreamRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{3}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{4}
 }
 
-func (x *StreamRecordsResponse) GetPayload() *structpb.Struct {
+func (x *StreamRecordsResponse) GetJson() []byte {
 	if x != nil {
-		return x.Payload
-	}
-	return nil
-}
-
-func (x *StreamRecordsResponse) GetMetadata() *RecordMetadata {
-	if x != nil {
-		return x.Metadata
+		return x.Json
 	}
 	return nil
 }
@@ -372,6 +459,20 @@ func (x *StreamRecordsResponse) GetId() string {
 		return x.Id
 	}
 	return ""
+}
+
+func (x *StreamRecordsResponse) GetMetadata() *RecordMetadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *StreamRecordsResponse) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
 }
 
 // RecordMetadata is a record's _nango_metadata.
@@ -390,7 +491,7 @@ type RecordMetadata struct {
 
 func (x *RecordMetadata) Reset() {
 	*x = RecordMetadata{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[4]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -402,7 +503,7 @@ func (x *RecordMetadata) String() string {
 func (*RecordMetadata) ProtoMessage() {}
 
 func (x *RecordMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[4]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -415,7 +516,7 @@ func (x *RecordMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordMetadata.ProtoReflect.Descriptor instead.
 func (*RecordMetadata) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{4}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RecordMetadata) GetCursor() string {
@@ -474,7 +575,7 @@ type PruneRecordsRequest struct {
 
 func (x *PruneRecordsRequest) Reset() {
 	*x = PruneRecordsRequest{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[5]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +587,7 @@ func (x *PruneRecordsRequest) String() string {
 func (*PruneRecordsRequest) ProtoMessage() {}
 
 func (x *PruneRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[5]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +600,7 @@ func (x *PruneRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneRecordsRequest.ProtoReflect.Descriptor instead.
 func (*PruneRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{5}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PruneRecordsRequest) GetProviderConfigKey() string {
@@ -554,7 +655,7 @@ type PruneRecordsResponse struct {
 
 func (x *PruneRecordsResponse) Reset() {
 	*x = PruneRecordsResponse{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +667,7 @@ func (x *PruneRecordsResponse) String() string {
 func (*PruneRecordsResponse) ProtoMessage() {}
 
 func (x *PruneRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +680,7 @@ func (x *PruneRecordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneRecordsResponse.ProtoReflect.Descriptor instead.
 func (*PruneRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{6}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PruneRecordsResponse) GetCount() int32 {
@@ -600,7 +701,7 @@ var File_nango_gateway_v1_records_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1enango/gateway/v1/records.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x8b\x06\n" +
+	"\x1enango/gateway/v1/records.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\xa8\x06\n" +
 	"\x12ListRecordsRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
@@ -614,18 +715,24 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xe8\aH\x04R\x06cursor\x88\x01\x01\x12#\n" +
 	"\x03ids\x18\t \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\"\ar\x05\x10\x01\x18\x80\x02R\x03ids\x12R\n" +
 	"\x05delta\x18\n" +
-	" \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x05R\x05delta\x88\x01\x01B\n" +
+	" \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x05R\x05delta\x88\x01\x01\x12\x1b\n" +
+	"\tas_struct\x18\v \x01(\bR\basStructB\n" +
 	"\n" +
 	"\b_variantB\x11\n" +
 	"\x0f_modified_afterB\b\n" +
 	"\x06_limitB\t\n" +
 	"\a_filterB\t\n" +
 	"\a_cursorB\b\n" +
-	"\x06_delta\"\x87\x01\n" +
-	"\x13ListRecordsResponse\x121\n" +
-	"\arecords\x18\x01 \x03(\v2\x17.google.protobuf.StructR\arecords\x12=\n" +
+	"\x06_delta\"\x8e\x01\n" +
+	"\x13ListRecordsResponse\x122\n" +
+	"\arecords\x18\x03 \x03(\v2\x18.nango.gateway.v1.RecordR\arecords\x12=\n" +
 	"\vnext_cursor\x18\x02 \x01(\v2\x1c.google.protobuf.StringValueR\n" +
-	"nextCursor\"\xba\x05\n" +
+	"nextCursorJ\x04\b\x01\x10\x02\"\x9d\x01\n" +
+	"\x06Record\x12\x12\n" +
+	"\x04json\x18\x01 \x01(\fR\x04json\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12<\n" +
+	"\bmetadata\x18\x03 \x01(\v2 .nango.gateway.v1.RecordMetadataR\bmetadata\x121\n" +
+	"\apayload\x18\x04 \x01(\v2\x17.google.protobuf.StructR\apayload\"\xd7\x05\n" +
 	"\x14StreamRecordsRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
@@ -637,18 +744,21 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\x06cursor\x18\b \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xe8\aH\x03R\x06cursor\x88\x01\x01\x12,\n" +
 	"\tpage_size\x18\t \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\x90N(\x01H\x04R\bpageSize\x88\x01\x01B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x01H\x04R\bpageSize\x88\x01\x01\x12\x1b\n" +
+	"\tas_struct\x18\n" +
+	" \x01(\bR\basStructB\n" +
 	"\n" +
 	"\b_variantB\x11\n" +
 	"\x0f_modified_afterB\t\n" +
 	"\a_filterB\t\n" +
 	"\a_cursorB\f\n" +
 	"\n" +
-	"_page_size\"\x98\x01\n" +
-	"\x15StreamRecordsResponse\x121\n" +
-	"\apayload\x18\x01 \x01(\v2\x17.google.protobuf.StructR\apayload\x12<\n" +
-	"\bmetadata\x18\x02 \x01(\v2 .nango.gateway.v1.RecordMetadataR\bmetadata\x12\x0e\n" +
-	"\x02id\x18\x03 \x01(\tR\x02id\"\x8f\x02\n" +
+	"_page_size\"\xac\x01\n" +
+	"\x15StreamRecordsResponse\x12\x12\n" +
+	"\x04json\x18\x04 \x01(\fR\x04json\x12\x0e\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\x12<\n" +
+	"\bmetadata\x18\x02 \x01(\v2 .nango.gateway.v1.RecordMetadataR\bmetadata\x121\n" +
+	"\apayload\x18\x01 \x01(\v2\x17.google.protobuf.StructR\apayload\"\x8f\x02\n" +
 	"\x0eRecordMetadata\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x1f\n" +
 	"\vlast_action\x18\x02 \x01(\tR\n" +
@@ -690,36 +800,39 @@ func file_nango_gateway_v1_records_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_records_proto_rawDescData
 }
 
-var file_nango_gateway_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_nango_gateway_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_nango_gateway_v1_records_proto_goTypes = []any{
 	(*ListRecordsRequest)(nil),     // 0: nango.gateway.v1.ListRecordsRequest
 	(*ListRecordsResponse)(nil),    // 1: nango.gateway.v1.ListRecordsResponse
-	(*StreamRecordsRequest)(nil),   // 2: nango.gateway.v1.StreamRecordsRequest
-	(*StreamRecordsResponse)(nil),  // 3: nango.gateway.v1.StreamRecordsResponse
-	(*RecordMetadata)(nil),         // 4: nango.gateway.v1.RecordMetadata
-	(*PruneRecordsRequest)(nil),    // 5: nango.gateway.v1.PruneRecordsRequest
-	(*PruneRecordsResponse)(nil),   // 6: nango.gateway.v1.PruneRecordsResponse
-	(*structpb.Struct)(nil),        // 7: google.protobuf.Struct
+	(*Record)(nil),                 // 2: nango.gateway.v1.Record
+	(*StreamRecordsRequest)(nil),   // 3: nango.gateway.v1.StreamRecordsRequest
+	(*StreamRecordsResponse)(nil),  // 4: nango.gateway.v1.StreamRecordsResponse
+	(*RecordMetadata)(nil),         // 5: nango.gateway.v1.RecordMetadata
+	(*PruneRecordsRequest)(nil),    // 6: nango.gateway.v1.PruneRecordsRequest
+	(*PruneRecordsResponse)(nil),   // 7: nango.gateway.v1.PruneRecordsResponse
 	(*wrapperspb.StringValue)(nil), // 8: google.protobuf.StringValue
+	(*structpb.Struct)(nil),        // 9: google.protobuf.Struct
 }
 var file_nango_gateway_v1_records_proto_depIdxs = []int32{
-	7, // 0: nango.gateway.v1.ListRecordsResponse.records:type_name -> google.protobuf.Struct
-	8, // 1: nango.gateway.v1.ListRecordsResponse.next_cursor:type_name -> google.protobuf.StringValue
-	7, // 2: nango.gateway.v1.StreamRecordsResponse.payload:type_name -> google.protobuf.Struct
-	4, // 3: nango.gateway.v1.StreamRecordsResponse.metadata:type_name -> nango.gateway.v1.RecordMetadata
-	8, // 4: nango.gateway.v1.RecordMetadata.deleted_at:type_name -> google.protobuf.StringValue
-	8, // 5: nango.gateway.v1.RecordMetadata.pruned_at:type_name -> google.protobuf.StringValue
-	0, // 6: nango.gateway.v1.RecordsService.ListRecords:input_type -> nango.gateway.v1.ListRecordsRequest
-	2, // 7: nango.gateway.v1.RecordsService.StreamRecords:input_type -> nango.gateway.v1.StreamRecordsRequest
-	5, // 8: nango.gateway.v1.RecordsService.PruneRecords:input_type -> nango.gateway.v1.PruneRecordsRequest
-	1, // 9: nango.gateway.v1.RecordsService.ListRecords:output_type -> nango.gateway.v1.ListRecordsResponse
-	3, // 10: nango.gateway.v1.RecordsService.StreamRecords:output_type -> nango.gateway.v1.StreamRecordsResponse
-	6, // 11: nango.gateway.v1.RecordsService.PruneRecords:output_type -> nango.gateway.v1.PruneRecordsResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	2,  // 0: nango.gateway.v1.ListRecordsResponse.records:type_name -> nango.gateway.v1.Record
+	8,  // 1: nango.gateway.v1.ListRecordsResponse.next_cursor:type_name -> google.protobuf.StringValue
+	5,  // 2: nango.gateway.v1.Record.metadata:type_name -> nango.gateway.v1.RecordMetadata
+	9,  // 3: nango.gateway.v1.Record.payload:type_name -> google.protobuf.Struct
+	5,  // 4: nango.gateway.v1.StreamRecordsResponse.metadata:type_name -> nango.gateway.v1.RecordMetadata
+	9,  // 5: nango.gateway.v1.StreamRecordsResponse.payload:type_name -> google.protobuf.Struct
+	8,  // 6: nango.gateway.v1.RecordMetadata.deleted_at:type_name -> google.protobuf.StringValue
+	8,  // 7: nango.gateway.v1.RecordMetadata.pruned_at:type_name -> google.protobuf.StringValue
+	0,  // 8: nango.gateway.v1.RecordsService.ListRecords:input_type -> nango.gateway.v1.ListRecordsRequest
+	3,  // 9: nango.gateway.v1.RecordsService.StreamRecords:input_type -> nango.gateway.v1.StreamRecordsRequest
+	6,  // 10: nango.gateway.v1.RecordsService.PruneRecords:input_type -> nango.gateway.v1.PruneRecordsRequest
+	1,  // 11: nango.gateway.v1.RecordsService.ListRecords:output_type -> nango.gateway.v1.ListRecordsResponse
+	4,  // 12: nango.gateway.v1.RecordsService.StreamRecords:output_type -> nango.gateway.v1.StreamRecordsResponse
+	7,  // 13: nango.gateway.v1.RecordsService.PruneRecords:output_type -> nango.gateway.v1.PruneRecordsResponse
+	11, // [11:14] is the sub-list for method output_type
+	8,  // [8:11] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_records_proto_init() }
@@ -728,15 +841,15 @@ func file_nango_gateway_v1_records_proto_init() {
 		return
 	}
 	file_nango_gateway_v1_records_proto_msgTypes[0].OneofWrappers = []any{}
-	file_nango_gateway_v1_records_proto_msgTypes[2].OneofWrappers = []any{}
-	file_nango_gateway_v1_records_proto_msgTypes[5].OneofWrappers = []any{}
+	file_nango_gateway_v1_records_proto_msgTypes[3].OneofWrappers = []any{}
+	file_nango_gateway_v1_records_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_records_proto_rawDesc), len(file_nango_gateway_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -76,7 +76,9 @@ type GetScriptsConfigResponse struct {
 	// Nango extends often, so they stay open.
 	Configs []*structpb.Struct `protobuf:"bytes,1,rep,name=configs,proto3" json:"configs,omitempty"`
 	// format=openai: function definitions.
-	Data          []*OpenAIFunction `protobuf:"bytes,2,rep,name=data,proto3" json:"data,omitempty"`
+	Data []*OpenAIFunction `protobuf:"bytes,2,rep,name=data,proto3" json:"data,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -125,12 +127,21 @@ func (x *GetScriptsConfigResponse) GetData() []*OpenAIFunction {
 	return nil
 }
 
+func (x *GetScriptsConfigResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 type OpenAIFunction struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
 	// A JSON schema object: {type, properties, required}.
-	Parameters    *structpb.Struct `protobuf:"bytes,3,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	Parameters *structpb.Struct `protobuf:"bytes,3,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -186,6 +197,13 @@ func (x *OpenAIFunction) GetParameters() *structpb.Struct {
 	return nil
 }
 
+func (x *OpenAIFunction) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_scripts_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_scripts_proto_rawDesc = "" +
@@ -193,16 +211,18 @@ const file_nango_gateway_v1_scripts_proto_rawDesc = "" +
 	"\x1enango/gateway/v1/scripts.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"W\n" +
 	"\x17GetScriptsConfigRequest\x121\n" +
 	"\x06format\x18\x01 \x01(\tB\x14\xbaH\x11r\x0fR\x05nangoR\x06openaiH\x00R\x06format\x88\x01\x01B\t\n" +
-	"\a_format\"\x83\x01\n" +
+	"\a_format\"\xb2\x01\n" +
 	"\x18GetScriptsConfigResponse\x121\n" +
 	"\aconfigs\x18\x01 \x03(\v2\x17.google.protobuf.StructR\aconfigs\x124\n" +
-	"\x04data\x18\x02 \x03(\v2 .nango.gateway.v1.OpenAIFunctionR\x04data\"\x7f\n" +
+	"\x04data\x18\x02 \x03(\v2 .nango.gateway.v1.OpenAIFunctionR\x04data\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xae\x01\n" +
 	"\x0eOpenAIFunction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x127\n" +
 	"\n" +
 	"parameters\x18\x03 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"parameters2\xa1\x01\n" +
+	"parameters\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\xa1\x01\n" +
 	"\x0eScriptsService\x12\x8e\x01\n" +
 	"\x10GetScriptsConfig\x12).nango.gateway.v1.GetScriptsConfigRequest\x1a*.nango.gateway.v1.GetScriptsConfigResponse\"#\x82\xd3\xe4\x93\x02\x1db\aconfigs\x12\x12/v1/scripts/configBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
@@ -228,14 +248,16 @@ var file_nango_gateway_v1_scripts_proto_goTypes = []any{
 var file_nango_gateway_v1_scripts_proto_depIdxs = []int32{
 	3, // 0: nango.gateway.v1.GetScriptsConfigResponse.configs:type_name -> google.protobuf.Struct
 	2, // 1: nango.gateway.v1.GetScriptsConfigResponse.data:type_name -> nango.gateway.v1.OpenAIFunction
-	3, // 2: nango.gateway.v1.OpenAIFunction.parameters:type_name -> google.protobuf.Struct
-	0, // 3: nango.gateway.v1.ScriptsService.GetScriptsConfig:input_type -> nango.gateway.v1.GetScriptsConfigRequest
-	1, // 4: nango.gateway.v1.ScriptsService.GetScriptsConfig:output_type -> nango.gateway.v1.GetScriptsConfigResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	3, // 2: nango.gateway.v1.GetScriptsConfigResponse.extra:type_name -> google.protobuf.Struct
+	3, // 3: nango.gateway.v1.OpenAIFunction.parameters:type_name -> google.protobuf.Struct
+	3, // 4: nango.gateway.v1.OpenAIFunction.extra:type_name -> google.protobuf.Struct
+	0, // 5: nango.gateway.v1.ScriptsService.GetScriptsConfig:input_type -> nango.gateway.v1.GetScriptsConfigRequest
+	1, // 6: nango.gateway.v1.ScriptsService.GetScriptsConfig:output_type -> nango.gateway.v1.GetScriptsConfigResponse
+	6, // [6:7] is the sub-list for method output_type
+	5, // [5:6] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_scripts_proto_init() }

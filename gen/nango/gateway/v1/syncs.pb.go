@@ -169,8 +169,10 @@ func (x *TriggerSyncRequest) GetFullResync() bool {
 }
 
 type TriggerSyncResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -210,6 +212,13 @@ func (x *TriggerSyncResponse) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *TriggerSyncResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type StartSyncRequest struct {
@@ -274,8 +283,10 @@ func (x *StartSyncRequest) GetConnectionId() string {
 }
 
 type StartSyncResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -315,6 +326,13 @@ func (x *StartSyncResponse) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *StartSyncResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type PauseSyncRequest struct {
@@ -379,8 +397,10 @@ func (x *PauseSyncRequest) GetConnectionId() string {
 }
 
 type PauseSyncResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -420,6 +440,13 @@ func (x *PauseSyncResponse) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *PauseSyncResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type SyncStatusRequest struct {
@@ -484,8 +511,10 @@ func (x *SyncStatusRequest) GetConnectionId() string {
 }
 
 type SyncStatusResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Syncs         []*SyncStatus          `protobuf:"bytes,1,rep,name=syncs,proto3" json:"syncs,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Syncs []*SyncStatus          `protobuf:"bytes,1,rep,name=syncs,proto3" json:"syncs,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -527,6 +556,13 @@ func (x *SyncStatusResponse) GetSyncs() []*SyncStatus {
 	return nil
 }
 
+func (x *SyncStatusResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // SyncStatus is Nango's ReportedSyncJobStatus; its camelCase keys are Nango's.
 type SyncStatus struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -538,20 +574,27 @@ type SyncStatus struct {
 	Status string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
 	// Deprecated: INCREMENTAL or INITIAL.
 	Type string `protobuf:"bytes,6,opt,name=type,proto3" json:"type,omitempty"`
+	// When the last run finished; absent on a sync that never ran.
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
-	FinishedAt *wrapperspb.StringValue `protobuf:"bytes,7,opt,name=finishedAt,proto3" json:"finishedAt,omitempty"`
+	FinishedAt *string `protobuf:"bytes,14,opt,name=finishedAt,proto3,oneof" json:"finishedAt,omitempty"`
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
 	NextScheduledSyncAt *wrapperspb.StringValue `protobuf:"bytes,8,opt,name=nextScheduledSyncAt,proto3" json:"nextScheduledSyncAt,omitempty"`
-	Frequency           string                  `protobuf:"bytes,9,opt,name=frequency,proto3" json:"frequency,omitempty"`
-	// Per model: {added, updated, deleted}.
+	// The schedule, such as "every hour", or null.
+	Frequency *wrapperspb.StringValue `protobuf:"bytes,15,opt,name=frequency,proto3" json:"frequency,omitempty"`
+	// The last run's changes per model ({"<model>": {added, updated, deleted, …}}, each a
+	// SyncModelResult); absent on a sync that never ran. A Struct because proto maps have no
+	// presence.
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
-	LatestResult map[string]*SyncModelResult `protobuf:"bytes,10,rep,name=latestResult,proto3" json:"latestResult,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	LatestResult *structpb.Struct `protobuf:"bytes,16,opt,name=latestResult,proto3,oneof" json:"latestResult,omitempty"`
+	// The last run's status; absent on a sync that never ran.
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
-	LatestExecutionStatus string `protobuf:"bytes,11,opt,name=latestExecutionStatus,proto3" json:"latestExecutionStatus,omitempty"`
+	LatestExecutionStatus *string `protobuf:"bytes,11,opt,name=latestExecutionStatus,proto3,oneof" json:"latestExecutionStatus,omitempty"`
 	// buf:lint:ignore FIELD_LOWER_SNAKE_CASE
 	RecordCount map[string]int32 `protobuf:"bytes,12,rep,name=recordCount,proto3" json:"recordCount,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// The sync's checkpoint: a flat map chosen by the script, or null.
-	Checkpoint    *structpb.Struct `protobuf:"bytes,13,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	Checkpoint *structpb.Struct `protobuf:"bytes,13,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -628,11 +671,11 @@ func (x *SyncStatus) GetType() string {
 	return ""
 }
 
-func (x *SyncStatus) GetFinishedAt() *wrapperspb.StringValue {
-	if x != nil {
-		return x.FinishedAt
+func (x *SyncStatus) GetFinishedAt() string {
+	if x != nil && x.FinishedAt != nil {
+		return *x.FinishedAt
 	}
-	return nil
+	return ""
 }
 
 func (x *SyncStatus) GetNextScheduledSyncAt() *wrapperspb.StringValue {
@@ -642,14 +685,14 @@ func (x *SyncStatus) GetNextScheduledSyncAt() *wrapperspb.StringValue {
 	return nil
 }
 
-func (x *SyncStatus) GetFrequency() string {
+func (x *SyncStatus) GetFrequency() *wrapperspb.StringValue {
 	if x != nil {
 		return x.Frequency
 	}
-	return ""
+	return nil
 }
 
-func (x *SyncStatus) GetLatestResult() map[string]*SyncModelResult {
+func (x *SyncStatus) GetLatestResult() *structpb.Struct {
 	if x != nil {
 		return x.LatestResult
 	}
@@ -657,8 +700,8 @@ func (x *SyncStatus) GetLatestResult() map[string]*SyncModelResult {
 }
 
 func (x *SyncStatus) GetLatestExecutionStatus() string {
-	if x != nil {
-		return x.LatestExecutionStatus
+	if x != nil && x.LatestExecutionStatus != nil {
+		return *x.LatestExecutionStatus
 	}
 	return ""
 }
@@ -677,12 +720,21 @@ func (x *SyncStatus) GetCheckpoint() *structpb.Struct {
 	return nil
 }
 
+func (x *SyncStatus) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // SyncModelResult counts one model's changes in a sync run.
 type SyncModelResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Added         int32                  `protobuf:"varint,1,opt,name=added,proto3" json:"added,omitempty"`
-	Updated       int32                  `protobuf:"varint,2,opt,name=updated,proto3" json:"updated,omitempty"`
-	Deleted       int32                  `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Added   int32                  `protobuf:"varint,1,opt,name=added,proto3" json:"added,omitempty"`
+	Updated int32                  `protobuf:"varint,2,opt,name=updated,proto3" json:"updated,omitempty"`
+	Deleted int32                  `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -736,6 +788,13 @@ func (x *SyncModelResult) GetDeleted() int32 {
 		return x.Deleted
 	}
 	return 0
+}
+
+func (x *SyncModelResult) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type UpdateSyncConnectionFrequencyRequest struct {
@@ -818,7 +877,9 @@ func (x *UpdateSyncConnectionFrequencyRequest) GetFrequency() *wrapperspb.String
 type UpdateSyncConnectionFrequencyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The frequency actually applied.
-	Frequency     string `protobuf:"bytes,1,opt,name=frequency,proto3" json:"frequency,omitempty"`
+	Frequency string `protobuf:"bytes,1,opt,name=frequency,proto3" json:"frequency,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -858,6 +919,13 @@ func (x *UpdateSyncConnectionFrequencyResponse) GetFrequency() string {
 		return x.Frequency
 	}
 	return ""
+}
+
+func (x *UpdateSyncConnectionFrequencyResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type CreateSyncVariantRequest struct {
@@ -930,10 +998,12 @@ func (x *CreateSyncVariantRequest) GetConnectionId() string {
 }
 
 type CreateSyncVariantResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Variant       string                 `protobuf:"bytes,3,opt,name=variant,proto3" json:"variant,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name    string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Variant string                 `protobuf:"bytes,3,opt,name=variant,proto3" json:"variant,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -987,6 +1057,13 @@ func (x *CreateSyncVariantResponse) GetVariant() string {
 		return x.Variant
 	}
 	return ""
+}
+
+func (x *CreateSyncVariantResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
 }
 
 type DeleteSyncVariantRequest struct {
@@ -1058,8 +1135,10 @@ func (x *DeleteSyncVariantRequest) GetConnectionId() string {
 }
 
 type DeleteSyncVariantResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1101,6 +1180,13 @@ func (x *DeleteSyncVariantResponse) GetSuccess() bool {
 	return false
 }
 
+func (x *DeleteSyncVariantResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_syncs_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_syncs_proto_rawDesc = "" +
@@ -1124,30 +1210,34 @@ const file_nango_gateway_v1_syncs_proto_rawDesc = "" +
 	"\x0e_connection_idB\f\n" +
 	"\n" +
 	"_sync_modeB\x0e\n" +
-	"\f_full_resync\"/\n" +
+	"\f_full_resync\"^\n" +
 	"\x13TriggerSyncResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x8e\x02\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x8e\x02\n" +
 	"\x10StartSyncRequest\x127\n" +
 	"\x05syncs\x18\x01 \x03(\v2\x16.google.protobuf.ValueB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\x05syncs\x12Q\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12\\\n" +
 	"\rconnection_id\x18\x03 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$H\x00R\fconnectionId\x88\x01\x01B\x10\n" +
-	"\x0e_connection_id\"-\n" +
+	"\x0e_connection_id\"\\\n" +
 	"\x11StartSyncResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\x8e\x02\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x8e\x02\n" +
 	"\x10PauseSyncRequest\x127\n" +
 	"\x05syncs\x18\x01 \x03(\v2\x16.google.protobuf.ValueB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\x05syncs\x12Q\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12\\\n" +
 	"\rconnection_id\x18\x03 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$H\x00R\fconnectionId\x88\x01\x01B\x10\n" +
-	"\x0e_connection_id\"-\n" +
+	"\x0e_connection_id\"\\\n" +
 	"\x11PauseSyncResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess\"\xf9\x01\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xf9\x01\n" +
 	"\x11SyncStatusRequest\x12!\n" +
 	"\x05syncs\x18\x01 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\x80\x80\x04R\x05syncs\x12Q\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12\\\n" +
 	"\rconnection_id\x18\x03 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$H\x00R\fconnectionId\x88\x01\x01B\x10\n" +
-	"\x0e_connection_id\"H\n" +
+	"\x0e_connection_id\"w\n" +
 	"\x12SyncStatusResponse\x122\n" +
-	"\x05syncs\x18\x01 \x03(\v2\x1c.nango.gateway.v1.SyncStatusR\x05syncs\"\xff\x05\n" +
+	"\x05syncs\x18\x01 \x03(\v2\x1c.nango.gateway.v1.SyncStatusR\x05syncs\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\x8e\x06\n" +
 	"\n" +
 	"SyncStatus\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
@@ -1155,54 +1245,60 @@ const file_nango_gateway_v1_syncs_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
 	"\avariant\x18\x04 \x01(\tR\avariant\x12\x16\n" +
 	"\x06status\x18\x05 \x01(\tR\x06status\x12\x12\n" +
-	"\x04type\x18\x06 \x01(\tR\x04type\x12<\n" +
+	"\x04type\x18\x06 \x01(\tR\x04type\x12#\n" +
 	"\n" +
-	"finishedAt\x18\a \x01(\v2\x1c.google.protobuf.StringValueR\n" +
-	"finishedAt\x12N\n" +
-	"\x13nextScheduledSyncAt\x18\b \x01(\v2\x1c.google.protobuf.StringValueR\x13nextScheduledSyncAt\x12\x1c\n" +
-	"\tfrequency\x18\t \x01(\tR\tfrequency\x12R\n" +
-	"\flatestResult\x18\n" +
-	" \x03(\v2..nango.gateway.v1.SyncStatus.LatestResultEntryR\flatestResult\x124\n" +
-	"\x15latestExecutionStatus\x18\v \x01(\tR\x15latestExecutionStatus\x12O\n" +
+	"finishedAt\x18\x0e \x01(\tH\x00R\n" +
+	"finishedAt\x88\x01\x01\x12N\n" +
+	"\x13nextScheduledSyncAt\x18\b \x01(\v2\x1c.google.protobuf.StringValueR\x13nextScheduledSyncAt\x12:\n" +
+	"\tfrequency\x18\x0f \x01(\v2\x1c.google.protobuf.StringValueR\tfrequency\x12@\n" +
+	"\flatestResult\x18\x10 \x01(\v2\x17.google.protobuf.StructH\x01R\flatestResult\x88\x01\x01\x129\n" +
+	"\x15latestExecutionStatus\x18\v \x01(\tH\x02R\x15latestExecutionStatus\x88\x01\x01\x12O\n" +
 	"\vrecordCount\x18\f \x03(\v2-.nango.gateway.v1.SyncStatus.RecordCountEntryR\vrecordCount\x127\n" +
 	"\n" +
 	"checkpoint\x18\r \x01(\v2\x17.google.protobuf.StructR\n" +
-	"checkpoint\x1ab\n" +
-	"\x11LatestResultEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x127\n" +
-	"\x05value\x18\x02 \x01(\v2!.nango.gateway.v1.SyncModelResultR\x05value:\x028\x01\x1a>\n" +
+	"checkpoint\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\x1a>\n" +
 	"\x10RecordCountEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"[\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01B\r\n" +
+	"\v_finishedAtB\x0f\n" +
+	"\r_latestResultB\x18\n" +
+	"\x16_latestExecutionStatusJ\x04\b\a\x10\bJ\x04\b\t\x10\n" +
+	"J\x04\b\n" +
+	"\x10\v\"\x8a\x01\n" +
 	"\x0fSyncModelResult\x12\x14\n" +
 	"\x05added\x18\x01 \x01(\x05R\x05added\x12\x18\n" +
 	"\aupdated\x18\x02 \x01(\x05R\aupdated\x12\x18\n" +
-	"\adeleted\x18\x03 \x01(\x05R\adeleted\"\xa0\x03\n" +
+	"\adeleted\x18\x03 \x01(\x05R\adeleted\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xa0\x03\n" +
 	"$UpdateSyncConnectionFrequencyRequest\x129\n" +
 	"\tsync_name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\bsyncName\x12D\n" +
 	"\fsync_variant\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$H\x00R\vsyncVariant\x88\x01\x01\x12Q\n" +
 	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12:\n" +
 	"\tfrequency\x18\x05 \x01(\v2\x1c.google.protobuf.StringValueR\tfrequencyB\x0f\n" +
-	"\r_sync_variant\"E\n" +
+	"\r_sync_variant\"t\n" +
 	"%UpdateSyncConnectionFrequencyResponse\x12\x1c\n" +
-	"\tfrequency\x18\x01 \x01(\tR\tfrequency\"\xb0\x02\n" +
+	"\tfrequency\x18\x01 \x01(\tR\tfrequency\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xb0\x02\n" +
 	"\x18CreateSyncVariantRequest\x120\n" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x126\n" +
 	"\avariant\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\avariant\x12Q\n" +
 	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
-	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\"Y\n" +
+	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\"\x88\x01\n" +
 	"\x19CreateSyncVariantResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
-	"\avariant\x18\x03 \x01(\tR\avariant\"\xb0\x02\n" +
+	"\avariant\x18\x03 \x01(\tR\avariant\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xb0\x02\n" +
 	"\x18DeleteSyncVariantRequest\x120\n" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\x04name\x126\n" +
 	"\avariant\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\avariant\x12Q\n" +
 	"\x13provider_config_key\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
-	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\"5\n" +
+	"\rconnection_id\x18\x04 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\"d\n" +
 	"\x19DeleteSyncVariantResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccess2\xd9\a\n" +
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra2\xd9\a\n" +
 	"\fSyncsService\x12w\n" +
 	"\vTriggerSync\x12$.nango.gateway.v1.TriggerSyncRequest\x1a%.nango.gateway.v1.TriggerSyncResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/sync/trigger\x12o\n" +
 	"\tStartSync\x12\".nango.gateway.v1.StartSyncRequest\x1a#.nango.gateway.v1.StartSyncResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/sync/start\x12o\n" +
@@ -1225,7 +1321,7 @@ func file_nango_gateway_v1_syncs_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_syncs_proto_rawDescData
 }
 
-var file_nango_gateway_v1_syncs_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_nango_gateway_v1_syncs_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_nango_gateway_v1_syncs_proto_goTypes = []any{
 	(*SyncOptions)(nil),                           // 0: nango.gateway.v1.SyncOptions
 	(*TriggerSyncRequest)(nil),                    // 1: nango.gateway.v1.TriggerSyncRequest
@@ -1244,44 +1340,51 @@ var file_nango_gateway_v1_syncs_proto_goTypes = []any{
 	(*CreateSyncVariantResponse)(nil),             // 14: nango.gateway.v1.CreateSyncVariantResponse
 	(*DeleteSyncVariantRequest)(nil),              // 15: nango.gateway.v1.DeleteSyncVariantRequest
 	(*DeleteSyncVariantResponse)(nil),             // 16: nango.gateway.v1.DeleteSyncVariantResponse
-	nil,                                           // 17: nango.gateway.v1.SyncStatus.LatestResultEntry
-	nil,                                           // 18: nango.gateway.v1.SyncStatus.RecordCountEntry
-	(*structpb.Value)(nil),                        // 19: google.protobuf.Value
+	nil,                                           // 17: nango.gateway.v1.SyncStatus.RecordCountEntry
+	(*structpb.Value)(nil),                        // 18: google.protobuf.Value
+	(*structpb.Struct)(nil),                       // 19: google.protobuf.Struct
 	(*wrapperspb.StringValue)(nil),                // 20: google.protobuf.StringValue
-	(*structpb.Struct)(nil),                       // 21: google.protobuf.Struct
 }
 var file_nango_gateway_v1_syncs_proto_depIdxs = []int32{
-	19, // 0: nango.gateway.v1.TriggerSyncRequest.syncs:type_name -> google.protobuf.Value
+	18, // 0: nango.gateway.v1.TriggerSyncRequest.syncs:type_name -> google.protobuf.Value
 	0,  // 1: nango.gateway.v1.TriggerSyncRequest.opts:type_name -> nango.gateway.v1.SyncOptions
-	19, // 2: nango.gateway.v1.StartSyncRequest.syncs:type_name -> google.protobuf.Value
-	19, // 3: nango.gateway.v1.PauseSyncRequest.syncs:type_name -> google.protobuf.Value
-	9,  // 4: nango.gateway.v1.SyncStatusResponse.syncs:type_name -> nango.gateway.v1.SyncStatus
-	20, // 5: nango.gateway.v1.SyncStatus.finishedAt:type_name -> google.protobuf.StringValue
-	20, // 6: nango.gateway.v1.SyncStatus.nextScheduledSyncAt:type_name -> google.protobuf.StringValue
-	17, // 7: nango.gateway.v1.SyncStatus.latestResult:type_name -> nango.gateway.v1.SyncStatus.LatestResultEntry
-	18, // 8: nango.gateway.v1.SyncStatus.recordCount:type_name -> nango.gateway.v1.SyncStatus.RecordCountEntry
-	21, // 9: nango.gateway.v1.SyncStatus.checkpoint:type_name -> google.protobuf.Struct
-	20, // 10: nango.gateway.v1.UpdateSyncConnectionFrequencyRequest.frequency:type_name -> google.protobuf.StringValue
-	10, // 11: nango.gateway.v1.SyncStatus.LatestResultEntry.value:type_name -> nango.gateway.v1.SyncModelResult
-	1,  // 12: nango.gateway.v1.SyncsService.TriggerSync:input_type -> nango.gateway.v1.TriggerSyncRequest
-	3,  // 13: nango.gateway.v1.SyncsService.StartSync:input_type -> nango.gateway.v1.StartSyncRequest
-	5,  // 14: nango.gateway.v1.SyncsService.PauseSync:input_type -> nango.gateway.v1.PauseSyncRequest
-	7,  // 15: nango.gateway.v1.SyncsService.SyncStatus:input_type -> nango.gateway.v1.SyncStatusRequest
-	11, // 16: nango.gateway.v1.SyncsService.UpdateSyncConnectionFrequency:input_type -> nango.gateway.v1.UpdateSyncConnectionFrequencyRequest
-	13, // 17: nango.gateway.v1.SyncsService.CreateSyncVariant:input_type -> nango.gateway.v1.CreateSyncVariantRequest
-	15, // 18: nango.gateway.v1.SyncsService.DeleteSyncVariant:input_type -> nango.gateway.v1.DeleteSyncVariantRequest
-	2,  // 19: nango.gateway.v1.SyncsService.TriggerSync:output_type -> nango.gateway.v1.TriggerSyncResponse
-	4,  // 20: nango.gateway.v1.SyncsService.StartSync:output_type -> nango.gateway.v1.StartSyncResponse
-	6,  // 21: nango.gateway.v1.SyncsService.PauseSync:output_type -> nango.gateway.v1.PauseSyncResponse
-	8,  // 22: nango.gateway.v1.SyncsService.SyncStatus:output_type -> nango.gateway.v1.SyncStatusResponse
-	12, // 23: nango.gateway.v1.SyncsService.UpdateSyncConnectionFrequency:output_type -> nango.gateway.v1.UpdateSyncConnectionFrequencyResponse
-	14, // 24: nango.gateway.v1.SyncsService.CreateSyncVariant:output_type -> nango.gateway.v1.CreateSyncVariantResponse
-	16, // 25: nango.gateway.v1.SyncsService.DeleteSyncVariant:output_type -> nango.gateway.v1.DeleteSyncVariantResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	19, // 2: nango.gateway.v1.TriggerSyncResponse.extra:type_name -> google.protobuf.Struct
+	18, // 3: nango.gateway.v1.StartSyncRequest.syncs:type_name -> google.protobuf.Value
+	19, // 4: nango.gateway.v1.StartSyncResponse.extra:type_name -> google.protobuf.Struct
+	18, // 5: nango.gateway.v1.PauseSyncRequest.syncs:type_name -> google.protobuf.Value
+	19, // 6: nango.gateway.v1.PauseSyncResponse.extra:type_name -> google.protobuf.Struct
+	9,  // 7: nango.gateway.v1.SyncStatusResponse.syncs:type_name -> nango.gateway.v1.SyncStatus
+	19, // 8: nango.gateway.v1.SyncStatusResponse.extra:type_name -> google.protobuf.Struct
+	20, // 9: nango.gateway.v1.SyncStatus.nextScheduledSyncAt:type_name -> google.protobuf.StringValue
+	20, // 10: nango.gateway.v1.SyncStatus.frequency:type_name -> google.protobuf.StringValue
+	19, // 11: nango.gateway.v1.SyncStatus.latestResult:type_name -> google.protobuf.Struct
+	17, // 12: nango.gateway.v1.SyncStatus.recordCount:type_name -> nango.gateway.v1.SyncStatus.RecordCountEntry
+	19, // 13: nango.gateway.v1.SyncStatus.checkpoint:type_name -> google.protobuf.Struct
+	19, // 14: nango.gateway.v1.SyncStatus.extra:type_name -> google.protobuf.Struct
+	19, // 15: nango.gateway.v1.SyncModelResult.extra:type_name -> google.protobuf.Struct
+	20, // 16: nango.gateway.v1.UpdateSyncConnectionFrequencyRequest.frequency:type_name -> google.protobuf.StringValue
+	19, // 17: nango.gateway.v1.UpdateSyncConnectionFrequencyResponse.extra:type_name -> google.protobuf.Struct
+	19, // 18: nango.gateway.v1.CreateSyncVariantResponse.extra:type_name -> google.protobuf.Struct
+	19, // 19: nango.gateway.v1.DeleteSyncVariantResponse.extra:type_name -> google.protobuf.Struct
+	1,  // 20: nango.gateway.v1.SyncsService.TriggerSync:input_type -> nango.gateway.v1.TriggerSyncRequest
+	3,  // 21: nango.gateway.v1.SyncsService.StartSync:input_type -> nango.gateway.v1.StartSyncRequest
+	5,  // 22: nango.gateway.v1.SyncsService.PauseSync:input_type -> nango.gateway.v1.PauseSyncRequest
+	7,  // 23: nango.gateway.v1.SyncsService.SyncStatus:input_type -> nango.gateway.v1.SyncStatusRequest
+	11, // 24: nango.gateway.v1.SyncsService.UpdateSyncConnectionFrequency:input_type -> nango.gateway.v1.UpdateSyncConnectionFrequencyRequest
+	13, // 25: nango.gateway.v1.SyncsService.CreateSyncVariant:input_type -> nango.gateway.v1.CreateSyncVariantRequest
+	15, // 26: nango.gateway.v1.SyncsService.DeleteSyncVariant:input_type -> nango.gateway.v1.DeleteSyncVariantRequest
+	2,  // 27: nango.gateway.v1.SyncsService.TriggerSync:output_type -> nango.gateway.v1.TriggerSyncResponse
+	4,  // 28: nango.gateway.v1.SyncsService.StartSync:output_type -> nango.gateway.v1.StartSyncResponse
+	6,  // 29: nango.gateway.v1.SyncsService.PauseSync:output_type -> nango.gateway.v1.PauseSyncResponse
+	8,  // 30: nango.gateway.v1.SyncsService.SyncStatus:output_type -> nango.gateway.v1.SyncStatusResponse
+	12, // 31: nango.gateway.v1.SyncsService.UpdateSyncConnectionFrequency:output_type -> nango.gateway.v1.UpdateSyncConnectionFrequencyResponse
+	14, // 32: nango.gateway.v1.SyncsService.CreateSyncVariant:output_type -> nango.gateway.v1.CreateSyncVariantResponse
+	16, // 33: nango.gateway.v1.SyncsService.DeleteSyncVariant:output_type -> nango.gateway.v1.DeleteSyncVariantResponse
+	27, // [27:34] is the sub-list for method output_type
+	20, // [20:27] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_syncs_proto_init() }
@@ -1294,6 +1397,7 @@ func file_nango_gateway_v1_syncs_proto_init() {
 	file_nango_gateway_v1_syncs_proto_msgTypes[3].OneofWrappers = []any{}
 	file_nango_gateway_v1_syncs_proto_msgTypes[5].OneofWrappers = []any{}
 	file_nango_gateway_v1_syncs_proto_msgTypes[7].OneofWrappers = []any{}
+	file_nango_gateway_v1_syncs_proto_msgTypes[9].OneofWrappers = []any{}
 	file_nango_gateway_v1_syncs_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1301,7 +1405,7 @@ func file_nango_gateway_v1_syncs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_syncs_proto_rawDesc), len(file_nango_gateway_v1_syncs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -50,7 +50,9 @@ type NangoFunction struct {
 	AutoStart    *bool           `protobuf:"varint,13,opt,name=auto_start,json=autoStart,proto3,oneof" json:"auto_start,omitempty"`
 	TrackDeletes *bool           `protobuf:"varint,14,opt,name=track_deletes,json=trackDeletes,proto3,oneof" json:"track_deletes,omitempty"`
 	// On-event scripts: "post-connection-creation", "pre-connection-deletion" or "validate-connection".
-	Event         *string `protobuf:"bytes,15,opt,name=event,proto3,oneof" json:"event,omitempty"`
+	Event *string `protobuf:"bytes,15,opt,name=event,proto3,oneof" json:"event,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -190,14 +192,24 @@ func (x *NangoFunction) GetEvent() string {
 	return ""
 }
 
+func (x *NangoFunction) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // EndUser is the end user a connection belongs to.
 type EndUser struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
-	Id            string                  `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	DisplayName   *wrapperspb.StringValue `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	Email         *wrapperspb.StringValue `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
-	Tags          map[string]string       `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Organization  *Organization           `protobuf:"bytes,5,opt,name=organization,proto3" json:"organization,omitempty"`
+	state       protoimpl.MessageState  `protogen:"open.v1"`
+	Id          string                  `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DisplayName *wrapperspb.StringValue `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Email       *wrapperspb.StringValue `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
+	// String values; null (unset) for an end user created without tags, {} once cleared.
+	Tags         *structpb.Struct `protobuf:"bytes,6,opt,name=tags,proto3" json:"tags,omitempty"`
+	Organization *Organization    `protobuf:"bytes,5,opt,name=organization,proto3" json:"organization,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -253,7 +265,7 @@ func (x *EndUser) GetEmail() *wrapperspb.StringValue {
 	return nil
 }
 
-func (x *EndUser) GetTags() map[string]string {
+func (x *EndUser) GetTags() *structpb.Struct {
 	if x != nil {
 		return x.Tags
 	}
@@ -267,11 +279,20 @@ func (x *EndUser) GetOrganization() *Organization {
 	return nil
 }
 
+func (x *EndUser) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 // Organization of an end user (deprecated by Nango in favour of tags).
 type Organization struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
-	Id            string                  `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	DisplayName   *wrapperspb.StringValue `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	state       protoimpl.MessageState  `protogen:"open.v1"`
+	Id          string                  `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DisplayName *wrapperspb.StringValue `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -316,6 +337,13 @@ func (x *Organization) GetId() string {
 func (x *Organization) GetDisplayName() *wrapperspb.StringValue {
 	if x != nil {
 		return x.DisplayName
+	}
+	return nil
+}
+
+func (x *Organization) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
 	}
 	return nil
 }
@@ -444,8 +472,10 @@ func (x *OrganizationInput) GetDisplayName() string {
 
 // SuccessResponse is Nango's {"success": true}.
 type SuccessResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Success       bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Success bool                   `protobuf:"varint,1,opt,name=success,proto3" json:"success,omitempty"`
+	// Keys of Nango's object that this message does not know.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -487,11 +517,18 @@ func (x *SuccessResponse) GetSuccess() bool {
 	return false
 }
 
+func (x *SuccessResponse) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_types_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x1cnango/gateway/v1/types.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\xe5\x05\n" +
+	"\x1cnango/gateway/v1/types.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x94\x06\n" +
 	"\rNangoFunction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12%\n" +
@@ -511,7 +548,8 @@ const file_nango_gateway_v1_types_proto_rawDesc = "" +
 	"auto_start\x18\r \x01(\bH\n" +
 	"R\tautoStart\x88\x01\x01\x12(\n" +
 	"\rtrack_deletes\x18\x0e \x01(\bH\vR\ftrackDeletes\x88\x01\x01\x12\x19\n" +
-	"\x05event\x18\x0f \x01(\tH\fR\x05event\x88\x01\x01B\x0e\n" +
+	"\x05event\x18\x0f \x01(\tH\fR\x05event\x88\x01\x01\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraB\x0e\n" +
 	"\f_descriptionB\t\n" +
 	"\a_scopesB\x05\n" +
 	"\x03_idB\n" +
@@ -526,19 +564,18 @@ const file_nango_gateway_v1_types_proto_rawDesc = "" +
 	"\x05_runsB\r\n" +
 	"\v_auto_startB\x10\n" +
 	"\x0e_track_deletesB\b\n" +
-	"\x06_event\"\xc4\x02\n" +
+	"\x06_event\"\xb4\x02\n" +
 	"\aEndUser\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12?\n" +
 	"\fdisplay_name\x18\x02 \x01(\v2\x1c.google.protobuf.StringValueR\vdisplayName\x122\n" +
-	"\x05email\x18\x03 \x01(\v2\x1c.google.protobuf.StringValueR\x05email\x127\n" +
-	"\x04tags\x18\x04 \x03(\v2#.nango.gateway.v1.EndUser.TagsEntryR\x04tags\x12B\n" +
-	"\forganization\x18\x05 \x01(\v2\x1e.nango.gateway.v1.OrganizationR\forganization\x1a7\n" +
-	"\tTagsEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"_\n" +
+	"\x05email\x18\x03 \x01(\v2\x1c.google.protobuf.StringValueR\x05email\x12+\n" +
+	"\x04tags\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x04tags\x12B\n" +
+	"\forganization\x18\x05 \x01(\v2\x1e.nango.gateway.v1.OrganizationR\forganization\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraJ\x04\b\x04\x10\x05\"\x8e\x01\n" +
 	"\fOrganization\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12?\n" +
-	"\fdisplay_name\x18\x02 \x01(\v2\x1c.google.protobuf.StringValueR\vdisplayName\"\xf3\x01\n" +
+	"\fdisplay_name\x18\x02 \x01(\v2\x1c.google.protobuf.StringValueR\vdisplayName\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"\xf3\x01\n" +
 	"\fEndUserInput\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\x05email\x18\x02 \x01(\tH\x00R\x05email\x88\x01\x01\x12&\n" +
@@ -552,9 +589,10 @@ const file_nango_gateway_v1_types_proto_rawDesc = "" +
 	"\x11OrganizationInput\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12&\n" +
 	"\fdisplay_name\x18\x02 \x01(\tH\x00R\vdisplayName\x88\x01\x01B\x0f\n" +
-	"\r_display_name\"+\n" +
+	"\r_display_name\"Z\n" +
 	"\x0fSuccessResponse\x12\x18\n" +
-	"\asuccess\x18\x01 \x01(\bR\asuccessBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_types_proto_rawDescOnce sync.Once
@@ -568,7 +606,7 @@ func file_nango_gateway_v1_types_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_types_proto_rawDescData
 }
 
-var file_nango_gateway_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_nango_gateway_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_nango_gateway_v1_types_proto_goTypes = []any{
 	(*NangoFunction)(nil),          // 0: nango.gateway.v1.NangoFunction
 	(*EndUser)(nil),                // 1: nango.gateway.v1.EndUser
@@ -576,28 +614,32 @@ var file_nango_gateway_v1_types_proto_goTypes = []any{
 	(*EndUserInput)(nil),           // 3: nango.gateway.v1.EndUserInput
 	(*OrganizationInput)(nil),      // 4: nango.gateway.v1.OrganizationInput
 	(*SuccessResponse)(nil),        // 5: nango.gateway.v1.SuccessResponse
-	nil,                            // 6: nango.gateway.v1.EndUser.TagsEntry
-	nil,                            // 7: nango.gateway.v1.EndUserInput.TagsEntry
-	(*structpb.ListValue)(nil),     // 8: google.protobuf.ListValue
-	(*structpb.Value)(nil),         // 9: google.protobuf.Value
+	nil,                            // 6: nango.gateway.v1.EndUserInput.TagsEntry
+	(*structpb.ListValue)(nil),     // 7: google.protobuf.ListValue
+	(*structpb.Value)(nil),         // 8: google.protobuf.Value
+	(*structpb.Struct)(nil),        // 9: google.protobuf.Struct
 	(*wrapperspb.StringValue)(nil), // 10: google.protobuf.StringValue
 }
 var file_nango_gateway_v1_types_proto_depIdxs = []int32{
-	8,  // 0: nango.gateway.v1.NangoFunction.scopes:type_name -> google.protobuf.ListValue
-	8,  // 1: nango.gateway.v1.NangoFunction.returns:type_name -> google.protobuf.ListValue
-	9,  // 2: nango.gateway.v1.NangoFunction.json_schema:type_name -> google.protobuf.Value
-	9,  // 3: nango.gateway.v1.NangoFunction.runs:type_name -> google.protobuf.Value
-	10, // 4: nango.gateway.v1.EndUser.display_name:type_name -> google.protobuf.StringValue
-	10, // 5: nango.gateway.v1.EndUser.email:type_name -> google.protobuf.StringValue
-	6,  // 6: nango.gateway.v1.EndUser.tags:type_name -> nango.gateway.v1.EndUser.TagsEntry
-	2,  // 7: nango.gateway.v1.EndUser.organization:type_name -> nango.gateway.v1.Organization
-	10, // 8: nango.gateway.v1.Organization.display_name:type_name -> google.protobuf.StringValue
-	7,  // 9: nango.gateway.v1.EndUserInput.tags:type_name -> nango.gateway.v1.EndUserInput.TagsEntry
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	7,  // 0: nango.gateway.v1.NangoFunction.scopes:type_name -> google.protobuf.ListValue
+	7,  // 1: nango.gateway.v1.NangoFunction.returns:type_name -> google.protobuf.ListValue
+	8,  // 2: nango.gateway.v1.NangoFunction.json_schema:type_name -> google.protobuf.Value
+	8,  // 3: nango.gateway.v1.NangoFunction.runs:type_name -> google.protobuf.Value
+	9,  // 4: nango.gateway.v1.NangoFunction.extra:type_name -> google.protobuf.Struct
+	10, // 5: nango.gateway.v1.EndUser.display_name:type_name -> google.protobuf.StringValue
+	10, // 6: nango.gateway.v1.EndUser.email:type_name -> google.protobuf.StringValue
+	9,  // 7: nango.gateway.v1.EndUser.tags:type_name -> google.protobuf.Struct
+	2,  // 8: nango.gateway.v1.EndUser.organization:type_name -> nango.gateway.v1.Organization
+	9,  // 9: nango.gateway.v1.EndUser.extra:type_name -> google.protobuf.Struct
+	10, // 10: nango.gateway.v1.Organization.display_name:type_name -> google.protobuf.StringValue
+	9,  // 11: nango.gateway.v1.Organization.extra:type_name -> google.protobuf.Struct
+	6,  // 12: nango.gateway.v1.EndUserInput.tags:type_name -> nango.gateway.v1.EndUserInput.TagsEntry
+	9,  // 13: nango.gateway.v1.SuccessResponse.extra:type_name -> google.protobuf.Struct
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_types_proto_init() }
@@ -614,7 +656,7 @@ func file_nango_gateway_v1_types_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_types_proto_rawDesc), len(file_nango_gateway_v1_types_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
