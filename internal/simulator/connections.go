@@ -435,7 +435,7 @@ func (c *call) connectionOrNotFound(key, id string) (*connection, bool) {
 }
 
 // applyEndUser stores the end user and merges its fields into the tags;
-// the seed and connect flows use it.
+// the seed uses it.
 func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
 	if eu == nil {
 		return

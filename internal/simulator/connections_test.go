@@ -397,3 +397,43 @@ func canonicalJSON(t *testing.T, raw []byte) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func TestImportConnectionFollowsNangosCredentialSchemas(t *testing.T) {
+	tests := []struct {
+		name, key string
+		creds     map[string]any
+		status    int
+		keys      string // credentials keys of the stored connection
+		raw       string // its raw, when it has one
+	}{
+		{"OAUTH2 keeps what was given as raw", "github", map[string]any{"type": "OAUTH2", "access_token": "at", "refresh_token": "rt", "config_override": map[string]any{"client_id": "ci"}},
+			201, "type,access_token,refresh_token,raw,config_override", `{"access_token":"at","config_override":{"client_id":"ci"},"refresh_token":"rt","type":"OAUTH2"}`},
+		{"OAUTH2 refuses raw", "github", map[string]any{"type": "OAUTH2", "access_token": "at", "raw": map[string]any{}}, 400, "", ""},
+		{"OAUTH2_CC with the mTLS pair", "paypal", map[string]any{"type": "OAUTH2_CC", "token": "t", "client_id": "c", "client_secret": "s", "client_certificate": "cert", "client_private_key": "key"},
+			201, "type,token,client_id,client_secret,client_certificate,client_private_key,raw", ""},
+		{"TBA with config_override", "netsuite-tba", map[string]any{"type": "TBA", "token_id": "i", "token_secret": "s", "config_override": map[string]any{"client_secret": "cs"}},
+			201, "type,token_id,token_secret,config_override", ""},
+		{"TBA refuses unknown override keys", "netsuite-tba", map[string]any{"type": "TBA", "token_id": "i", "token_secret": "s", "config_override": map[string]any{"x": "y"}}, 400, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSeeded(t)
+			r := send(t, s, req{method: "POST", target: "/connections", body: map[string]any{"provider_config_key": tt.key, "connection_id": "imp-1", "credentials": tt.creds}})
+			if tt.status == 400 {
+				expectError(t, r, 400, "invalid_body")
+				return
+			}
+			expectStatus(t, r, tt.status)
+			got := getConn(t, s, tt.key, "imp-1", "&refresh_token=true")
+			cr := member(t, got.body, "credentials")
+			if k := strings.Join(keysInOrder(t, cr), ","); k != tt.keys {
+				t.Fatalf("credentials keys = %s, want %s", k, tt.keys)
+			}
+			if tt.raw != "" {
+				if raw := canonicalJSON(t, member(t, cr, "raw")); raw != tt.raw {
+					t.Fatalf("raw = %s, want %s", raw, tt.raw)
+				}
+			}
+		})
+	}
+}

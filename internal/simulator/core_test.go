@@ -65,7 +65,6 @@ func TestUnknownRoutesAnswer500GenericErrorSupportBeforeAuth(t *testing.T) {
 		{method: "DELETE", target: "/providers"},
 		{method: "GET", target: "/v2/integrations"},
 		{method: "PUT", target: "/connections/conn-github-1"},
-		{method: "GET", target: "/proxy"},
 	} {
 		t.Run(rq.method+" "+rq.target, func(t *testing.T) {
 			r := send(t, s, rq)

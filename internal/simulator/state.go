@@ -150,9 +150,9 @@ type endUser struct {
 }
 
 // credentials holds any auth mode's secrets; typ selects the fields shown.
-// The typed fields serve the modes the simulator refreshes or injects into
-// proxied calls; fields carries the members of every other mode, in Nango's
-// order, so open shapes (JWT, TWO_STEP, INSTALL_PLUGIN) keep any key.
+// The typed fields serve the modes the simulator refreshes or reads; fields
+// carries the members of every other mode, in Nango's order, so open shapes
+// (JWT, TWO_STEP, install plugin) keep any key.
 type credentials struct {
 	typ              string
 	accessToken      string
