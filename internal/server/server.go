@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 
 	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
 	"github.com/nango-gateway/nango-gateway/internal/access"
@@ -30,6 +31,7 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
+	"github.com/nango-gateway/nango-gateway/internal/telemetry"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
 
@@ -70,6 +72,19 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		}
 	}()
 
+	// Traces, metrics and trace ids in logs, for everything built below.
+	tel, err := telemetry.New(ctx, telemetry.Options{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(flushCtx)
+	})
+	logger = tel.Logger(logger)
+	s.logger = logger
+
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
 	}
@@ -98,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if s.bus, err = newEventBus(ctx, cfg); err != nil {
 		return nil, err
 	}
+	s.bus = tel.Bus(s.bus)
 	s.closers = append(s.closers, func() { _ = s.bus.Close() })
 
 	upstream, err := nangohttp.New(nangohttp.Config{
@@ -112,22 +128,34 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		DialTimeout:         cfg.UpstreamDialTimeout,
 		TLSHandshakeTimeout: cfg.UpstreamTLSHandshakeTimeout,
 		Logger:              logger,
+		Metrics:             tel.Metrics,
+		TracerProvider:      tel.TracerProvider(),
+		Propagator:          tel.UpstreamPropagator(),
+		Route:               telemetry.RouteName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upstream client: %w", err)
 	}
+	tel.Metrics.ObserveUpstream(upstream)
 	s.closers = append(s.closers, upstream.CloseIdleConnections)
 
 	guard, err := s.accessGuard()
 	if err != nil {
 		return nil, err
 	}
-	extra := middleware.Extra{}
+	extra := middleware.Extra{
+		StatsHandlers: []stats.Handler{tel.ServerStatsHandler()},
+		OuterUnary:    []grpc.UnaryServerInterceptor{tel.GRPCMetricsUnary()},
+		OuterStream:   []grpc.StreamServerInterceptor{tel.GRPCMetricsStream()},
+	}
 	if guard != nil {
 		// Before everything that may reach Nango.
 		extra.Unary = append(extra.Unary, guard.UnaryInterceptor())
 		extra.Stream = append(extra.Stream, guard.StreamInterceptor())
 	}
+	// After access control, which names the client these count by.
+	extra.Unary = append(extra.Unary, tel.CallsUnary())
+	extra.Stream = append(extra.Stream, tel.CallsStream())
 	// Rate-limit waits the caller must make reach gRPC clients as grpc-retry-pushback-ms.
 	extra.Unary = append(extra.Unary, nangohttp.PushbackUnaryInterceptor())
 	extra.Stream = append(extra.Stream, nangohttp.PushbackStreamInterceptor())
@@ -177,6 +205,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	s.selfConn, err = grpc.NewClient("passthrough:///in-process", append(gateway.DialOptions(),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.inProcess.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(tel.ClientStatsHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
 	)...)
 	if err != nil {
@@ -204,10 +233,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle(webhooks.Path, webhookHandler)
+	mux.Handle(webhooks.Path, tel.Webhooks(webhookHandler))
+	// Exempt from access control, like the probes: scrapers hold no client token.
+	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.Handle("/", rest)
 	s.httpServer = &http.Server{
-		Handler:           s.drain.wrap(middleware.Timeouts(mux, cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream)),
+		Handler:           s.drain.wrap(middleware.Timeouts(middleware.Tracing(tel.TracerProvider(), tel.Propagator(), mux), cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream)),
 		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
 		// No server-wide read or write timeout: it would also cut off streams, which
 		// run for hours. Bodies and unary answers get theirs per request (Timeouts).
