@@ -723,11 +723,11 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\x06_limitB\t\n" +
 	"\a_filterB\t\n" +
 	"\a_cursorB\b\n" +
-	"\x06_delta\"\x9e\x01\n" +
+	"\x06_delta\"\x8e\x01\n" +
 	"\x13ListRecordsResponse\x122\n" +
 	"\arecords\x18\x03 \x03(\v2\x18.nango.gateway.v1.RecordR\arecords\x12=\n" +
 	"\vnext_cursor\x18\x02 \x01(\v2\x1c.google.protobuf.StringValueR\n" +
-	"nextCursorJ\x04\b\x01\x10\x02R\x0erecords_struct\"\x9d\x01\n" +
+	"nextCursorJ\x04\b\x01\x10\x02\"\x9d\x01\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12<\n" +
