@@ -82,8 +82,7 @@ func startGateway(ctx context.Context, upstream string, extraEnv ...string) (*ga
 	)
 	g.cmd.Env = append(g.cmd.Env, extraEnv...)
 	g.cmd.Stderr = &g.stderr
-	// The gateway dies with the benchmark, even when the benchmark is killed.
-	g.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(g.cmd)
 	if err := g.cmd.Start(); err != nil {
 		return nil, err
 	}
