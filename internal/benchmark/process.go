@@ -85,6 +85,7 @@ func startGateway(ctx context.Context, upstream string, extraEnv ...string) (*ga
 	)
 	g.cmd.Env = append(g.cmd.Env, extraEnv...)
 	g.cmd.Stderr = &g.stderr
+	dieWithParent(g.cmd)
 	if err := g.cmd.Start(); err != nil {
 		return nil, err
 	}
