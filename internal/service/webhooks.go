@@ -285,7 +285,7 @@ type preparedEvent struct {
 
 	mu   sync.RWMutex
 	resp *gatewayv1.StreamWebhookEventsResponse // until encoded
-	msgs map[string]*grpc.PreparedMsg          // by wireEncoding
+	msgs map[string]*grpc.PreparedMsg           // by wireEncoding
 }
 
 // parse reports whether the event is a webhook, parsing it on the first call.
