@@ -151,17 +151,25 @@ func TestCallersTraceReachesNangoThroughEveryFace(t *testing.T) {
 			o.sim.ResetRequests()
 			tc.call(traceparent)
 
-			attempts := map[string]bool{} // span ids of upstream attempts in the caller's trace
+			// A server span ends once the answer is written, so possibly after the
+			// caller has it: wait for it a little.
+			var attempts map[string]bool // span ids of upstream attempts in the caller's trace
 			server := false
-			for _, s := range o.spans.GetSpans() {
-				if s.SpanContext.TraceID() != traceID {
-					continue
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				attempts, server = map[string]bool{}, false
+				for _, s := range o.spans.GetSpans() {
+					if s.SpanContext.TraceID() != traceID {
+						continue
+					}
+					switch {
+					case s.SpanKind == trace.SpanKindClient && strings.HasPrefix(s.Name, "nango "):
+						attempts[s.SpanContext.SpanID().String()] = true
+					case s.SpanKind == trace.SpanKindServer:
+						server = true
+					}
 				}
-				switch {
-				case s.SpanKind == trace.SpanKindClient && strings.HasPrefix(s.Name, "nango "):
-					attempts[s.SpanContext.SpanID().String()] = true
-				case s.SpanKind == trace.SpanKindServer:
-					server = true
+				if server && len(attempts) > 0 {
+					break
 				}
 			}
 			if !server || len(attempts) == 0 {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -90,9 +91,9 @@ func TestNoSecretReachesLogsSpansOrMetrics(t *testing.T) {
 	_, metrics := o.get(t, "/metrics", nil)
 
 	if os.Getenv("DUMP_SPANS") != "" {
-		t.Log(spanText(o.spans.GetSpans()))
+		t.Log(spanText(settledSpans(o.spans)))
 	}
-	places := map[string]string{"logs": o.logs.String(), "/metrics": metrics, "spans": spanText(o.spans.GetSpans())}
+	places := map[string]string{"logs": o.logs.String(), "/metrics": metrics, "spans": spanText(settledSpans(o.spans))}
 	if !strings.Contains(places["spans"], "nango ") || !strings.Contains(places["logs"], "GetConnection") {
 		t.Fatal("the traffic left no spans or logs to search")
 	}
@@ -131,4 +132,18 @@ func spanText(spans tracetest.SpanStubs) string {
 		}
 	}
 	return b.String()
+}
+
+// settledSpans waits until no more spans arrive (server spans end after their answer is
+// written, so after the caller has it) and returns them.
+func settledSpans(exp *tracetest.InMemoryExporter) tracetest.SpanStubs {
+	n := -1
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		spans := exp.GetSpans()
+		if len(spans) == n {
+			return spans
+		}
+		n = len(spans)
+	}
+	return exp.GetSpans()
 }
