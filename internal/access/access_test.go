@@ -167,7 +167,9 @@ func TestHTTPRefusesSeveralAuthorizationHeadersAndNamesTheClient(t *testing.T) {
 	g.policy.Store(p)
 	var seen string
 	h := g.HTTP(func(*http.Request) string { return "relay/GET /x" },
-		func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, status.Code(err).String(), http.StatusUnauthorized) },
+		func(w http.ResponseWriter, _ *http.Request, err error) {
+			http.Error(w, status.Code(err).String(), http.StatusUnauthorized)
+		},
 	)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = ClientName(r.Context()) }))
 
 	tests := []struct {

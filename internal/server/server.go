@@ -14,12 +14,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/keepalive"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
 	"github.com/nango-gateway/nango-gateway/internal/access"
@@ -479,4 +479,3 @@ func loopbackAddr(addr net.Addr) string {
 	}
 	return tcp.String()
 }
-
