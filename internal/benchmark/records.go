@@ -150,8 +150,8 @@ func runNodeReader(ctx context.Context, script string, env []string) (int, time.
 	return res.Records, time.Duration(res.Seconds * float64(time.Second)), nil
 }
 
-// goStreamRecords reads the stream as a Go service would: every message decoded, the
-// JSON at hand.
+// goStreamRecords reads the stream as a Go service would: records in batches of a page
+// (records_per_message), every message decoded, each record's JSON at hand.
 func goStreamRecords(ctx context.Context, addr string) (int, time.Duration, error) {
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -161,7 +161,7 @@ func goStreamRecords(ctx context.Context, addr string) (int, time.Duration, erro
 	start := time.Now()
 	stream, err := gatewayv1.NewRecordsServiceClient(conn).StreamRecords(ctx, &gatewayv1.StreamRecordsRequest{
 		ProviderConfigKey: benchIntegration, ConnectionId: benchConnection, Model: benchModel,
-		PageSize: proto.Int32(recordsPageSize),
+		PageSize: proto.Int32(recordsPageSize), RecordsPerMessage: recordsPageSize,
 	})
 	if err != nil {
 		return 0, 0, err
@@ -175,8 +175,10 @@ func goStreamRecords(ctx context.Context, addr string) (int, time.Duration, erro
 		if err != nil {
 			return n, 0, err
 		}
-		n++
-		size += len(msg.GetJson())
+		for _, rec := range msg.GetRecords() {
+			n++
+			size += len(rec.GetJson())
+		}
 	}
 	if size == 0 {
 		return n, 0, errors.New("the stream carried no JSON")

@@ -49,6 +49,9 @@ const recordFlushInterval = 20 * time.Millisecond
 // recordBufferBytes is the write buffer: a few dozen records per write to the socket.
 const recordBufferBytes = 32 << 10
 
+// restRecordsPerMessage is the batch the REST stream asks StreamRecords for.
+const restRecordsPerMessage = 1000
+
 var (
 	resultPrefix = []byte(`{"result":`)
 	resultSuffix = []byte("}\n")
@@ -70,6 +73,11 @@ func (h *recordStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := runtime.PopulateQueryParameters(&req, r.Form, &utilities.DoubleArray{}); err != nil {
 		writeError(w, r, recordStreamPath, status.Error(codes.InvalidArgument, err.Error()))
 		return
+	}
+	if req.GetRecordsPerMessage() == 0 && !req.GetAsStruct() {
+		// Lines are one record each whatever the messages carry: take records in batches
+		// over the in-process connection, which spares a message per record.
+		req.RecordsPerMessage = restRecordsPerMessage
 	}
 	stream, err := h.client.StreamRecords(ctx, &req, grpc.ForceCodecV2(recordLineCodec{encoding.GetCodecV2(grpcproto.Name)}))
 	if err != nil {
@@ -105,8 +113,22 @@ func (h *recordStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // writeRecord writes one line: the JSON as Nango sent it, or the message as protojson when
 // the caller asked for protobuf values (as_struct).
 func (h *recordStream) writeRecord(out *batchWriter, msg *gatewayv1.StreamRecordsResponse) error {
-	if msg.GetPayload() == nil && len(msg.GetJson()) > 0 {
-		return out.write(resultPrefix, msg.GetJson(), resultSuffix)
+	if batch := msg.GetRecords(); len(batch) > 0 {
+		for _, rec := range batch {
+			if err := h.writeLine(out, rec.GetJson(), rec.GetPayload() == nil, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return h.writeLine(out, msg.GetJson(), msg.GetPayload() == nil, msg)
+}
+
+// writeLine writes the record's JSON as Nango sent it when there is one, or else msg as
+// protojson (protobuf values, as_struct).
+func (h *recordStream) writeLine(out *batchWriter, json []byte, asSent bool, msg proto.Message) error {
+	if asSent && len(json) > 0 {
+		return out.write(resultPrefix, json, resultSuffix)
 	}
 	line, err := h.marshaler.Marshal(map[string]proto.Message{"result": msg})
 	if err != nil {
@@ -133,7 +155,71 @@ func (c recordLineCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		msg.Json = json
 		return nil
 	}
+	if records, ok := batchJSON(b); ok {
+		msg.Records = records
+		return nil
+	}
 	return proto.Unmarshal(b, msg)
+}
+
+// batchJSON reads a batch (StreamRecordsResponse.records) keeping only each record's
+// JSON; false when a record carries a payload or the message is not a batch.
+func batchJSON(b []byte) ([]*gatewayv1.Record, bool) {
+	var jsons [][]byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || num != 5 || typ != protowire.BytesType {
+			return nil, false
+		}
+		rec, m := protowire.ConsumeBytes(b[n:])
+		if m < 0 {
+			return nil, false
+		}
+		b = b[n+m:]
+		json, ok := recordJSON(rec)
+		if !ok {
+			return nil, false
+		}
+		jsons = append(jsons, json)
+	}
+	if len(jsons) == 0 {
+		return nil, false
+	}
+	// One allocation for the batch's messages, not one per record.
+	all := make([]gatewayv1.Record, len(jsons))
+	out := make([]*gatewayv1.Record, len(jsons))
+	for i, json := range jsons {
+		all[i].Json = json
+		out[i] = &all[i]
+	}
+	return out, true
+}
+
+// recordJSON finds Record.json (field 1) in the wire form of a Record; false when it
+// carries a payload (field 4) instead.
+func recordJSON(b []byte) ([]byte, bool) {
+	var json []byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || num == 4 {
+			return nil, false
+		}
+		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return nil, false
+			}
+			json, b = v, b[m:]
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return nil, false
+		}
+		b = b[m:]
+	}
+	return json, json != nil
 }
 
 // jsonField finds StreamRecordsResponse.json in the wire form; false when the message

@@ -271,6 +271,63 @@ func TestStreamRecordsSendsEveryRecordOnceOverGRPC(t *testing.T) {
 	}
 }
 
+// With records_per_message, a page's records come in batches of at most that many, never
+// across pages, in order, each with the JSON Nango sent and its cursor: the same records as
+// one per message, in fewer messages.
+func TestStreamRecordsBatchesRecordsWithinEachPage(t *testing.T) {
+	_, c := seededClient(t, gatewayv1.NewRecordsServiceClient)
+	pageSize := int32(700)
+	stream, err := c.StreamRecords(rpcCtx(t), &gatewayv1.StreamRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, PageSize: &pageSize,
+		RecordsPerMessage: 300,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	var last string
+	total := 0
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d records: %v", total, err)
+		}
+		if msg.GetId() != "" || msg.GetJson() != nil {
+			t.Fatalf("a batch message has flat fields set: id %q", msg.GetId())
+		}
+		sizes = append(sizes, len(msg.GetRecords()))
+		for _, rec := range msg.GetRecords() {
+			cursor := rec.GetMetadata().GetCursor()
+			if cursor == "" || cursor == last {
+				t.Fatalf("record %s has cursor %q after %q", rec.GetId(), cursor, last)
+			}
+			last = cursor
+			var record struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal(rec.GetJson(), &record); err != nil || record.ID != rec.GetId() {
+				t.Fatalf("record %s json %s does not match its id (%v)", rec.GetId(), rec.GetJson(), err)
+			}
+			total++
+		}
+	}
+	if total != simulator.SeedGithubIssueCount {
+		t.Fatalf("streamed %d records, want %d", total, simulator.SeedGithubIssueCount)
+	}
+	// Pages of 700 cut into 300, 300 and 100; the last page holds what is left.
+	for i, n := range sizes {
+		if n == 0 || n > 300 {
+			t.Fatalf("message %d carries %d records; sizes %v", i, n, sizes)
+		}
+	}
+	if sizes[0] != 300 || sizes[1] != 300 || sizes[2] != 100 {
+		t.Errorf("first page cut into %v, want 300, 300, 100", sizes[:3])
+	}
+}
+
 func TestRecordsRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 	wantInvalidCallsOf(t, gatewayv1.NewRecordsServiceClient, []invalidCallOf[gatewayv1.RecordsServiceClient]{
 		{"a lower-case model", "model", func(ctx context.Context, c gatewayv1.RecordsServiceClient) error {

@@ -40,41 +40,97 @@ func streamRecords(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsRequ
 	defer wg.Wait()
 	defer cancel()
 
-	asStruct := req.GetAsStruct()
+	asStruct, perMessage := req.GetAsStruct(), int(req.GetRecordsPerMessage())
 	for page := range pages {
 		if page.err != nil {
 			return page.err
 		}
-		// One allocation per page for the messages, not two per record. The messages are
-		// not reused: the transport or a stats handler may still hold one after Send.
-		msgs := make([]gatewayv1.StreamRecordsResponse, len(page.records))
-		metas := make([]gatewayv1.RecordMetadata, len(page.records))
-		for i := range page.records {
-			if ctx.Err() != nil {
-				break // the client left: send fails anyway, stop now
+		var err error
+		if perMessage > 1 {
+			err = sendBatches(ctx, page.records, perMessage, asStruct, send)
+		} else {
+			err = sendEach(ctx, page.records, asStruct, send)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return status.FromContextError(err).Err()
+	}
+	return nil
+}
+
+// sendEach sends one record per message. One allocation per page for the messages, not
+// two per record. The messages are not reused: the transport or a stats handler may still
+// hold one after Send.
+func sendEach(ctx context.Context, records []rawRecord, asStruct bool, send func(*gatewayv1.StreamRecordsResponse) error) error {
+	msgs := make([]gatewayv1.StreamRecordsResponse, len(records))
+	metas := make([]gatewayv1.RecordMetadata, len(records))
+	for i := range records {
+		if ctx.Err() != nil {
+			return nil // the client left: send fails anyway, stop now
+		}
+		raw, msg := &records[i], &msgs[i]
+		msg.Id = raw.id
+		if raw.hasMeta {
+			raw.meta.fill(&metas[i])
+			msg.Metadata = &metas[i]
+		}
+		if asStruct {
+			payload, err := recordStruct(raw.json)
+			if err != nil {
+				return err
 			}
-			raw, msg := &page.records[i], &msgs[i]
-			msg.Id = raw.id
+			msg.Payload = payload
+		} else {
+			msg.Json = raw.json
+		}
+		if err := send(msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxBatchJSONBytes keeps a batch well under the 4 MiB every gRPC client accepts by
+// default, whatever the records weigh.
+const maxBatchJSONBytes = 2 << 20
+
+// sendBatches sends a page's records up to perMessage (and maxBatchJSONBytes) at a time.
+func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStruct bool, send func(*gatewayv1.StreamRecordsResponse) error) error {
+	all := make([]gatewayv1.Record, len(records))
+	metas := make([]gatewayv1.RecordMetadata, len(records))
+	ptrs := make([]*gatewayv1.Record, len(records))
+	for start := 0; start < len(records); {
+		if ctx.Err() != nil {
+			return nil // the client left
+		}
+		end, size := start, 0
+		for end < len(records) && end-start < perMessage && (end == start || size+len(records[end].json) <= maxBatchJSONBytes) {
+			raw, rec := &records[end], &all[end]
+			rec.Id = raw.id
 			if raw.hasMeta {
-				raw.meta.fill(&metas[i])
-				msg.Metadata = &metas[i]
+				raw.meta.fill(&metas[end])
+				rec.Metadata = &metas[end]
 			}
 			if asStruct {
 				payload, err := recordStruct(raw.json)
 				if err != nil {
 					return err
 				}
-				msg.Payload = payload
+				rec.Payload = payload
 			} else {
-				msg.Json = raw.json
+				rec.Json = raw.json
 			}
-			if err := send(msg); err != nil {
-				return err
-			}
+			ptrs[end] = rec
+			size += len(raw.json)
+			end++
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return status.FromContextError(err).Err()
+		if err := send(&gatewayv1.StreamRecordsResponse{Records: ptrs[start:end]}); err != nil {
+			return err
+		}
+		start = end
 	}
 	return nil
 }

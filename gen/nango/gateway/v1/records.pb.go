@@ -297,9 +297,15 @@ type StreamRecordsRequest struct {
 	// Records fetched per upstream page; 1 to 10000, default 1000.
 	PageSize *int32 `protobuf:"varint,9,opt,name=page_size,json=pageSize,proto3,oneof" json:"page_size,omitempty"`
 	// Give each record as protobuf values (payload) instead of its JSON.
-	AsStruct      bool `protobuf:"varint,10,opt,name=as_struct,json=asStruct,proto3" json:"as_struct,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AsStruct bool `protobuf:"varint,10,opt,name=as_struct,json=asStruct,proto3" json:"as_struct,omitempty"`
+	// Records per message. 0 or 1: one record per message, in the fields of
+	// StreamRecordsResponse. More: up to that many records of a page per message, in
+	// `records`, in order, each with its cursor, so a client still resumes after any record;
+	// a message also stops short of 2 MiB of records. gRPC's cost per message dominates for
+	// small records, so batches make a stream several times cheaper for both ends.
+	RecordsPerMessage uint32 `protobuf:"varint,11,opt,name=records_per_message,json=recordsPerMessage,proto3" json:"records_per_message,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StreamRecordsRequest) Reset() {
@@ -402,7 +408,15 @@ func (x *StreamRecordsRequest) GetAsStruct() bool {
 	return false
 }
 
-// StreamRecordsResponse is one record (the fields of Record, flat: one message per record).
+func (x *StreamRecordsRequest) GetRecordsPerMessage() uint32 {
+	if x != nil {
+		return x.RecordsPerMessage
+	}
+	return 0
+}
+
+// StreamRecordsResponse is one record (the fields of Record, flat), or with
+// records_per_message above 1 a batch of records.
 type StreamRecordsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The record's JSON exactly as Nango sent it, _nango_metadata included; empty when the
@@ -412,7 +426,10 @@ type StreamRecordsResponse struct {
 	Id       string          `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
 	Metadata *RecordMetadata `protobuf:"bytes,2,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	// Only when the request set as_struct: the record without _nango_metadata.
-	Payload       *structpb.Struct `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload *structpb.Struct `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	// Only when the request set records_per_message above 1: the records, in order; the
+	// fields above are then empty.
+	Records       []*Record `protobuf:"bytes,5,rep,name=records,proto3" json:"records,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -471,6 +488,13 @@ func (x *StreamRecordsResponse) GetMetadata() *RecordMetadata {
 func (x *StreamRecordsResponse) GetPayload() *structpb.Struct {
 	if x != nil {
 		return x.Payload
+	}
+	return nil
+}
+
+func (x *StreamRecordsResponse) GetRecords() []*Record {
+	if x != nil {
+		return x.Records
 	}
 	return nil
 }
@@ -732,7 +756,7 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12<\n" +
 	"\bmetadata\x18\x03 \x01(\v2 .nango.gateway.v1.RecordMetadataR\bmetadata\x121\n" +
-	"\apayload\x18\x04 \x01(\v2\x17.google.protobuf.StructR\apayload\"\xd7\x05\n" +
+	"\apayload\x18\x04 \x01(\v2\x17.google.protobuf.StructR\apayload\"\x91\x06\n" +
 	"\x14StreamRecordsRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
@@ -746,19 +770,21 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\tpage_size\x18\t \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x01H\x04R\bpageSize\x88\x01\x01\x12\x1b\n" +
 	"\tas_struct\x18\n" +
-	" \x01(\bR\basStructB\n" +
+	" \x01(\bR\basStruct\x128\n" +
+	"\x13records_per_message\x18\v \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\x11recordsPerMessageB\n" +
 	"\n" +
 	"\b_variantB\x11\n" +
 	"\x0f_modified_afterB\t\n" +
 	"\a_filterB\t\n" +
 	"\a_cursorB\f\n" +
 	"\n" +
-	"_page_size\"\xac\x01\n" +
+	"_page_size\"\xe0\x01\n" +
 	"\x15StreamRecordsResponse\x12\x12\n" +
 	"\x04json\x18\x04 \x01(\fR\x04json\x12\x0e\n" +
 	"\x02id\x18\x03 \x01(\tR\x02id\x12<\n" +
 	"\bmetadata\x18\x02 \x01(\v2 .nango.gateway.v1.RecordMetadataR\bmetadata\x121\n" +
-	"\apayload\x18\x01 \x01(\v2\x17.google.protobuf.StructR\apayload\"\x8f\x02\n" +
+	"\apayload\x18\x01 \x01(\v2\x17.google.protobuf.StructR\apayload\x122\n" +
+	"\arecords\x18\x05 \x03(\v2\x18.nango.gateway.v1.RecordR\arecords\"\x8f\x02\n" +
 	"\x0eRecordMetadata\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x1f\n" +
 	"\vlast_action\x18\x02 \x01(\tR\n" +
@@ -820,19 +846,20 @@ var file_nango_gateway_v1_records_proto_depIdxs = []int32{
 	9,  // 3: nango.gateway.v1.Record.payload:type_name -> google.protobuf.Struct
 	5,  // 4: nango.gateway.v1.StreamRecordsResponse.metadata:type_name -> nango.gateway.v1.RecordMetadata
 	9,  // 5: nango.gateway.v1.StreamRecordsResponse.payload:type_name -> google.protobuf.Struct
-	8,  // 6: nango.gateway.v1.RecordMetadata.deleted_at:type_name -> google.protobuf.StringValue
-	8,  // 7: nango.gateway.v1.RecordMetadata.pruned_at:type_name -> google.protobuf.StringValue
-	0,  // 8: nango.gateway.v1.RecordsService.ListRecords:input_type -> nango.gateway.v1.ListRecordsRequest
-	3,  // 9: nango.gateway.v1.RecordsService.StreamRecords:input_type -> nango.gateway.v1.StreamRecordsRequest
-	6,  // 10: nango.gateway.v1.RecordsService.PruneRecords:input_type -> nango.gateway.v1.PruneRecordsRequest
-	1,  // 11: nango.gateway.v1.RecordsService.ListRecords:output_type -> nango.gateway.v1.ListRecordsResponse
-	4,  // 12: nango.gateway.v1.RecordsService.StreamRecords:output_type -> nango.gateway.v1.StreamRecordsResponse
-	7,  // 13: nango.gateway.v1.RecordsService.PruneRecords:output_type -> nango.gateway.v1.PruneRecordsResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	2,  // 6: nango.gateway.v1.StreamRecordsResponse.records:type_name -> nango.gateway.v1.Record
+	8,  // 7: nango.gateway.v1.RecordMetadata.deleted_at:type_name -> google.protobuf.StringValue
+	8,  // 8: nango.gateway.v1.RecordMetadata.pruned_at:type_name -> google.protobuf.StringValue
+	0,  // 9: nango.gateway.v1.RecordsService.ListRecords:input_type -> nango.gateway.v1.ListRecordsRequest
+	3,  // 10: nango.gateway.v1.RecordsService.StreamRecords:input_type -> nango.gateway.v1.StreamRecordsRequest
+	6,  // 11: nango.gateway.v1.RecordsService.PruneRecords:input_type -> nango.gateway.v1.PruneRecordsRequest
+	1,  // 12: nango.gateway.v1.RecordsService.ListRecords:output_type -> nango.gateway.v1.ListRecordsResponse
+	4,  // 13: nango.gateway.v1.RecordsService.StreamRecords:output_type -> nango.gateway.v1.StreamRecordsResponse
+	7,  // 14: nango.gateway.v1.RecordsService.PruneRecords:output_type -> nango.gateway.v1.PruneRecordsResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_records_proto_init() }
