@@ -17,5 +17,6 @@ mkdir -p "$out"
 protoc -I "$root/proto" -I /usr/include -I "$root/.protodeps" --descriptor_set_in="$rpc" \
 	--plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto \
 	--ts_proto_out="$out" \
-	--ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,env=node,forceLong=string,useOptionals=all,exportCommonSymbols=false \
-	"$root"/proto/nango/gateway/v1/*.proto google/rpc/status.proto google/rpc/error_details.proto
+	--ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,env=node,forceLong=string,useOptionals=all,exportCommonSymbols=false,emitImportedFiles=false \
+	"$root"/proto/nango/gateway/v1/*.proto google/rpc/status.proto google/rpc/error_details.proto \
+	google/protobuf/{any,duration,struct,timestamp,wrappers}.proto
