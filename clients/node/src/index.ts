@@ -139,8 +139,9 @@ function promisify<C>(raw: Client, def: ServiceDefinition): Unary<C> {
     const fn = (raw as unknown as Record<string, Function>)[name].bind(raw);
     out[name] = (request: unknown, o?: CallOptions) =>
       new Promise((resolve, reject) => {
-        fn(request, o?.metadata ?? new Metadata(), { deadline: deadlineOf(o) }, (err: ServiceError | null, res: unknown) =>
-          err ? reject(GatewayError.from(err)) : resolve(res),
+        const deadline = deadlineOf(o);
+        fn(request, o?.metadata ?? new Metadata(), { deadline }, (err: ServiceError | null, res: unknown) =>
+          err ? reject(deadlineAware(GatewayError.from(err), deadline)) : resolve(res),
         );
       });
   }
@@ -173,6 +174,20 @@ export interface GatewayRecord<T = Record<string, unknown>> {
 // stream the gateway ended because the reader fell behind, and it asks to resume.
 function retryable(e: GatewayError): boolean {
   return e.code === status.UNAVAILABLE || (e.code === status.RESOURCE_EXHAUSTED && e.reason === "subscriber_too_slow");
+}
+
+/**
+ * The gateway ends a call at its deadline too (grpc-timeout), by resetting the HTTP/2 stream
+ * with RST_STREAM(CANCEL). When that reset arrives before grpc-js's own deadline timer fires —
+ * the two deadlines are the same instant, so this is a race, and a busy event loop makes the
+ * timer later — grpc-js reports CANCELLED "Call cancelled". gRPC's C core (Python) maps a
+ * CANCEL reset after the deadline to DEADLINE_EXCEEDED; this does the same.
+ */
+export function deadlineAware(e: GatewayError, deadline: Date | undefined): GatewayError {
+  if (e.code === status.CANCELLED && deadline && Date.now() >= deadline.getTime() - 50) {
+    return new GatewayError(status.DEADLINE_EXCEEDED, "Deadline exceeded (" + e.details + ")", e.reason, e.httpStatus, e.errorMetadata, e.retryDelayMs);
+  }
+  return e;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -210,7 +225,7 @@ abstract class ResumingStream<M, T> implements AsyncIterable<T> {
         return;
       } catch (err) {
         if (this.closed) return;
-        const e = this.explain(GatewayError.from(err));
+        const e = deadlineAware(GatewayError.from(err), this.deadline);
         if (!retryable(e) || ++failures > maxAttempts) throw e;
         const wait = Math.random() * Math.min(backoff * 2 ** (failures - 1), 10_000);
         if (this.deadline && Date.now() + wait >= this.deadline.getTime()) throw e;
@@ -219,17 +234,6 @@ abstract class ResumingStream<M, T> implements AsyncIterable<T> {
         call.cancel(); // a loop that breaks early ends the call
       }
     }
-  }
-
-  // The gateway's deadline and the caller's end together. When the client's timer is late
-  // (an event loop busy with a backlog of messages), the server's end arrives first as
-  // RST_STREAM(CANCEL), which grpc-js reports as CANCELLED; past our own deadline that is
-  // the deadline, so report it as one.
-  private explain(e: GatewayError): GatewayError {
-    if (e.code === status.CANCELLED && this.deadline && Date.now() >= this.deadline.getTime() - 50) {
-      return new GatewayError(status.DEADLINE_EXCEEDED, "Deadline exceeded (" + e.details + ")", e.reason, e.httpStatus, e.errorMetadata, e.retryDelayMs);
-    }
-    return e;
   }
 }
 

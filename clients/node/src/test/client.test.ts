@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Metadata, Server, ServerCredentials, ServerWritableStream, status as grpcStatus } from "@grpc/grpc-js";
-import { GatewayClient, GatewayError, gateway, status } from "../index";
+import { GatewayClient, GatewayError, deadlineAware, gateway, status } from "../index";
 import { ErrorInfo, RetryInfo } from "../gen/google/rpc/error_details";
 import { Status } from "../gen/google/rpc/status";
 
@@ -113,4 +113,14 @@ test("GatewayError reads Nango's code, HTTP status and retry delay", () => {
   );
   assert.deepEqual([err.code, err.reason, err.httpStatus, err.retryDelayMs], [status.RESOURCE_EXHAUSTED, "too_many_request", 429, 3500]);
   assert.equal(GatewayError.from(new Error("boom")).code, status.UNKNOWN);
+});
+
+test("a CANCELLED reset at the deadline reads as DEADLINE_EXCEEDED, before it as CANCELLED", () => {
+  const cancelled = GatewayError.from({ code: status.CANCELLED, details: "Call cancelled", metadata: new Metadata() });
+  const tests: [string, Date | undefined, number][] = [
+    ["deadline passed", new Date(Date.now() - 1), status.DEADLINE_EXCEEDED],
+    ["deadline ahead", new Date(Date.now() + 60_000), status.CANCELLED],
+    ["no deadline", undefined, status.CANCELLED],
+  ];
+  for (const [name, deadline, want] of tests) assert.equal(deadlineAware(cancelled, deadline).code, want, name);
 });
