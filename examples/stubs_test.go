@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -79,4 +81,52 @@ func normalized(fd *descriptorpb.FileDescriptorProto) *descriptorpb.FileDescript
 	}
 	walk(fd.MessageType)
 	return fd
+}
+
+// The Node stubs are committed too: every RPC of proto/ must have its path there, and every
+// message its interface with each field (camelCase, as ts-proto names them).
+func TestCommittedNodeStubsMatchTheProtos(t *testing.T) {
+	var ts strings.Builder
+	files, _ := filepath.Glob("../clients/node/src/gen/nango/gateway/v1/*.ts")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.Write(b)
+	}
+	src := ts.String()
+	const regen = "run make generate-clients"
+	var checkMessages func(prefix string, msgs protoreflect.MessageDescriptors)
+	checkMessages = func(prefix string, msgs protoreflect.MessageDescriptors) {
+		for i := range msgs.Len() {
+			m := msgs.Get(i)
+			name := prefix + string(m.Name())
+			start := strings.Index(src, "\nexport interface "+name+" {\n")
+			if start < 0 {
+				t.Errorf("clients/node has no interface %s: %s", name, regen)
+				continue
+			}
+			body := src[start:]
+			body = body[:strings.Index(body, "\n}\n")]
+			for j := range m.Fields().Len() {
+				if f := m.Fields().Get(j).JSONName(); !strings.Contains(body, "\n  "+f+"?:") && !strings.Contains(body, "\n  "+f+":") {
+					t.Errorf("clients/node interface %s has no field %s: %s", name, f, regen)
+				}
+			}
+			checkMessages(name+"_", m.Messages())
+		}
+	}
+	protoregistry.GlobalFiles.RangeFilesByPackage(gatewayv1.File_nango_gateway_v1_records_proto.Package(), func(fd protoreflect.FileDescriptor) bool {
+		checkMessages("", fd.Messages())
+		for i := range fd.Services().Len() {
+			s := fd.Services().Get(i)
+			for j := range s.Methods().Len() {
+				if p := "\"/" + string(s.FullName()) + "/" + string(s.Methods().Get(j).Name()) + "\""; !strings.Contains(src, p) {
+					t.Errorf("clients/node has no RPC %s: %s", p, regen)
+				}
+			}
+		}
+		return true
+	})
 }
