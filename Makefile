@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF := tools/node_modules/.bin/buf
 GO ?= go
 
-.PHONY: run test race generate check-generated lint tools bench build clean client-deps generate-clients
+.PHONY: run test race generate check-generated lint tools bench build image clean client-deps generate-clients
 
 run: ## the gateway with its built-in Nango simulator (no account needed)
 	$(GO) run ./cmd/server --demo
@@ -44,6 +44,15 @@ check-generated: generate
 		echo "gen/ is stale: run 'make generate' and commit the result" >&2; \
 		git status --porcelain -- gen >&2; git diff --stat -- gen >&2; exit 1; \
 	fi
+
+# The container image as an OCI archive, built without Docker or a base image. The commit's
+# time stamps every file, so the same commit gives the same digest.
+IMAGE ?= ghcr.io/nango-gateway/nango-gateway
+IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+image: ## bin/nango-gateway-image.tar: load with docker/podman load, push with skopeo
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) \
+		$(GO) run ./internal/image/cmd/build-image -o bin/nango-gateway-image.tar \
+		-ref $(IMAGE):$(IMAGE_TAG) -revision "$$(git rev-parse HEAD 2>/dev/null)"
 
 clean:
 	rm -rf bin .protodeps

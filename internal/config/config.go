@@ -61,6 +61,7 @@ type Config struct {
 	EventBusStream              string
 	EventRetentionMaxEvents     int
 	EventRetentionMaxAge        time.Duration
+	EventRetentionMaxBytes      int
 	SubscriberBuffer            int
 }
 
@@ -129,6 +130,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "http-idle-timeout", env: "HTTP_IDLE_TIMEOUT", def: "2m", usage: "how long an idle keep-alive connection stays open"},
 		{flag: "grpc-max-concurrent-streams", env: "GRPC_MAX_CONCURRENT_STREAMS", def: "1000", usage: "concurrent calls per gRPC connection"},
 		{flag: "grpc-keepalive-min-time", env: "GRPC_KEEPALIVE_MIN_TIME", def: "10s", usage: "clients pinging more often than this are disconnected"},
+		{flag: "event-retention-max-bytes", env: "EVENT_RETENTION_MAX_BYTES", def: strconv.Itoa(256 << 20), usage: "total size of the webhook bodies kept; the oldest go first"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
@@ -253,6 +255,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("webhook-max-body-bytes"), &cfg.WebhookMaxBodyBytes}, {get("event-retention-max-events"), &cfg.EventRetentionMaxEvents},
 		{get("subscriber-buffer"), &cfg.SubscriberBuffer}, {get("upstream-max-attempts"), &cfg.UpstreamMaxAttempts},
 		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns}, {get("grpc-max-concurrent-streams"), &cfg.GRPCMaxConcurrentStreams},
+		{get("event-retention-max-bytes"), &cfg.EventRetentionMaxBytes},
 	} {
 		n, err := strconv.Atoi(p.s.value)
 		if err != nil || n <= 0 {
@@ -260,6 +263,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = n
+	}
+	if cfg.EventRetentionMaxBytes > 0 && cfg.WebhookMaxBodyBytes > 0 && cfg.EventRetentionMaxBytes < cfg.WebhookMaxBodyBytes {
+		// Otherwise the largest webhook accepted could not be kept for a subscriber that resumes.
+		errs = append(errs, fmt.Errorf("EVENT_RETENTION_MAX_BYTES %d is smaller than WEBHOOK_MAX_BODY_BYTES %d", cfg.EventRetentionMaxBytes, cfg.WebhookMaxBodyBytes))
 	}
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))

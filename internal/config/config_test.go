@@ -34,7 +34,7 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 					t.Errorf("unexpected defaults: %+v", c)
 				}
 				if c.EventBusURL != "" || c.EventBusStream != "NANGO_WEBHOOKS" || c.EventRetentionMaxAge != 24*time.Hour ||
-					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 {
+					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 || c.EventRetentionMaxBytes != 256<<20 {
 					t.Errorf("unexpected event defaults: %+v", c)
 				}
 				if c.UpstreamTimeout != 30*time.Second || c.UpstreamActionTimeout != 15*time.Minute || c.UpstreamMaxAttempts != 3 ||
@@ -105,6 +105,8 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad size", nil, map[string]string{"NANGO_SECRET_KEY": "k", "MAX_MESSAGE_BYTES": "-1"}, "MAX_MESSAGE_BYTES"},
 		{"bad event bus url", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_BUS_URL": "redis://x"}, "EVENT_BUS_URL"},
 		{"bad retention age", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_AGE": "a day"}, "EVENT_RETENTION_MAX_AGE"},
+		{"bad retention bytes", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_BYTES": "lots"}, "EVENT_RETENTION_MAX_BYTES"},
+		{"retention bytes below the largest webhook", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_BYTES": "1000", "WEBHOOK_MAX_BODY_BYTES": "2000"}, "EVENT_RETENTION_MAX_BYTES"},
 		{"bad legacy switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "WEBHOOK_ALLOW_LEGACY_SIGNATURE": "maybe"}, "WEBHOOK_ALLOW_LEGACY_SIGNATURE"},
 		{"bad upstream timeout", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_TIMEOUT": "-1s"}, "UPSTREAM_TIMEOUT"},
 		{"bad max attempts", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_MAX_ATTEMPTS": "zero"}, "UPSTREAM_MAX_ATTEMPTS"},

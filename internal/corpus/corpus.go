@@ -2,7 +2,9 @@
 // from Nango's types and from what a running Nango was seen to answer: every credential
 // type, keys no proto knows, nulls, large and validation error bodies, rate limiting. Each
 // case holds the gateway call, the exact request the gateway must send upstream and
-// Nango's answer, so the gRPC services and the REST face can both be replayed against it.
+// Nango's answer, so the gRPC services and the REST face can both be replayed against it:
+// a gRPC replay sends GRPCRequest to RPC; the REST face, which relays a caller's request to
+// Nango unchanged, can send Request itself and expect Response back as it is.
 package corpus
 
 import (

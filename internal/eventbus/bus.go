@@ -39,7 +39,8 @@ type Bus interface {
 	Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (seq uint64, duplicate bool, err error)
 	// Subscribe delivers the events after the start point, then new events as they are
 	// published, until ctx ends, the subscription is closed, the bus is closed, or the
-	// reader falls more than buffer events behind (buffer <= 0 means DefaultBuffer).
+	// reader falls more than buffer events behind (buffer <= 0 means DefaultBuffer) or,
+	// in memory, behind the retention: its oldest unread event was dropped.
 	// Events retained at subscription time are delivered at the reader's pace; only
 	// events published later can overflow the buffer.
 	Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error)

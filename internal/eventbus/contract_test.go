@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 // limits are the retention settings a contract test asks for.
 type limits struct {
 	MaxEvents    int
+	MaxBytes     int64
 	MaxAge       time.Duration
 	DedupeWindow time.Duration
 }
@@ -102,6 +104,25 @@ func runContract(t *testing.T, newBus newBusFunc) {
 		sub = subscribe(t, bus, eventbus.AfterSequence(1), 0)
 		if ev := receive(t, sub); ev.Sequence != 3 {
 			t.Fatalf("first event after sequence 1 = %d, want 3", ev.Sequence)
+		}
+	})
+
+	t.Run("retention by bytes keeps the newest events that fit", func(t *testing.T) {
+		// 1,000-byte bodies under a 3,600-byte bound: three fit, with room for the
+		// per-message overhead a server may count.
+		bus := newBus(t, limits{MaxBytes: 3600})
+		var bodies []string
+		for i := range 6 {
+			body := fmt.Sprintf("%d%s", i+1, strings.Repeat("x", 999))
+			bodies = append(bodies, body)
+			publish(t, bus, fmt.Sprint(i), body)
+		}
+		sub := subscribe(t, bus, eventbus.FromOldest(), 0)
+		assertBodies(t, sub, bodies[3:]...)
+		// A sequence already gone resumes at the oldest retained, as with the count bound.
+		sub = subscribe(t, bus, eventbus.AfterSequence(1), 0)
+		if ev := receive(t, sub); ev.Sequence != 4 {
+			t.Fatalf("first event after sequence 1 = %d, want 4", ev.Sequence)
 		}
 	})
 

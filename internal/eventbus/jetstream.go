@@ -16,6 +16,8 @@ const (
 	DefaultSubject            = "nango.webhooks"
 	DefaultJetStreamMaxEvents = 100_000
 	DefaultJetStreamMaxAge    = 72 * time.Hour
+	// DefaultJetStreamMaxBytes is the stream's default size limit.
+	DefaultJetStreamMaxBytes int64 = 1 << 30
 )
 
 // headerReceivedAt carries Event.ReceivedAt; the stream's own timestamp is when the
@@ -23,7 +25,7 @@ const (
 const headerReceivedAt = "Nango-Gateway-Received-At"
 
 // JetStreamOptions configures NewJetStream. Zero values take the defaults; a negative
-// MaxEvents or MaxAge means no limit.
+// MaxEvents, MaxBytes or MaxAge means no limit.
 type JetStreamOptions struct {
 	// URL is the NATS server list, e.g. "nats://nats:4222" (comma-separated for several).
 	URL string
@@ -33,6 +35,9 @@ type JetStreamOptions struct {
 	Subject string
 	// MaxEvents is the stream's message limit; default DefaultJetStreamMaxEvents.
 	MaxEvents int64
+	// MaxBytes is the stream's size limit (the oldest events go first); default
+	// DefaultJetStreamMaxBytes.
+	MaxBytes int64
 	// MaxAge is the stream's age limit; default DefaultJetStreamMaxAge.
 	MaxAge time.Duration
 	// DedupeWindow is the stream's duplicate window; default DefaultDedupeWindow,
@@ -76,6 +81,7 @@ func NewJetStream(ctx context.Context, opts JetStreamOptions) (*JetStream, error
 		Discard:   jetstream.DiscardOld,
 		Storage:   jetstream.FileStorage,
 		MaxMsgs:   limit(opts.MaxEvents, DefaultJetStreamMaxEvents),
+		MaxBytes:  limit(opts.MaxBytes, DefaultJetStreamMaxBytes),
 		MaxAge:    time.Duration(limit(int64(opts.MaxAge), int64(DefaultJetStreamMaxAge))),
 		Replicas:  max(opts.Replicas, 1),
 	}

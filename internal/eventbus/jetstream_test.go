@@ -21,6 +21,7 @@ func newJetStream(t *testing.T, url, stream string, l limits) *eventbus.JetStrea
 		Stream:       stream,
 		Subject:      "nango.webhooks." + strings.ToLower(stream),
 		MaxEvents:    int64(l.MaxEvents),
+		MaxBytes:     l.MaxBytes,
 		MaxAge:       l.MaxAge,
 		DedupeWindow: l.DedupeWindow,
 	})

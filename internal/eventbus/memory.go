@@ -8,15 +8,20 @@ import (
 
 // Defaults of MemoryOptions.
 const (
-	DefaultMemoryMaxEvents = 10_000
-	DefaultMemoryMaxAge    = 24 * time.Hour
+	DefaultMemoryMaxEvents       = 10_000
+	DefaultMemoryMaxAge          = 24 * time.Hour
+	DefaultMemoryMaxBytes  int64 = 256 << 20
 )
 
 // MemoryOptions configures NewMemory. Zero values take the defaults; a negative
-// MaxEvents or MaxAge means no limit.
+// MaxEvents, MaxBytes or MaxAge means no limit.
 type MemoryOptions struct {
 	// MaxEvents is how many events are retained; default DefaultMemoryMaxEvents.
 	MaxEvents int
+	// MaxBytes bounds the retained bodies' total size; default DefaultMemoryMaxBytes.
+	// The newest event is kept even when it alone is larger, so that live subscribers
+	// still receive it.
+	MaxBytes int64
 	// MaxAge is how long an event is retained; default DefaultMemoryMaxAge.
 	MaxAge time.Duration
 	// DedupeWindow is how long a published id is remembered; default DefaultDedupeWindow.
@@ -31,13 +36,28 @@ type Memory struct {
 	opts MemoryOptions
 	subs registry
 
-	mu      sync.Mutex
-	log     []stored // retained events, ascending and contiguous sequences
-	last    uint64   // last sequence assigned
-	seen    map[string]seen
-	order   []seenID      // ids in publication order, to expire seen
-	changed chan struct{} // closed and replaced by every publish and by Close
-	closed  bool
+	mu     sync.RWMutex
+	log    []stored // retained events, ascending and contiguous sequences
+	bytes  int64    // total size of the retained bodies
+	last   uint64   // last sequence assigned
+	seen   map[string]seen
+	order  []seenID   // ids in publication order, to expire seen
+	live   []*liveSub // subscriptions that caught up; replaced, never modified in place
+	closed bool
+
+	// deliver is taken while m.mu is held and kept after releasing it, so that
+	// publications reach live subscriptions in sequence order without holding m.mu.
+	deliver sync.Mutex
+}
+
+// liveSub is a subscription that receives new events from Publish directly, without a
+// goroutine of its own waking up for each one. Its fields are guarded by Memory.deliver.
+type liveSub struct {
+	s    *Subscription
+	last uint64        // sequence of the last event put in the buffer
+	stop chan struct{} // closed when the subscription overflowed
+	err  error         // why stop was closed
+	gone bool          // removed: no event may be sent any more
 }
 
 type stored struct {
@@ -65,42 +85,71 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.MaxAge == 0 {
 		opts.MaxAge = DefaultMemoryMaxAge
 	}
+	if opts.MaxBytes == 0 {
+		opts.MaxBytes = DefaultMemoryMaxBytes
+	}
 	if opts.DedupeWindow <= 0 {
 		opts.DedupeWindow = DefaultDedupeWindow
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Memory{opts: opts, seen: map[string]seen{}, changed: make(chan struct{})}
+	return &Memory{opts: opts, seen: map[string]seen{}}
 }
 
-// Publish implements Bus. It never waits for subscribers.
+// Publish implements Bus. It never waits for subscribers: an event that does not fit
+// in a live subscription's buffer ends that subscription with an *OverflowError.
 func (m *Memory) Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (uint64, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
 	}
 	now := m.opts.Now()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.closed {
+		m.mu.Unlock()
 		return 0, false, ErrClosed
 	}
 	m.forget(now)
 	if id != "" {
 		if s, ok := m.seen[id]; ok {
+			m.mu.Unlock()
 			return s.seq, true, nil
 		}
 	}
 	m.last++
 	ev := Event{Sequence: m.last, ID: id, Body: append([]byte(nil), body...), ReceivedAt: receivedAt}
 	m.log = append(m.log, stored{Event: ev, at: now})
+	m.bytes += int64(len(ev.Body))
 	if id != "" {
 		m.seen[id] = seen{seq: ev.Sequence, at: now}
 		m.order = append(m.order, seenID{id: id, at: now})
 	}
 	m.evict(now)
-	close(m.changed)
-	m.changed = make(chan struct{})
+	oldest := m.log[0].Sequence
+	live := m.live
+	m.deliver.Lock()
+	m.mu.Unlock()
+	for _, l := range live {
+		if l.gone || l.err != nil {
+			continue
+		}
+		// A reader whose unread events are no longer retained is as far behind as one
+		// whose buffer is full: cut off, it stops holding bodies the bus has let go.
+		unread := uint64(len(l.s.events))
+		if unread > 0 && l.last-unread+1 < oldest {
+			l.err = &OverflowError{LastDelivered: l.last, Buffer: l.s.buffer}
+			close(l.stop)
+			continue
+		}
+		select {
+		case l.s.events <- ev:
+			l.last = ev.Sequence
+		default:
+			l.err = &OverflowError{LastDelivered: l.last, Buffer: l.s.buffer}
+			close(l.stop)
+		}
+	}
+	m.deliver.Unlock()
 	return ev.Sequence, false, nil
 }
 
@@ -127,7 +176,43 @@ func (m *Memory) evict(now time.Time) {
 			n++
 		}
 	}
+	bytes := m.bytes
+	for i := range n {
+		bytes -= int64(len(m.log[i].Body))
+	}
+	if m.opts.MaxBytes > 0 {
+		for n < len(m.log)-1 && bytes > m.opts.MaxBytes {
+			bytes -= int64(len(m.log[n].Body))
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	// The dropped entries must not keep their bodies alive through the backing array.
+	clear(m.log[:n])
+	m.bytes = bytes
 	m.log = compact(m.log, n)
+}
+
+// RetainedBytes is the total size of the bodies the bus retains.
+func (m *Memory) RetainedBytes() int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.bytes
+}
+
+// firstLive is the index of the oldest retained event younger than MaxAge, or len(m.log)
+// when none is. m.mu is held, for reading at least.
+func (m *Memory) firstLive(now time.Time) int {
+	if m.opts.MaxAge <= 0 {
+		return 0
+	}
+	i := 0
+	for i < len(m.log) && now.Sub(m.log[i].at) >= m.opts.MaxAge {
+		i++
+	}
+	return i
 }
 
 // compact drops the first n elements, copying when the dropped prefix would otherwise
@@ -143,69 +228,126 @@ func compact[T any](s []T, n int) []T {
 	return s
 }
 
-// Subscribe implements Bus.
+// Subscribe implements Bus. Retained events are read from the log at the reader's pace
+// by the subscription's goroutine; once it has caught up, the subscription is live and
+// Publish puts new events straight into its buffer.
 func (m *Memory) Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error) {
+	s, subCtx, err := m.subs.open(ctx, bufferSize(buffer))
+	if err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
+		// Close may be waiting for this subscription already: end it the usual way.
+		s.run(subCtx, &m.subs, func(context.Context) error { return ErrClosed }, func() {})
 		return nil, ErrClosed
 	}
-	m.evict(m.opts.Now())
 	var first uint64
-	if len(m.log) > 0 {
-		first = m.log[0].Sequence
+	if i := m.firstLive(m.opts.Now()); i < len(m.log) {
+		first = m.log[i].Sequence
 	}
-	last := m.last
+	backlog := m.last
+	after := from.resolve(backlog, first)
+	var l *liveSub
+	if after >= backlog {
+		l = m.join(s, after) // nothing to replay: live at once
+	}
 	m.mu.Unlock()
-	after := from.resolve(last, first)
-	return m.subs.start(ctx, &memorySource{m: m, after: after}, after, last, bufferSize(buffer))
+	s.run(subCtx, &m.subs, func(ctx context.Context) error { return m.feed(ctx, s, l, after, backlog) }, func() {})
+	return s, nil
+}
+
+// join makes s live after sequence last. m.mu is held for writing.
+func (m *Memory) join(s *Subscription, last uint64) *liveSub {
+	l := &liveSub{s: s, last: last, stop: make(chan struct{})}
+	m.live = append(m.live[:len(m.live):len(m.live)], l)
+	return l
+}
+
+// leave removes l from the live subscriptions; once it returns, Publish no longer
+// touches l's buffer.
+func (m *Memory) leave(l *liveSub) {
+	m.mu.Lock()
+	live := make([]*liveSub, 0, len(m.live))
+	for _, o := range m.live {
+		if o != l {
+			live = append(live, o)
+		}
+	}
+	m.live = live
+	m.mu.Unlock()
+	// A publication that took the old list holds deliver until it is done with it.
+	m.deliver.Lock()
+	l.gone = true
+	m.deliver.Unlock()
+}
+
+// feed replays the retained events after `after`, waiting for the reader, until it has
+// caught up, then lets Publish deliver and waits for the end. Events up to backlog were
+// retained at subscription time; later ones must find room in the buffer.
+func (m *Memory) feed(ctx context.Context, s *Subscription, l *liveSub, after, backlog uint64) error {
+	for l == nil {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return ErrClosed
+		}
+		ev, ok := m.nextAfter(after)
+		if !ok {
+			l = m.join(s, after)
+			m.mu.Unlock()
+			break
+		}
+		m.mu.Unlock()
+		if ev.Sequence <= backlog {
+			select {
+			case s.events <- ev:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		} else {
+			select {
+			case s.events <- ev:
+			default:
+				return &OverflowError{LastDelivered: after, Buffer: s.buffer}
+			}
+		}
+		after = ev.Sequence
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	case <-l.stop:
+	}
+	m.leave(l)
+	if l.err != nil { // written before stop was closed, or under deliver, taken by leave
+		return l.err
+	}
+	return err
+}
+
+// nextAfter returns the first retained, unexpired event after seq. m.mu is held.
+func (m *Memory) nextAfter(seq uint64) (Event, bool) {
+	if len(m.log) == 0 || m.log[len(m.log)-1].Sequence <= seq {
+		return Event{}, false
+	}
+	i := 0
+	if first := m.log[0].Sequence; seq >= first {
+		i = int(seq - first + 1)
+	}
+	if i = max(i, m.firstLive(m.opts.Now())); i < len(m.log) {
+		return m.log[i].Event, true
+	}
+	return Event{}, false
 }
 
 // Close implements Bus.
 func (m *Memory) Close() error {
 	m.mu.Lock()
-	if !m.closed {
-		m.closed = true
-		close(m.changed)
-	}
+	m.closed = true
 	m.mu.Unlock()
 	m.subs.close()
 	return nil
 }
-
-// memorySource reads the log from a position, waiting for publications.
-type memorySource struct {
-	m     *Memory
-	after uint64
-}
-
-func (s *memorySource) next(ctx context.Context) (Event, error) {
-	m := s.m
-	for {
-		m.mu.Lock()
-		if m.closed {
-			m.mu.Unlock()
-			return Event{}, ErrClosed
-		}
-		m.evict(m.opts.Now())
-		if len(m.log) > 0 && m.log[len(m.log)-1].Sequence > s.after {
-			i := 0
-			if first := m.log[0].Sequence; s.after >= first {
-				i = int(s.after - first + 1)
-			}
-			ev := m.log[i].Event
-			m.mu.Unlock()
-			s.after = ev.Sequence
-			return ev, nil
-		}
-		changed := m.changed
-		m.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return Event{}, ctx.Err()
-		}
-	}
-}
-
-func (s *memorySource) close() {}

@@ -29,6 +29,17 @@ type Subscription struct {
 // or the subscription ends with an *OverflowError. after is the sequence the
 // subscription begins after.
 func (r *registry) start(ctx context.Context, src source, after, backlog uint64, buffer int) (*Subscription, error) {
+	s, ctx, err := r.open(ctx, buffer)
+	if err != nil {
+		src.close()
+		return nil, err
+	}
+	s.run(ctx, r, func(ctx context.Context) error { return s.pump(ctx, src, after, backlog) }, src.close)
+	return s, nil
+}
+
+// open registers a new subscription; run must follow. ctx is the subscription's own.
+func (r *registry) open(ctx context.Context, buffer int) (*Subscription, context.Context, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	s := &Subscription{
 		events: make(chan Event, buffer),
@@ -39,19 +50,23 @@ func (r *registry) start(ctx context.Context, src source, after, backlog uint64,
 	}
 	if !r.add(s) {
 		cancel(ErrClosed)
-		src.close()
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
+	return s, ctx, nil
+}
+
+// run starts the goroutine that feeds the subscription until feed returns, then closes
+// Events and calls release. feed must not send on Events once it has returned.
+func (s *Subscription) run(ctx context.Context, r *registry, feed func(context.Context) error, release func()) {
 	go func() {
 		defer r.remove(s)
 		defer close(s.exited)
-		defer src.close()
+		defer release()
 		defer close(s.events)
-		s.err = s.pump(ctx, src, after, backlog)
-		cancel(s.err)
+		s.err = feed(ctx)
+		s.cancel(s.err)
 		close(s.done)
 	}()
-	return s, nil
 }
 
 func (s *Subscription) pump(ctx context.Context, src source, last, backlog uint64) error {

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -19,12 +18,8 @@ type front struct {
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > f.maxBodyBytes {
-		writeTooLarge(w, fmt.Sprintf("the request body exceeds the limit of %d bytes", f.maxBodyBytes))
+	if !admitV1(w, r, f.maxBodyBytes) {
 		return
-	}
-	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, f.maxBodyBytes)
 	}
 	if r.URL.Path == recordStreamPath && r.Method == http.MethodGet && f.records != nil {
 		f.records.ServeHTTP(w, r) // the fast path: records written as Nango sent them

@@ -261,3 +261,23 @@ func TestRelayForwardsRoutesNoRPCKnows(t *testing.T) {
 		})
 	}
 }
+
+// A dot segment in a relayed path is refused before it leaves: an intermediary that
+// normalises URLs would otherwise send the gateway's key to another route.
+func TestRelayRefusesDotSegments(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
+	base := startGateway(t, sim, 1<<20)
+	for _, target := range []string{"/proxy/%2e%2e/integrations", "/connections/..?provider_config_key=github", "/proxy/a/%2E/b"} {
+		t.Run(target, func(t *testing.T) {
+			before := len(sim.Requests())
+			got := send(t, base, restCall{method: "DELETE", target: target, headers: map[string]string{"Connection-Id": "conn-github-1", "Provider-Config-Key": "github"}}, false)
+			if got.status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", got.status, got.body)
+			}
+			decodeError(t, got)
+			if len(sim.Requests()) != before {
+				t.Error("Nango received the request")
+			}
+		})
+	}
+}

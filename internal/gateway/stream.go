@@ -11,8 +11,13 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
@@ -66,13 +71,15 @@ func (h *recordStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, recordStreamPath, status.Error(codes.InvalidArgument, err.Error()))
 		return
 	}
-	stream, err := h.client.StreamRecords(ctx, &req)
+	stream, err := h.client.StreamRecords(ctx, &req, grpc.ForceCodecV2(recordLineCodec{encoding.GetCodecV2(grpcproto.Name)}))
 	if err != nil {
 		writeError(w, r, recordStreamPath, err)
 		return
 	}
+	// One message, reused: each record is written out before the next is received.
+	msg := &gatewayv1.StreamRecordsResponse{}
 	// The first message decides between a stream and a refusal in Nango's envelope.
-	msg, err := stream.Recv()
+	err = stream.RecvMsg(msg)
 	if err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, r, recordStreamPath, err)
 		return
@@ -85,7 +92,7 @@ func (h *recordStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err = h.writeRecord(out, msg); err != nil {
 			return // the client left
 		}
-		msg, err = stream.Recv()
+		err = stream.RecvMsg(msg)
 	}
 	if !errors.Is(err, io.EOF) {
 		line, merr := h.marshaler.Marshal(map[string]proto.Message{"error": streamError(ctx, err).Proto()})
@@ -106,6 +113,57 @@ func (h *recordStream) writeRecord(out *batchWriter, msg *gatewayv1.StreamRecord
 		return err
 	}
 	return out.write(line, []byte("\n"))
+}
+
+// recordLineCodec decodes, for the REST stream, only what a line needs: the record's JSON,
+// in one copy out of the transport's buffers, without the id and metadata strings the line
+// does not use. A message carrying protobuf values (as_struct) is decoded in full.
+type recordLineCodec struct {
+	encoding.CodecV2
+}
+
+func (c recordLineCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	msg, ok := v.(*gatewayv1.StreamRecordsResponse)
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	b := data.Materialize()
+	proto.Reset(msg)
+	if json, ok := jsonField(b); ok {
+		msg.Json = json
+		return nil
+	}
+	return proto.Unmarshal(b, msg)
+}
+
+// jsonField finds StreamRecordsResponse.json in the wire form; false when the message
+// carries a payload, or is not what it should be, and must be decoded in full.
+func jsonField(b []byte) ([]byte, bool) {
+	var json []byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, false
+		}
+		b = b[n:]
+		switch {
+		case num == 4 && typ == protowire.BytesType:
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return nil, false
+			}
+			json, b = v, b[m:]
+			continue
+		case num == 1:
+			return nil, false // payload: protobuf values
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return nil, false
+		}
+		b = b[m:]
+	}
+	return json, json != nil
 }
 
 // batchWriter buffers lines and sends them when the buffer fills, or at the latest

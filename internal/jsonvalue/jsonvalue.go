@@ -1,5 +1,8 @@
-// Package jsonvalue reads values out of Nango's open JSON (google.protobuf.Value) by one
-// rule wherever the gateway needs a plain string from them: webhook payloads, record ids.
+// Package jsonvalue is the one mapping between Nango's JSON and the gateway's messages:
+// Decode reads an answer into a message by its descriptor, keeping the keys the proto does
+// not know in the message's extra field and null apart from absent; Encode writes it back
+// as Nango sent it. ScalarString reads a plain string out of open JSON (webhook payloads,
+// record ids) by one rule.
 package jsonvalue
 
 import (

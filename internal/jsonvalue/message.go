@@ -90,11 +90,11 @@ func decodeMessage(path string, v any, m protoreflect.Message) error {
 		}
 		p := path + "." + k
 		if val == nil {
-			scalarOrList := fd.IsList() || fd.IsMap()
+			repeated := fd.IsList() || fd.IsMap()
 			switch {
-			case isValue(fd) && !scalarOrList:
+			case isValue(fd) && !repeated:
 				m.Set(fd, protoreflect.ValueOfMessage((&structpb.Value{Kind: &structpb.Value_NullValue{}}).ProtoReflect()))
-			case fd.Message() != nil && !scalarOrList && !fd.HasOptionalKeyword() && fd.ContainingOneof() == nil:
+			case fd.Message() != nil && !repeated && !fd.HasOptionalKeyword() && fd.ContainingOneof() == nil:
 				// Unset is this field's null.
 			default:
 				keep(k, nil)

@@ -51,6 +51,11 @@ func TestDecodeThenEncodeGivesNangosAnswerBack(t *testing.T) {
 			`{"type":"CUSTOM","app":{"type":"APP","access_token":"a","expires_at":"t","raw":{}},"user":null,"raw":{}}`},
 		{"JWT credentials keep their open keys", func() proto.Message { return &gatewayv1.ConnectionCredentials{} },
 			`{"type":"JWT","token":"t","expires_at":"x","privateKey":{"id":"k","secret":"s"},"issuerId":"i"}`},
+		{"a key named extra and a camelCase spelling of a snake_case field are Nango's own keys",
+			func() proto.Message { return &gatewayv1.ConnectionError{} },
+			`{"type":"auth","log_id":"l","extra":{"x":1},"logId":"other"}`},
+		{"a null a map or a list cannot hold", func() proto.Message { return &gatewayv1.Connection{} },
+			`{"id":1,"connection_id":"c","provider_config_key":"k","provider":"p","errors":null,"end_user":null,"tags":null,"metadata":{},"created":"t"}`},
 		{"a null an optional string cannot hold", func() proto.Message { return &gatewayv1.ConnectionCredentials{} },
 			`{"type":"OAUTH2","access_token":"a","refresh_token":null,"raw":{}}`},
 	}

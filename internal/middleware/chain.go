@@ -12,21 +12,33 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
 
-// Extra lets later layers (metrics, auth) join the chain without reordering it.
+// Extra lets later layers (tracing, metrics, auth) join the chain without reordering it.
 type Extra struct {
+	// StatsHandlers see every call before any interceptor (OpenTelemetry's: the call's
+	// span, continuing the caller's trace, so every log line below carries its id).
+	StatsHandlers []stats.Handler
+	// OuterUnary and OuterStream run before recovery, so what they count (the
+	// grpc_server_* metrics) includes panics turned into Internal and refused calls.
+	OuterUnary  []grpc.UnaryServerInterceptor
+	OuterStream []grpc.StreamServerInterceptor
+	// Unary and Stream run after logging, in the order given (access control, then
+	// what needs the client's name).
 	Unary  []grpc.UnaryServerInterceptor
 	Stream []grpc.StreamServerInterceptor
 }
 
 // ServerOptions returns the interceptor chain as server options. Order matters and is the
 // same for both kinds of call:
-//  1. recovery: outermost, so a panic anywhere below becomes Internal and is logged;
-//  2. logging: sees the final status of every call, including validation failures;
-//  3. extra interceptors, in the order given;
-//  4. validation: innermost, so nothing reaches a service (or Nango) unvalidated.
+//  0. stats handlers (tracing): the call's span exists before anything logs;
+//  1. outer interceptors (grpc_server_* metrics): they see the final code of every call;
+//  2. recovery: a panic anywhere below becomes Internal and is logged;
+//  3. logging: sees the final status of every call, including validation failures;
+//  4. extra interceptors, in the order given;
+//  5. validation: innermost, so nothing reaches a service (or Nango) unvalidated.
 func ServerOptions(logger *slog.Logger, extra Extra) ([]grpc.ServerOption, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
@@ -43,24 +55,30 @@ func ServerOptions(logger *slog.Logger, extra Extra) ([]grpc.ServerOption, error
 	}
 	loggerAdapter := slogAdapter(logger)
 
-	unary := []grpc.UnaryServerInterceptor{
+	unary := append([]grpc.UnaryServerInterceptor{}, extra.OuterUnary...)
+	unary = append(unary,
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		logging.UnaryServerInterceptor(loggerAdapter, logOpts...),
-	}
+	)
 	unary = append(unary, extra.Unary...)
 	unary = append(unary, grpcprotovalidate.UnaryServerInterceptor(validator))
 
-	stream := []grpc.StreamServerInterceptor{
+	stream := append([]grpc.StreamServerInterceptor{}, extra.OuterStream...)
+	stream = append(stream,
 		recovery.StreamServerInterceptor(recoveryOpt),
 		logging.StreamServerInterceptor(loggerAdapter, logOpts...),
-	}
+	)
 	stream = append(stream, extra.Stream...)
 	stream = append(stream, grpcprotovalidate.StreamServerInterceptor(validator))
 
-	return []grpc.ServerOption{
+	opts := make([]grpc.ServerOption, 0, len(extra.StatsHandlers)+2)
+	for _, h := range extra.StatsHandlers {
+		opts = append(opts, grpc.StatsHandler(h))
+	}
+	return append(opts,
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	}, nil
+	), nil
 }
 
 // slogAdapter feeds go-grpc-middleware's logging into slog.

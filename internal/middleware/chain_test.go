@@ -7,11 +7,13 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
@@ -109,3 +111,58 @@ func TestInvalidRequestsNeverReachTheServiceUnaryOrStream(t *testing.T) {
 		t.Errorf("rejected calls are not logged with their code: %s", logs.String())
 	}
 }
+
+// Outer interceptors (the grpc_server_* metrics) run before recovery, so they see a
+// panic as the Internal the caller gets, and stats handlers see every call.
+func TestOuterInterceptorsSeeTheFinalCodeOfAPanic(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	var seen []codes.Code
+	outer := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		resp, err := h(ctx, req)
+		mu.Lock()
+		seen = append(seen, status.Code(err))
+		mu.Unlock()
+		return resp, err
+	}
+	counter := &countingStats{}
+	opts, err := middleware.ServerOptions(slog.New(slog.NewJSONHandler(&logs, nil)), middleware.Extra{
+		OuterUnary: []grpc.UnaryServerInterceptor{outer}, StatsHandlers: []stats.Handler{counter}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(opts...)
+	gatewayv1.RegisterEnvironmentServiceServer(srv, &fakeServices{})
+	lis := bufconn.Listen(1 << 16)
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = gatewayv1.NewEnvironmentServiceClient(conn).GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != codes.Internal {
+		t.Errorf("outer interceptor saw %v, want [Internal]", seen)
+	}
+	if counter.calls.Load() == 0 {
+		t.Error("the stats handler saw no call")
+	}
+}
+
+// countingStats counts the RPCs a stats handler is told of.
+type countingStats struct{ calls atomic.Int64 }
+
+func (c *countingStats) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
+	c.calls.Add(1)
+	return ctx
+}
+func (c *countingStats) HandleRPC(context.Context, stats.RPCStats) {}
+func (c *countingStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (c *countingStats) HandleConn(context.Context, stats.ConnStats) {}

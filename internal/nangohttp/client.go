@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/net/http/httpguts"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -84,6 +86,17 @@ type Config struct {
 	Rand func() float64
 	// Metrics receives counters and levels; nil discards them.
 	Metrics Metrics
+	// TracerProvider opens one span per attempt, a child of the call's span;
+	// nil means otel's global provider.
+	TracerProvider trace.TracerProvider
+	// Propagator writes each attempt's trace context into its request
+	// (traceparent), so Nango's side joins the caller's trace; nil means W3C
+	// trace context.
+	Propagator propagation.TextMapPropagator
+	// Route names a call, from its context, in spans and per-call metrics: an
+	// RPC name or a route template, never a raw path (ids would make each call
+	// a new label). nil means the full gRPC method the call serves.
+	Route func(context.Context) string
 	// Logger receives retry, budget and governor events; nil discards them.
 	// Nothing logged carries the secret key, a query string or a body.
 	Logger *slog.Logger
@@ -116,6 +129,9 @@ type Client struct {
 	clock          Clock
 	rand           func() float64
 	metrics        Metrics
+	tracer         trace.Tracer
+	propagator     propagation.TextMapPropagator
+	route          func(context.Context) string
 	log            *slog.Logger
 	budget         *retryBudget // nil when disabled
 	gov            *governor    // nil when disabled
@@ -191,8 +207,10 @@ func New(cfg Config) (*Client, error) {
 		clock:          cfg.Clock,
 		rand:           cfg.Rand,
 		metrics:        cfg.Metrics,
+		route:          cfg.Route,
 		log:            cfg.Logger,
 	}
+	c.tracer, c.propagator = defaultTracing(cfg.TracerProvider, cfg.Propagator)
 	if c.clock == nil {
 		c.clock = systemClock{}
 	}
@@ -403,6 +421,8 @@ func (c *Client) send(ctx context.Context, out *outgoing) (*Response, error) {
 	u := out.url
 	hreq.URL = &u
 	hreq.Header = out.header.Clone()
+	// The attempt's span, not a caller's traceparent a relayed request carried.
+	c.propagator.Inject(ctx, propagation.HeaderCarrier(hreq.Header))
 	hresp, err := c.hc.Do(hreq)
 	if err != nil {
 		return nil, err
@@ -522,8 +542,16 @@ func checkPath(p string) error {
 			return invalidRequest("path %q is not escaped; build it with PathOf", p)
 		}
 	}
-	if _, err := url.PathUnescape(p); err != nil {
-		return invalidRequest("path %q has a malformed %%-escape", p)
+	for _, segment := range strings.Split(p, "/") {
+		decoded, err := url.PathUnescape(segment)
+		if err != nil {
+			return invalidRequest("path %q has a malformed %%-escape", p)
+		}
+		// A proxy or server that normalises URLs would resolve "." and ".." and send the
+		// gateway's key to another route than the one named.
+		if decoded == "." || decoded == ".." {
+			return invalidRequest("path %q has a %q segment; ids and proxied paths may not be dot segments", p, decoded)
+		}
 	}
 	return nil
 }

@@ -19,4 +19,9 @@
 // deadline is not made: the call fails at once with ResourceExhausted and a
 // google.rpc.RetryInfo, which PushbackUnaryInterceptor and
 // PushbackStreamInterceptor turn into the grpc-retry-pushback-ms trailer.
+// Each attempt is a client span, a child of the call's, covering the
+// governor's admission (a wait is an event) and the exchange; a retry is an
+// event on the attempt that failed, and Nango receives the attempt's
+// traceparent. Metrics that implement CallMetrics get each attempt with the
+// call's context and route name, never its path.
 package nangohttp

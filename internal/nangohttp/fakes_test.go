@@ -198,11 +198,18 @@ func newWire(t *testing.T, opts simulator.Options) *wire {
 	t.Cleanup(w.sim.Close)
 	w.srv = startServer(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		at := time.Now()
-		sw := &statusWriter{ResponseWriter: rw}
+		record := func(status int) {
+			w.mu.Lock()
+			w.answers = append(w.answers, answer{at: at, path: r.URL.Path, status: status})
+			w.mu.Unlock()
+		}
+		// Recorded when the status is written, before the client can see the answer:
+		// a test that checks right after its calls returned sees every one.
+		sw := &statusWriter{ResponseWriter: rw, onStatus: record}
 		w.sim.ServeHTTP(sw, r)
-		w.mu.Lock()
-		w.answers = append(w.answers, answer{at: at, path: r.URL.Path, status: sw.status})
-		w.mu.Unlock()
+		if sw.status == 0 {
+			record(0) // hijacked: a reset
+		}
 	}))
 	return w
 }
@@ -233,20 +240,26 @@ func (w *wire) times() []time.Time {
 // statusWriter notes the status; a hijacked connection (a reset) stays 0.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(int)
+}
+
+func (s *statusWriter) note(code int) {
+	if s.status == 0 {
+		s.status = code
+		if s.onStatus != nil {
+			s.onStatus(code)
+		}
+	}
 }
 
 func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
+	s.note(code)
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
+	s.note(http.StatusOK)
 	return s.ResponseWriter.Write(b)
 }
 

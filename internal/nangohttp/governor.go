@@ -105,7 +105,7 @@ func (g *governor) acquire(ctx context.Context) (ticket, error) {
 	deadline, hasDeadline := ctx.Deadline()
 	if wait, ok := g.knownWait(start); ok && hasDeadline && deadline.Before(g.resetAt) {
 		g.mu.Unlock()
-		g.metrics.GovernorWaited(0, false)
+		g.waited(ctx, 0, false)
 		g.log.DebugContext(ctx, "nango rate limit window resets after the deadline, call not sent", "wait", wait)
 		return ticket{}, rateLimitWaitError(wait)
 	}
@@ -127,7 +127,8 @@ func (g *governor) wait(ctx context.Context, w *govWaiter, start time.Time) (tic
 		}
 		select {
 		case <-w.ready:
-			g.metrics.GovernorWaited(g.clock.Now().Sub(start), w.err == nil)
+			waited := g.clock.Now().Sub(start)
+			g.waited(ctx, waited, w.err == nil)
 			return w.tk, w.err
 		case <-ctx.Done():
 			g.mu.Lock()
@@ -138,7 +139,8 @@ func (g *governor) wait(ctx context.Context, w *govWaiter, start time.Time) (tic
 			}
 			g.dispatch(g.clock.Now())
 			g.mu.Unlock()
-			g.metrics.GovernorWaited(g.clock.Now().Sub(start), false)
+			waited := g.clock.Now().Sub(start)
+			g.waited(ctx, waited, false)
 			return ticket{}, contextError(ctx.Err())
 		case <-timer:
 			g.mu.Lock()
@@ -367,4 +369,13 @@ func first(vs []string) string {
 		return ""
 	}
 	return vs[0]
+}
+
+// waited reports a wait in line to the metrics and on the attempt's span.
+func (g *governor) waited(ctx context.Context, d time.Duration, admitted bool) {
+	g.metrics.GovernorWaited(d, admitted)
+	if cm, ok := g.metrics.(CallMetrics); ok {
+		cm.GovernorWaitDone(ctx, d, admitted)
+	}
+	governorEvent(ctx, d, admitted)
 }

@@ -9,6 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	otelcodes "go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RetryConfig is the retry policy. Zero fields take the defaults in
@@ -186,16 +190,23 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Respon
 		ctx, cancel = context.WithTimeout(ctx, pol.timeout)
 		defer cancel()
 	}
+	route := c.routeOf(ctx)
 	for attempt := 1; ; attempt++ {
-		tk, err := c.gov.acquire(ctx)
+		actx, span := c.startAttempt(ctx, route, out.method, attempt)
+		tk, err := c.gov.acquire(actx)
 		if err != nil {
+			span.SetStatus(otelcodes.Error, "not admitted by the rate governor")
+			span.End()
 			return nil, err
 		}
-		resp, sendErr, timedOut := c.attempt(ctx, out)
+		began := c.clock.Now()
+		resp, sendErr, timedOut := c.attempt(actx, out)
 		nangoLimited := resp != nil && resp.Status == http.StatusTooManyRequests && (!pol.proxy || isNangoRateLimit(resp.Body))
 		// A proxied answer's X-RateLimit-* may be the provider's (GitHub
 		// sends them too); only Nango's own refusal teaches the governor.
-		c.gov.release(tk, resp, sendErr == nil && (!pol.proxy || nangoLimited))
+		nangoOwn := !pol.proxy || nangoLimited
+		c.gov.release(tk, resp, sendErr == nil && nangoOwn)
+		c.observeAttempt(actx, span, route, out.method, resp, sendErr, timedOut, nangoOwn, c.clock.Now().Sub(began))
 
 		reason, failure := c.retryReason(ctx, &pol, resp, sendErr, timedOut, nangoLimited)
 		if !failure {
@@ -204,6 +215,7 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Respon
 			}
 		}
 		if reason == "" || attempt >= c.retry.MaxAttempts {
+			span.End()
 			return c.finish(ctx, resp, sendErr, raw)
 		}
 
@@ -215,6 +227,7 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Respon
 			if tooLong || pastDeadline(ctx, now, wait) {
 				c.log.DebugContext(ctx, "nango rate limit: wait would pass the deadline, not retrying",
 					"method", out.method, "path", req.Path, "attempt", attempt, "wait", wait)
+				span.End()
 				if raw {
 					return resp, nil
 				}
@@ -223,6 +236,7 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Respon
 		} else {
 			wait = c.backoff(attempt)
 			if pastDeadline(ctx, now, wait) {
+				span.End()
 				return c.finish(ctx, resp, sendErr, raw)
 			}
 		}
@@ -235,14 +249,22 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, raw bool) (*Respon
 			c.metrics.RetryBudgetExhausted()
 			c.log.WarnContext(ctx, "nango retry budget exhausted, not retrying",
 				"method", out.method, "path", req.Path, "reason", string(reason), "tokens", left)
+			span.AddEvent("nango retry refused: retry budget exhausted", trace.WithAttributes(attribute.String("reason", string(reason))))
+			span.End()
 			return c.finish(ctx, resp, sendErr, raw)
 		}
 		if c.budget != nil {
 			c.metrics.RetryBudgetLevel(left)
 		}
 		c.metrics.UpstreamRetry(reason)
+		if cm, ok := c.metrics.(CallMetrics); ok {
+			cm.RetryScheduled(ctx, route, reason)
+		}
 		c.log.DebugContext(ctx, "retrying nango call",
 			"method", out.method, "path", req.Path, "attempt", attempt, "reason", string(reason), "wait", wait)
+		span.AddEvent("nango retry scheduled", trace.WithAttributes(
+			attribute.String("reason", string(reason)), attribute.Int64("wait_ms", wait.Milliseconds())))
+		span.End()
 		select {
 		case <-c.clock.After(wait):
 		case <-ctx.Done():

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 
 	"github.com/nango-gateway/nango-gateway/gen/openapiv2"
 	"github.com/nango-gateway/nango-gateway/internal/access"
@@ -30,6 +31,7 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
+	"github.com/nango-gateway/nango-gateway/internal/telemetry"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
 
@@ -51,6 +53,8 @@ type Server struct {
 	// closers run in reverse order after both servers stopped.
 	closers []func()
 
+	drain drainGate
+
 	mu    sync.Mutex
 	ready bool
 
@@ -67,6 +71,19 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 			s.close()
 		}
 	}()
+
+	// Traces, metrics and trace ids in logs, for everything built below.
+	tel, err := telemetry.New(ctx, telemetry.Options{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(flushCtx)
+	})
+	logger = tel.Logger(logger)
+	s.logger = logger
 
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
@@ -96,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if s.bus, err = newEventBus(ctx, cfg); err != nil {
 		return nil, err
 	}
+	s.bus = tel.Bus(s.bus)
 	s.closers = append(s.closers, func() { _ = s.bus.Close() })
 
 	upstream, err := nangohttp.New(nangohttp.Config{
@@ -110,22 +128,34 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		DialTimeout:         cfg.UpstreamDialTimeout,
 		TLSHandshakeTimeout: cfg.UpstreamTLSHandshakeTimeout,
 		Logger:              logger,
+		Metrics:             tel.Metrics,
+		TracerProvider:      tel.TracerProvider(),
+		Propagator:          tel.UpstreamPropagator(),
+		Route:               telemetry.RouteName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upstream client: %w", err)
 	}
+	tel.Metrics.ObserveUpstream(upstream)
 	s.closers = append(s.closers, upstream.CloseIdleConnections)
 
 	guard, err := s.accessGuard()
 	if err != nil {
 		return nil, err
 	}
-	extra := middleware.Extra{}
+	extra := middleware.Extra{
+		StatsHandlers: []stats.Handler{tel.ServerStatsHandler()},
+		OuterUnary:    []grpc.UnaryServerInterceptor{tel.GRPCMetricsUnary()},
+		OuterStream:   []grpc.StreamServerInterceptor{tel.GRPCMetricsStream()},
+	}
 	if guard != nil {
 		// Before everything that may reach Nango.
 		extra.Unary = append(extra.Unary, guard.UnaryInterceptor())
 		extra.Stream = append(extra.Stream, guard.StreamInterceptor())
 	}
+	// After access control, which names the client these count by.
+	extra.Unary = append(extra.Unary, tel.CallsUnary())
+	extra.Stream = append(extra.Stream, tel.CallsStream())
 	// Rate-limit waits the caller must make reach gRPC clients as grpc-retry-pushback-ms.
 	extra.Unary = append(extra.Unary, nangohttp.PushbackUnaryInterceptor())
 	extra.Stream = append(extra.Stream, nangohttp.PushbackStreamInterceptor())
@@ -175,6 +205,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	s.selfConn, err = grpc.NewClient("passthrough:///in-process", append(gateway.DialOptions(),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.inProcess.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(tel.ClientStatsHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
 	)...)
 	if err != nil {
@@ -202,10 +233,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle(webhooks.Path, webhookHandler)
+	mux.Handle(webhooks.Path, tel.Webhooks(webhookHandler))
+	// Exempt from access control, like the probes: scrapers hold no client token.
+	mux.Handle("GET /metrics", tel.MetricsHandler())
 	mux.Handle("/", rest)
 	s.httpServer = &http.Server{
-		Handler:           middleware.Timeouts(mux, cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream),
+		Handler:           s.drain.wrap(middleware.Timeouts(middleware.Tracing(tel.TracerProvider(), tel.Propagator(), mux), cfg.HTTPReadBodyTimeout, cfg.HTTPWriteTimeout, gateway.IsStream)),
 		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
 		// No server-wide read or write timeout: it would also cut off streams, which
 		// run for hours. Bodies and unary answers get theirs per request (Timeouts).
@@ -304,39 +337,41 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
-// Shutdown reports NOT_SERVING, ends webhook-event streams, lets HTTP calls finish, drains
-// gRPC, and forces both after the grace period.
+// Shutdown stops taking work and lets what is in progress finish within the grace
+// period, on both listeners at once: readiness turns NOT_SERVING; gRPC refuses new calls
+// while its calls and streams drain; HTTP answers new requests 503 (so a webhook is
+// delivered again elsewhere) while its requests finish; webhook-event streams end, so
+// their clients resume on another replica. What is left at the deadline is cut off.
 func (s *Server) Shutdown() {
 	s.setReady(false)
 	s.health.Shutdown()
-	deadline := time.Now().Add(s.cfg.ShutdownGrace)
+	s.drain.draining.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
 	if s.demo != nil {
 		// No more demo webhooks; the simulator keeps answering the calls being drained.
 		s.demo.Simulator.Close()
 	}
-	// Webhook-event streams never end by themselves: closing the bus ends them (clients
-	// resume on another replica after their last sequence), so draining can finish. A
-	// webhook arriving now gets 503 and Nango delivers it again.
+	// Webhook-event streams never end by themselves: closing the bus ends them.
 	_ = s.bus.Close()
 
-	httpCtx, cancel := context.WithDeadline(context.Background(), deadline)
-	if err := s.httpServer.Shutdown(httpCtx); err != nil {
+	grpcDrained := make(chan struct{})
+	go func() {
+		s.grpcServer.GracefulStop()
+		close(grpcDrained)
+	}()
+
+	s.drain.wait(ctx)
+	if err := s.httpServer.Shutdown(ctx); err != nil {
 		s.logger.Warn("HTTP calls cut off after the grace period", "error", err)
 		_ = s.httpServer.Close()
 	}
-	cancel()
-
-	drained := make(chan struct{})
-	go func() {
-		s.grpcServer.GracefulStop()
-		close(drained)
-	}()
 	select {
-	case <-drained:
-	case <-time.After(time.Until(deadline)):
+	case <-grpcDrained:
+	case <-ctx.Done():
 		s.logger.Warn("gRPC calls cut off after the grace period")
 		s.grpcServer.Stop()
-		<-drained
+		<-grpcDrained
 	}
 	s.close()
 }
@@ -413,13 +448,18 @@ func (s *Server) webhookHandler(key, previous string) (http.Handler, error) {
 // newEventBus keeps events in memory, or on NATS JetStream when several replicas share them.
 func newEventBus(ctx context.Context, cfg config.Config) (eventbus.Bus, error) {
 	if cfg.EventBusURL == "" {
-		return eventbus.NewMemory(eventbus.MemoryOptions{MaxEvents: cfg.EventRetentionMaxEvents, MaxAge: cfg.EventRetentionMaxAge}), nil
+		return eventbus.NewMemory(eventbus.MemoryOptions{
+			MaxEvents: cfg.EventRetentionMaxEvents,
+			MaxAge:    cfg.EventRetentionMaxAge,
+			MaxBytes:  int64(cfg.EventRetentionMaxBytes),
+		}), nil
 	}
 	bus, err := eventbus.NewJetStream(ctx, eventbus.JetStreamOptions{
 		URL:       cfg.EventBusURL,
 		Stream:    cfg.EventBusStream,
 		MaxEvents: int64(cfg.EventRetentionMaxEvents),
 		MaxAge:    cfg.EventRetentionMaxAge,
+		MaxBytes:  int64(cfg.EventRetentionMaxBytes),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("EVENT_BUS_URL: %w", err)

@@ -124,39 +124,77 @@ func TestHealthReadinessAndOpenAPIAreServed(t *testing.T) {
 	}
 }
 
-func TestShutdownDrainsAnInFlightCallAndRefusesNewOnes(t *testing.T) {
+// From SIGTERM on, neither face takes new work while the work in progress on both
+// finishes: gRPC refuses new calls, HTTP answers 503 (a webhook then is delivered again
+// elsewhere) and readiness says not ready.
+func TestShutdownDrainsInFlightCallsAndRefusesNewOnesOnBothFaces(t *testing.T) {
 	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
-	sim.InjectFault(simulator.Fault{Method: http.MethodGet, PathPrefix: "/environment-variables", Latency: 700 * time.Millisecond})
+	sim.InjectFault(simulator.Fault{Method: http.MethodGet, PathPrefix: "/environment-variables", Latency: 1500 * time.Millisecond})
 	srv, conn := startGateway(t, sim, 5*time.Second)
 	client := gatewayv1.NewEnvironmentServiceClient(conn)
+	base := "http://" + srv.HTTPAddr()
 
 	var wg sync.WaitGroup
-	var callErr error
-	wg.Add(1)
+	var grpcErr error
+	var httpStatus int
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		_, callErr = client.GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
+		_, grpcErr = client.GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{})
 	}()
-	// Wait until the call has reached the upstream before shutting down.
+	go func() {
+		defer wg.Done()
+		resp, err := http.Get(base + "/environment-variables")
+		if err == nil {
+			httpStatus = resp.StatusCode
+			resp.Body.Close()
+		}
+	}()
+	// Both calls are under way (the upstream answers after 1.5 s) before shutting down.
 	deadline := time.Now().Add(5 * time.Second)
-	for len(sim.Requests()) == 0 && time.Now().Before(deadline) {
+	for srv.drain.active.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	time.Sleep(200 * time.Millisecond)
 	shutdownDone := make(chan struct{})
 	go func() { srv.Shutdown(); close(shutdownDone) }()
-
-	// Readiness turns NOT_SERVING before the drain completes.
 	time.Sleep(100 * time.Millisecond)
-	if _, err := http.Get("http://" + srv.HTTPAddr() + "/readyz"); err == nil {
-		t.Error("HTTP still accepts connections during shutdown")
+
+	for path, want := range map[string]int{"/readyz": 503, "/environment-variables": 503, "/webhooks/nango": 503} {
+		method := http.MethodGet
+		if path == "/webhooks/nango" {
+			method = http.MethodPost
+		}
+		req, _ := http.NewRequest(method, base+path, strings.NewReader("{}"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("%s during shutdown: %v, want an answer", path, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s during shutdown: %d, want %d", path, resp.StatusCode, want)
+		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := gatewayv1.NewEnvironmentServiceClient(dial(t, srv)).GetEnvironmentVariables(ctx, &gatewayv1.GetEnvironmentVariablesRequest{}); err == nil {
+		t.Error("a new gRPC call during shutdown succeeded")
+	}
+
 	wg.Wait()
-	if callErr != nil {
-		t.Errorf("in-flight call failed during shutdown: %v", callErr)
+	if grpcErr != nil {
+		t.Errorf("in-flight gRPC call failed during shutdown: %v", grpcErr)
+	}
+	if httpStatus != http.StatusOK {
+		t.Errorf("in-flight HTTP call answered %d during shutdown, want 200", httpStatus)
 	}
 	<-shutdownDone
 	if _, err := client.GetEnvironmentVariables(context.Background(), &gatewayv1.GetEnvironmentVariablesRequest{}); err == nil {
 		t.Error("a call after shutdown succeeded")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("HTTP still accepts connections after shutdown")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -204,5 +205,72 @@ func TestRESTRecordStreamWritesEachRecordAsNangoSentIt(t *testing.T) {
 	}
 	if i != len(page.Records) {
 		t.Fatalf("%d lines, want %d", i, len(page.Records))
+	}
+}
+
+// With as_struct the REST stream gives each record as the message's protobuf values,
+// _nango_metadata typed beside the payload.
+func TestRESTRecordStreamAsStructGivesProtobufValues(t *testing.T) {
+	srv := startStreamingGateway(t)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/stream?model=GithubIssue&as_struct=true", nil)
+	req.Header.Set("Connection-Id", "conn-github-1")
+	req.Header.Set("Provider-Config-Key", "github")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadBytes('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Result struct {
+			ID       string         `json:"id"`
+			Payload  map[string]any `json:"payload"`
+			Metadata struct {
+				Cursor string `json:"cursor"`
+			} `json:"metadata"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(line, &got); err != nil || got.Result.ID == "" || got.Result.Payload["id"] != got.Result.ID ||
+		got.Result.Metadata.Cursor == "" || got.Result.Payload["_nango_metadata"] != nil {
+		t.Fatalf("line %s (%v) is not a record as protobuf values", line, err)
+	}
+}
+
+// A page that fails after the first has been sent ends the REST stream with one final
+// {"error":…} line after the records already written, under the 200 already sent.
+func TestRESTRecordStreamEndsWithAnErrorLineWhenAPageFails(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("cursor") == "" {
+			_, _ = w.Write([]byte(`{"records":[{"id":"1","_nango_metadata":{"cursor":"c1"}},{"id":"2","_nango_metadata":{"cursor":"c2"}}],"next_cursor":"c2"}`))
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":{"code":"invalid_query_params","message":"bad cursor"}}`))
+	}))
+	t.Cleanup(upstream.Close)
+	srv, err := New(context.Background(), testConfig(t, upstream.URL, testKey), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/stream?model=GithubIssue", nil)
+	req.Header.Set("Connection-Id", "c")
+	req.Header.Set("Provider-Config-Key", "p")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	if resp.StatusCode != http.StatusOK || len(lines) != 3 ||
+		lines[0] != `{"result":{"id":"1","_nango_metadata":{"cursor":"c1"}}}` ||
+		!strings.HasPrefix(lines[2], `{"error":{"code":3,"message":"bad cursor"`) {
+		t.Fatalf("answer %d:\n%s", resp.StatusCode, body)
 	}
 }

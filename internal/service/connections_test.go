@@ -474,7 +474,8 @@ func TestPatchConnectionSendsOnlyTheKeysSet(t *testing.T) {
 			t.Fatalf("GetConnection: %v", err)
 		}
 		c := conn.GetConnection()
-		if c.GetEndUser().GetId() != "u-10" || c.GetTags()["team"] != "x" || c.GetWebhookUrlOverride() != nil {
+		// An end_user patch replaces the tags with the ones derived from it, as Nango does.
+		if c.GetEndUser().GetId() != "u-10" || c.GetTags()["end_user_id"] != "u-10" || c.GetTags()["team"] != "" || c.GetWebhookUrlOverride() != nil {
 			t.Errorf("after the patches: end user %q, tags %v, override %v", c.GetEndUser().GetId(), c.GetTags(), c.GetWebhookUrlOverride())
 		}
 	})

@@ -24,10 +24,10 @@ import (
 
 // projection says which part of Nango's answer an RPC's answer stands for, where it is not
 // the whole answer message: answer is the part of the gRPC answer (as JSON), nango the
-// part of Nango's body it must equal.
+// part of Nango's body it must equal (for the RPC's request in).
 type projection struct {
 	answer func(m proto.Message) (any, error)
-	nango  func(body any) any
+	nango  func(in proto.Message, body any) any
 }
 
 // field is the JSON of one field of an answer message.
@@ -55,8 +55,8 @@ func field(name string) func(m proto.Message) (any, error) {
 }
 
 // at is the value at a path of keys in Nango's body.
-func at(keys ...string) func(body any) any {
-	return func(body any) any {
+func at(keys ...string) func(in proto.Message, body any) any {
+	return func(_ proto.Message, body any) any {
 		for _, k := range keys {
 			obj, _ := body.(map[string]any)
 			body = obj[k]
@@ -65,7 +65,7 @@ func at(keys ...string) func(body any) any {
 	}
 }
 
-func whole(body any) any { return body }
+func whole(_ proto.Message, body any) any { return body }
 
 // projections are the RPCs whose answer is a part of Nango's, as the SDK's method returns it.
 var projections = map[string]projection{
@@ -78,6 +78,19 @@ var projections = map[string]projection{
 	"GetAsyncActionResult":    {field("output"), whole},
 	"GetToken":                {tokenAnswer, sdkToken},
 	"GetScriptsConfig":        {scriptsAnswer, whole},
+	"WaitForConnection":       {field("connection"), waitedConnection},
+}
+
+// waitedConnection is the first listed connection of the awaited integration, as the
+// SDK's waitForConnection returns it.
+func waitedConnection(in proto.Message, body any) any {
+	list, _ := at("connections")(in, body).([]any)
+	for _, c := range list {
+		if obj, _ := c.(map[string]any); obj["provider_config_key"] == in.(*gatewayv1.WaitForConnectionRequest).GetIntegrationKey() {
+			return obj
+		}
+	}
+	return nil
 }
 
 // tokenAnswer is GetToken's oneof as the SDK's getToken returns it.
@@ -93,8 +106,8 @@ func tokenAnswer(m proto.Message) (any, error) {
 }
 
 // sdkToken is what the SDK's getToken makes of the connection Nango answered.
-func sdkToken(body any) any {
-	creds, _ := at("credentials")(body).(map[string]any)
+func sdkToken(in proto.Message, body any) any {
+	creds, _ := at("credentials")(in, body).(map[string]any)
 	switch creds["type"] {
 	case "OAUTH2":
 		return creds["access_token"]
@@ -159,7 +172,7 @@ func TestCorpusEveryKeyAndNullOfNangosAnswerReachesGRPC(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", c.RPC, err)
 				}
-				wantSameAnswer(t, c, method, out, body)
+				wantSameAnswer(t, method, in, out, body)
 			}
 		})
 	}
@@ -181,7 +194,7 @@ func isJSONContainer(body any, out protoreflect.MessageDescriptor) bool {
 	return true // scalars: action outputs
 }
 
-func wantSameAnswer(t *testing.T, c corpus.Case, method protoreflect.MethodDescriptor, out proto.Message, body any) {
+func wantSameAnswer(t *testing.T, method protoreflect.MethodDescriptor, in, out proto.Message, body any) {
 	t.Helper()
 	p, ok := projections[string(method.Name())]
 	if !ok {
@@ -192,7 +205,7 @@ func wantSameAnswer(t *testing.T, c corpus.Case, method protoreflect.MethodDescr
 		t.Fatalf("answer as JSON: %v", err)
 	}
 	gotJSON, _ := json.Marshal(got)
-	wantJSON, _ := json.Marshal(p.nango(body))
+	wantJSON, _ := json.Marshal(p.nango(in, body))
 	same, err := corpus.SameJSON(gotJSON, wantJSON)
 	if err != nil {
 		t.Fatal(err)

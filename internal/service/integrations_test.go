@@ -262,7 +262,7 @@ func TestIntegrationsListAndGet(t *testing.T) {
 				if d.WebhookUrl == nil || d.Credentials == nil {
 					t.Errorf("webhook_url and credentials must be present: %v", d)
 				}
-				if typ := d.GetCredentials().GetStructValue().GetFields()["type"].GetStringValue(); typ != "OAUTH2" {
+				if typ := d.GetCredentials().GetType(); typ != "OAUTH2" {
 					t.Errorf("credentials.type = %q, want OAUTH2", typ)
 				}
 			},

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"regexp"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -74,26 +76,42 @@ func (s *metadataService) send(ctx context.Context, method string, metadata *str
 	return err
 }
 
-// checkMetadataConnectionID accepts what Nango's connection_id takes: a non-empty string
-// or a non-empty list of non-empty strings. A google.protobuf.Value could hold anything.
+// connectionIDPattern is Nango's connection id rule (connectionIdSchema).
+var connectionIDPattern = regexp.MustCompile(`^[a-zA-Z0-9,.;:=+~\[\]|@${}"'\\/_ -]+$`)
+
+// checkMetadataConnectionID accepts what Nango's connection_id takes: a connection id or a
+// non-empty list of them, each by Nango's rule. A google.protobuf.Value could hold anything.
 func checkMetadataConnectionID(v *structpb.Value) error {
 	switch k := v.GetKind().(type) {
 	case *structpb.Value_StringValue:
-		if k.StringValue == "" {
-			return status.Error(codes.InvalidArgument, "connection_id: must not be empty")
-		}
-		return nil
+		return checkConnectionID("connection_id", k.StringValue)
 	case *structpb.Value_ListValue:
 		items := k.ListValue.GetValues()
 		if len(items) == 0 {
 			return status.Error(codes.InvalidArgument, "connection_id: the list must hold at least one connection id")
 		}
 		for i, item := range items {
-			if sv, ok := item.GetKind().(*structpb.Value_StringValue); !ok || sv.StringValue == "" {
-				return status.Errorf(codes.InvalidArgument, "connection_id[%d]: must be a non-empty string", i)
+			sv, ok := item.GetKind().(*structpb.Value_StringValue)
+			if !ok {
+				return status.Errorf(codes.InvalidArgument, "connection_id[%d]: must be a string", i)
+			}
+			if err := checkConnectionID(fmt.Sprintf("connection_id[%d]", i), sv.StringValue); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
 	return status.Error(codes.InvalidArgument, "connection_id: must be a string or a list of strings")
+}
+
+func checkConnectionID(field, id string) error {
+	switch {
+	case id == "":
+		return status.Errorf(codes.InvalidArgument, "%s: must not be empty", field)
+	case len([]rune(id)) > 255:
+		return status.Errorf(codes.InvalidArgument, "%s: must be at most 255 characters", field)
+	case !connectionIDPattern.MatchString(id):
+		return status.Errorf(codes.InvalidArgument, "%s: holds a character Nango does not allow in a connection id", field)
+	}
+	return nil
 }

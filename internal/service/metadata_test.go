@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -201,6 +202,8 @@ func TestMetadataValidationFailsBeforeCallingNango(t *testing.T) {
 		{"empty id in the list", structValue(t, []any{"a", ""}), meta, "github", "connection_id[1]"},
 		{"number in the list", structValue(t, []any{"a", 3}), meta, "github", "connection_id[1]"},
 		{"number", structValue(t, 3), meta, "github", "connection_id"},
+		{"id with a character Nango refuses", structValue(t, "a#b"), meta, "github", "connection_id"},
+		{"id over 255 characters in the list", structValue(t, []any{"a", strings.Repeat("x", 256)}), meta, "github", "connection_id[1]"},
 		{"null", structpb.NewNullValue(), meta, "github", "connection_id"},
 		{"object", structValue(t, map[string]any{"id": "a"}), meta, "github", "connection_id"},
 		{"no id", nil, meta, "github", "connection_id"},

@@ -28,8 +28,8 @@ func TestScanRecordsPageSlicesEachRecordAsSentAndReadsItsMetadata(t *testing.T) 
 			ids:     []string{"x", "y"}, cursors: []string{"", ""},
 		},
 		{
-			name: "strings holding quotes, brackets, braces and escapes",
-			page: `{"records":[{"t":"a \"}]\" \\","u":"\u00e9\ud83d\ude00 é","id":"q\"id","_nango_metadata":{"cursor":"\/c"}}],"next_cursor":null}`,
+			name:    "strings holding quotes, brackets, braces and escapes",
+			page:    `{"records":[{"t":"a \"}]\" \\","u":"\u00e9\ud83d\ude00 é","id":"q\"id","_nango_metadata":{"cursor":"\/c"}}],"next_cursor":null}`,
 			records: []string{`{"t":"a \"}]\" \\","u":"\u00e9\ud83d\ude00 é","id":"q\"id","_nango_metadata":{"cursor":"\/c"}}`},
 			ids:     []string{`q"id`}, cursors: []string{"/c"},
 		},

@@ -120,7 +120,7 @@ func TestSyncCommandsSendTheSDKRequestAndMapTheAnswer(t *testing.T) {
 			},
 			method: "PUT", path: "/sync/update-connection-frequency",
 			wantBody: `{"sync_name":"github-issues","provider_config_key":"github","connection_id":"conn-github-1","frequency":"every 2h"}`,
-			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "every 2h"},
+			want:     &gatewayv1.UpdateSyncConnectionFrequencyResponse{Frequency: "2h"}, // Nango answers the interval it normalised
 		},
 		{
 			name: "UpdateSyncConnectionFrequency sends null to revert to the default",
@@ -392,7 +392,8 @@ func TestSyncRPCsReturnNangoErrorsFromRealRoutes(t *testing.T) {
 	_, err := c.TriggerSync(rpcCtx(t), &gatewayv1.TriggerSyncRequest{
 		Syncs: []*structpb.Value{syncsStr("no-such-sync")}, ProviderConfigKey: sarpIntegration, ConnectionId: &conn,
 	})
-	wantCode(t, err, codes.InvalidArgument, "unknown_sync")
+	// Nango's sync manager refuses a sync the connection lacks as no_syncs_found.
+	wantCode(t, err, codes.InvalidArgument, "no_syncs_found")
 
 	_, err = c.UpdateSyncConnectionFrequency(rpcCtx(t), &gatewayv1.UpdateSyncConnectionFrequencyRequest{
 		SyncName: sarpSync, ProviderConfigKey: sarpIntegration, ConnectionId: "no-such-connection",

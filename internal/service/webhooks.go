@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -26,7 +29,8 @@ const ReasonSubscriberTooSlow = "subscriber_too_slow"
 // webhooksService implements gatewayv1.WebhooksServiceServer.
 type webhooksService struct {
 	gatewayv1.UnimplementedWebhooksServiceServer
-	deps Deps
+	deps     Deps
+	prepared *preparedEvents
 }
 
 // NewWebhooksService returns the WebhooksService.
@@ -34,12 +38,14 @@ func NewWebhooksService(d Deps) *webhooksService {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &webhooksService{deps: d}
+	return &webhooksService{deps: d, prepared: newPreparedEvents(preparedMaxEvents, preparedMaxBytes)}
 }
 
 // StreamWebhookEvents subscribes to the event bus and sends the events that pass the
 // request's filters. Filtering happens here, so a subscriber pays only for what it asked
-// for; the sequence still counts every event, and the stream stays resumable.
+// for; the sequence still counts every event, and the stream stays resumable. An event
+// is parsed and encoded once, whatever the number of subscribers: each one sends the
+// same prepared message, and no lock is held while it does.
 func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEventsRequest, stream grpc.ServerStreamingServer[gatewayv1.StreamWebhookEventsResponse]) error {
 	if s.deps.Bus == nil {
 		return status.Error(codes.FailedPrecondition, "no event bus configured")
@@ -64,22 +70,26 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 	defer sub.Close()
 
 	match := newEventFilter(req)
+	// Only a handler that calls SetSendCompressor changes a stream's encoding; this one does not.
+	enc, encKnown := wireEncoding(ctx)
 	for ev := range sub.Events() {
-		parsed, err := webhooks.Parse(ev.Body)
-		if err != nil {
+		p := s.prepared.get(ev)
+		if !p.parse() {
 			// Only the webhook handler publishes, and it checks the body first; something
 			// else wrote to a shared stream.
 			s.deps.Logger.Warn("event bus: skipped an event that is not a webhook", "sequence", ev.Sequence)
 			continue
 		}
-		if !match(parsed) {
+		if !match(&p.keys) {
 			continue
 		}
-		if err := stream.Send(&gatewayv1.StreamWebhookEventsResponse{
-			Sequence:   ev.Sequence,
-			ReceivedAt: timestamppb.New(ev.ReceivedAt),
-			Event:      parsed,
-		}); err != nil {
+		var err error
+		if m := p.message(stream, enc, encKnown); m != nil {
+			err = stream.SendMsg(m)
+		} else {
+			err = stream.Send(p.response())
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -115,26 +125,45 @@ func subscriptionError(ctx context.Context, err error) error {
 // newEventFilter returns the request's filters as one predicate. A forward that Nango
 // could not attribute (no type) counts as type "forward". Connection and integration come
 // from the typed payload, or from the raw JSON for types this gateway does not know yet.
-func newEventFilter(req *gatewayv1.StreamWebhookEventsRequest) func(*gatewayv1.WebhookEvent) bool {
+func newEventFilter(req *gatewayv1.StreamWebhookEventsRequest) func(*eventKeys) bool {
 	types := req.GetTypes()
-	return func(ev *gatewayv1.WebhookEvent) bool {
-		if len(types) > 0 && !slices.Contains(types, ev.GetType()) &&
-			(ev.GetForward() == nil || !slices.Contains(types, webhooks.TypeForward)) {
+	return func(k *eventKeys) bool {
+		if len(types) > 0 && !slices.Contains(types, k.typ) &&
+			(!k.forward || !slices.Contains(types, webhooks.TypeForward)) {
 			return false
 		}
-		if req.ProviderConfigKey != nil && eventField(ev, "providerConfigKey") != req.GetProviderConfigKey() {
+		if req.ProviderConfigKey != nil && k.providerConfigKey != req.GetProviderConfigKey() {
 			return false
 		}
-		if req.ConnectionId != nil && eventField(ev, "connectionId") != req.GetConnectionId() {
+		if req.ConnectionId != nil && k.connectionID != req.GetConnectionId() {
 			return false
 		}
-		if req.SyncName != nil && eventField(ev, "syncName") != req.GetSyncName() {
+		if req.SyncName != nil && k.syncName != req.GetSyncName() {
 			return false
 		}
-		if req.Model != nil && eventField(ev, "model") != req.GetModel() {
+		if req.Model != nil && k.model != req.GetModel() {
 			return false
 		}
 		return true
+	}
+}
+
+// eventKeys are the fields the filters read, taken from an event once.
+type eventKeys struct {
+	typ                             string
+	forward                         bool
+	providerConfigKey, connectionID string
+	syncName, model                 string
+}
+
+func keysOf(ev *gatewayv1.WebhookEvent) eventKeys {
+	return eventKeys{
+		typ:               ev.GetType(),
+		forward:           ev.GetForward() != nil,
+		providerConfigKey: eventField(ev, "providerConfigKey"),
+		connectionID:      eventField(ev, "connectionId"),
+		syncName:          eventField(ev, "syncName"),
+		model:             eventField(ev, "model"),
 	}
 }
 
@@ -179,6 +208,174 @@ func eventField(ev *gatewayv1.WebhookEvent, key string) string {
 		return ""
 	}
 	return ev.GetRaw().GetFields()[key].GetStringValue()
+}
+
+// Bounds of the prepared events kept for subscribers: live subscribers read within a few
+// events of the newest, so a short window shares nearly all the work; one that replays
+// older events prepares them again.
+const (
+	preparedMaxEvents       = 256
+	preparedMaxBytes  int64 = 16 << 20
+)
+
+// preparedEvents keeps the latest events prepared for sending, by sequence, so that every
+// subscriber of this process shares one parse and one encoding of each event.
+type preparedEvents struct {
+	maxEvents int
+	maxBytes  int64
+
+	mu      sync.Mutex
+	byEvent map[uint64]*preparedEvent
+	order   []*preparedEvent // oldest first
+	bytes   int64
+}
+
+func newPreparedEvents(maxEvents int, maxBytes int64) *preparedEvents {
+	return &preparedEvents{maxEvents: maxEvents, maxBytes: maxBytes, byEvent: map[uint64]*preparedEvent{}}
+}
+
+// get returns ev's prepared form, creating it (unprepared) when it is not kept.
+func (c *preparedEvents) get(ev eventbus.Event) *preparedEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The id and size guard against a stream recreated with the same sequences.
+	if p := c.byEvent[ev.Sequence]; p != nil && p.id == ev.ID && p.size == len(ev.Body) {
+		return p
+	}
+	p := &preparedEvent{
+		seq: ev.Sequence, id: ev.ID, size: len(ev.Body), body: ev.Body, receivedAt: ev.ReceivedAt,
+		// The body and its encoding, which holds the raw JSON and often a typed copy of
+		// the payload.
+		cost: 4 * int64(len(ev.Body)),
+	}
+	c.byEvent[ev.Sequence] = p
+	c.order = append(c.order, p)
+	c.bytes += p.cost
+	n := 0
+	for len(c.order)-n > 1 && (len(c.order)-n > c.maxEvents || c.bytes > c.maxBytes) {
+		old := c.order[n]
+		if c.byEvent[old.seq] == old {
+			delete(c.byEvent, old.seq)
+		}
+		c.bytes -= old.cost
+		c.order[n] = nil
+		n++
+	}
+	if n > 0 {
+		c.order = append(c.order[:0:0], c.order[n:]...)
+	}
+	return p
+}
+
+// preparedEvent is one event made ready to send: parsed once, then encoded once per wire
+// encoding (codec and compression) its subscribers use. The parsed tree is dropped once
+// encoded (it can be many times the body's size); the body is kept to rebuild it for
+// another encoding.
+type preparedEvent struct {
+	seq        uint64
+	id         string
+	size       int
+	cost       int64
+	body       []byte
+	receivedAt time.Time
+
+	once sync.Once
+	ok   bool // the body is a webhook
+	keys eventKeys
+
+	mu   sync.RWMutex
+	resp *gatewayv1.StreamWebhookEventsResponse // until encoded
+	msgs map[string]*grpc.PreparedMsg           // by wireEncoding
+}
+
+// parse reports whether the event is a webhook, parsing it on the first call.
+func (p *preparedEvent) parse() bool {
+	p.once.Do(func() {
+		resp, ok := p.build()
+		if !ok {
+			return
+		}
+		p.ok, p.keys = true, keysOf(resp.GetEvent())
+		p.mu.Lock()
+		p.resp = resp
+		p.mu.Unlock()
+	})
+	return p.ok
+}
+
+func (p *preparedEvent) build() (*gatewayv1.StreamWebhookEventsResponse, bool) {
+	parsed, err := webhooks.Parse(p.body)
+	if err != nil {
+		return nil, false
+	}
+	return &gatewayv1.StreamWebhookEventsResponse{
+		Sequence:   p.seq,
+		ReceivedAt: timestamppb.New(p.receivedAt),
+		Event:      parsed,
+	}, true
+}
+
+// response is the message to send on a stream whose wire encoding cannot be told. parse
+// has returned true.
+func (p *preparedEvent) response() *gatewayv1.StreamWebhookEventsResponse {
+	p.mu.RLock()
+	resp := p.resp
+	p.mu.RUnlock()
+	if resp == nil {
+		resp, _ = p.build()
+	}
+	return resp
+}
+
+// message is the event encoded once for every stream with wire encoding enc (see
+// wireEncoding), or nil when that encoding cannot be told: then send response(). parse
+// has returned true.
+func (p *preparedEvent) message(stream grpc.ServerStream, enc string, known bool) *grpc.PreparedMsg {
+	if !known {
+		return nil
+	}
+	p.mu.RLock()
+	m := p.msgs[enc]
+	p.mu.RUnlock()
+	if m != nil {
+		return m
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if m := p.msgs[enc]; m != nil {
+		return m
+	}
+	resp := p.resp
+	if resp == nil {
+		resp, _ = p.build()
+	}
+	m = new(grpc.PreparedMsg)
+	if err := m.Encode(stream, resp); err != nil {
+		return nil
+	}
+	if p.msgs == nil {
+		p.msgs = map[string]*grpc.PreparedMsg{}
+	}
+	p.msgs[enc] = m
+	p.resp = nil
+	return m
+}
+
+// wireEncoding names how a server stream encodes its messages: its codec (content
+// subtype) and its compressor. Streams with the same name can send the same PreparedMsg.
+func wireEncoding(ctx context.Context) (string, bool) {
+	st, ok := grpc.ServerTransportStreamFromContext(ctx).(interface {
+		ContentSubtype() string
+		SendCompress() string
+	})
+	if !ok {
+		return "", false
+	}
+	codec := strings.ToLower(st.ContentSubtype())
+	if codec == "" {
+		codec = "proto"
+	}
+	return codec + "/" + st.SendCompress(), true
 }
 
 // VerifyWebhookSignature checks a signature with the gateway's signing keys, the current

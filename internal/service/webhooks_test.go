@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -449,5 +451,58 @@ func TestWebhooksAcrossTwoGatewaysSharingNATS(t *testing.T) {
 	a.post(t, `{"from":"nango","type":"sync","n":6}`)
 	if got := webhooksRecv(t, resumed).GetSequence(); got != 6 {
 		t.Fatalf("live sequence after resume %d, want 6", got)
+	}
+}
+
+// Each event is encoded once per wire encoding and shared: subscribers with and without
+// compression, live and replaying, all receive every event whole and in order.
+func TestStreamWebhookEventsSharedEncodingReachesEverySubscriber(t *testing.T) {
+	bus := webhooksMemoryBus(t)
+	client := webhooksHarness(t, bus, 0)
+	tests := []struct {
+		name string
+		opts []grpc.CallOption
+		req  *gatewayv1.StreamWebhookEventsRequest
+	}{
+		{"plain, from oldest", nil, &gatewayv1.StreamWebhookEventsRequest{Start: &gatewayv1.StreamWebhookEventsRequest_FromOldest{FromOldest: true}}},
+		{"plain, from oldest, another", nil, &gatewayv1.StreamWebhookEventsRequest{Start: &gatewayv1.StreamWebhookEventsRequest_FromOldest{FromOldest: true}}},
+		{"gzip, from oldest", []grpc.CallOption{grpc.UseCompressor(gzip.Name)}, &gatewayv1.StreamWebhookEventsRequest{Start: &gatewayv1.StreamWebhookEventsRequest_FromOldest{FromOldest: true}}},
+		{"plain, filtered to sync", nil, &gatewayv1.StreamWebhookEventsRequest{Types: []string{"sync"}, Start: &gatewayv1.StreamWebhookEventsRequest_FromOldest{FromOldest: true}}},
+	}
+	// Half the events are retained before the subscribers start, half arrive live.
+	half := len(webhooksFilterEvents) / 2
+	for _, body := range webhooksFilterEvents[:half] {
+		webhooksPublish(t, bus, body)
+	}
+	streams := make([]grpc.ServerStreamingClient[gatewayv1.StreamWebhookEventsResponse], len(tests))
+	for i, tt := range tests {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		t.Cleanup(cancel)
+		s, err := client.StreamWebhookEvents(ctx, tt.req, tt.opts...)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		streams[i] = s
+	}
+	for _, body := range webhooksFilterEvents[half:] {
+		webhooksPublish(t, bus, body)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for seq := uint64(1); seq <= uint64(len(webhooksFilterEvents)); seq++ {
+				body := webhooksFilterEvents[seq-1]
+				if len(tt.req.GetTypes()) > 0 && !strings.Contains(body, `"type":"sync"`) {
+					continue
+				}
+				msg := webhooksRecv(t, streams[i])
+				if msg.GetSequence() != seq {
+					t.Fatalf("received sequence %d, want %d", msg.GetSequence(), seq)
+				}
+				raw, _ := msg.GetEvent().GetRaw().MarshalJSON()
+				if equal, err := equalJSON(raw, body); err != nil || !equal {
+					t.Fatalf("event %d raw = %s, want %s (%v)", seq, raw, body, err)
+				}
+			}
+		})
 	}
 }

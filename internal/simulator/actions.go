@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -205,15 +206,25 @@ func marshalRaw(v any) (json.RawMessage, *apiError) {
 	return b, nil
 }
 
+// stringBool parses a boolean the way zod's stringbool does.
+func stringBool(v string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "1", "yes", "on", "y", "enabled":
+		return true, true
+	case "false", "0", "no", "off", "n", "disabled":
+		return false, true
+	}
+	return false, false
+}
+
 func itoa(n int) string {
 	b, _ := marshal(n)
 	return string(b)
 }
 
+// triggerAction is POST /action/trigger. Nango checks the headers, then the
+// query, then a body that may carry other keys.
 func (c *call) triggerAction() {
-	if !c.emptyQuery() {
-		return
-	}
 	var iss []issue
 	h := c.r.Header
 	connID, key := h.Get("Connection-Id"), h.Get("Provider-Config-Key")
@@ -229,25 +240,30 @@ func (c *call) triggerAction() {
 	}
 	async := false
 	if v, ok := h["X-Async"]; ok {
-		switch v[0] {
-		case "true":
-			async = true
-		case "false", "":
-		default:
-			iss = append(iss, newIssue("invalid_value", `Invalid option: expected one of "true"|"false"`, []any{"x-async"}))
+		b, valid := stringBool(v[0])
+		if !valid {
+			iss = append(iss, newIssue("invalid_value", `Invalid input: expected a boolean string`, []any{"x-async"}))
 		}
+		async = b
 	}
-	if v := h.Get("X-Max-Retries"); v != "" {
-		n := -1
-		if len(v) == 1 && v[0] >= '0' && v[0] <= '5' {
-			n = int(v[0] - '0')
-		}
-		if n < 0 {
+	if v, ok := h["X-Max-Retries"]; ok {
+		// z.coerce.number(): an empty header is 0.
+		n, err := strconv.ParseFloat(strings.TrimSpace(v[0]), 64)
+		switch {
+		case strings.TrimSpace(v[0]) == "":
+		case err != nil:
+			iss = append(iss, wrongType("number", "NaN", []any{"x-max-retries"}))
+		case n < 0:
+			iss = append(iss, newIssue("too_small", "Too small: expected number to be >=0", []any{"x-max-retries"}))
+		case n > 5:
 			iss = append(iss, newIssue("too_big", "Too big: expected number to be <=5", []any{"x-max-retries"}))
 		}
 	}
 	if len(iss) > 0 {
 		c.fail(validationErr("invalid_headers", iss))
+		return
+	}
+	if !c.emptyQuery() {
 		return
 	}
 	o, ok := c.bodyObject(&iss)
@@ -257,8 +273,7 @@ func (c *call) triggerAction() {
 	var name string
 	var input json.RawMessage
 	if o != nil {
-		o.strict("action_name", "input")
-		name, _ = o.str("action_name", true, strRule{min: 1})
+		name, _ = o.str("action_name", true, ruleScriptName)
 		if v, ok := o.m["input"]; ok {
 			input = compactJSON(v)
 		}
@@ -323,10 +338,9 @@ func (c *call) triggerAction() {
 	c.json(http.StatusAccepted, obj{{"id", id}, {"statusUrl", statusURL}})
 }
 
+// getAsyncActionResult is GET /action/{id}; Nango validates only the id
+// (a UUID), not the query.
 func (c *call) getAsyncActionResult() {
-	if !c.emptyQuery() {
-		return
-	}
 	id, ok := c.param("id", strRule{uuid: true})
 	if !ok {
 		return
@@ -337,7 +351,7 @@ func (c *call) getAsyncActionResult() {
 	s.mu.Unlock()
 	if a == nil || time.Now().Before(a.readyAt) {
 		// Nango answers the same 404 for a pending action and an unknown id.
-		c.fail(errf(http.StatusNotFound, "not_found", "Action result not found"))
+		c.fail(errf(http.StatusNotFound, "not_found", "No action '"+id+"' found"))
 		return
 	}
 	if a.err != nil {

@@ -65,9 +65,9 @@ func TestTriggerActionErrors(t *testing.T) {
 		{"script failure", "github", SeedConnectionGitHub, map[string]any{"action_name": "create-issue", "input": map[string]any{}}, nil, 500, "action_script_failure"},
 		{"provider http error", "github", SeedConnectionGitHub, map[string]any{"action_name": "fail", "input": map[string]any{"status": 424}}, nil, 424, "script_http_error"},
 		{"missing action name", "github", SeedConnectionGitHub, map[string]any{"input": 1}, nil, 400, "invalid_body"},
-		{"unknown body key", "github", SeedConnectionGitHub, map[string]any{"action_name": "echo", "async": true}, nil, 400, "invalid_body"},
+		{"bad action name", "github", SeedConnectionGitHub, map[string]any{"action_name": "a.b"}, nil, 400, "invalid_body"},
 		{"missing headers", "", "", map[string]any{"action_name": "echo"}, map[string]string{"Connection-Id": "\x00", "Provider-Config-Key": "\x00"}, 400, "invalid_headers"},
-		{"bad X-Async", "github", SeedConnectionGitHub, map[string]any{"action_name": "echo"}, map[string]string{"X-Async": "yes"}, 400, "invalid_headers"},
+		{"bad X-Async", "github", SeedConnectionGitHub, map[string]any{"action_name": "echo"}, map[string]string{"X-Async": "maybe"}, 400, "invalid_headers"},
 		{"bad X-Max-Retries", "github", SeedConnectionGitHub, map[string]any{"action_name": "echo"}, map[string]string{"X-Max-Retries": "6"}, 400, "invalid_headers"},
 	}
 	for _, tt := range tests {
@@ -141,4 +141,29 @@ func TestAsyncActionResultIDs(t *testing.T) {
 	if string(res.body) != "[1,2]" {
 		t.Fatalf("result = %s", res.body)
 	}
+}
+
+// Nango's action body is not strict, and X-Async is a zod stringbool.
+func TestTriggerActionAcceptsWhatNangosSchemasAccept(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name   string
+		body   any
+		extra  map[string]string
+		status int
+	}{
+		{"extra body keys are ignored", map[string]any{"action_name": "echo", "async": true}, nil, 200},
+		{"X-Async yes runs async", map[string]any{"action_name": "echo"}, map[string]string{"X-Async": "yes"}, 202},
+		{"X-Async 1 runs async", map[string]any{"action_name": "echo"}, map[string]string{"X-Async": "1"}, 202},
+		{"X-Async off runs now", map[string]any{"action_name": "echo"}, map[string]string{"X-Async": "off"}, 200},
+		{"X-Max-Retries 5 is the most", map[string]any{"action_name": "echo"}, map[string]string{"X-Async": "true", "X-Max-Retries": "5"}, 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expectStatus(t, action(t, s, "github", SeedConnectionGitHub, tt.body, tt.extra), tt.status)
+		})
+	}
+	// Headers are checked before the query.
+	r := send(t, s, req{method: "POST", target: "/action/trigger?x=1", body: map[string]any{"action_name": "echo"}})
+	expectError(t, r, 400, "invalid_headers")
 }

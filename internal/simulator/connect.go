@@ -132,7 +132,8 @@ func (c *call) createReconnectSession() {
 	}
 	conn := s.st.connection(key, connID)
 	if conn == nil {
-		c.fail(validationErr("invalid_body", []issue{newIssue("custom", "ConnectionID or IntegrationId does not exists", []any{"connection_id"})}))
+		// Nango refuses it with a message, not a zod error list.
+		c.fail(errf(http.StatusBadRequest, "invalid_body", "ConnectionID or IntegrationId does not exists"))
 		return
 	}
 	sess := &connectSession{connID: conn.id, integration: key}

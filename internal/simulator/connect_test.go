@@ -61,3 +61,16 @@ func TestCreateReconnectSession(t *testing.T) {
 	expectError(t, send(t, s, req{method: "POST", target: "/connect/sessions/reconnect", body: map[string]any{"connection_id": SeedConnectionGitHub}}), 400, "invalid_body")
 	expectError(t, send(t, s, req{method: "POST", target: "/connect/sessions/reconnect", body: map[string]any{"connection_id": SeedConnectionGitHub, "integration_id": "github", "allowed_integrations": []string{}}}), 400, "invalid_body")
 }
+
+func TestReconnectSessionForAnUnknownConnectionIsAMessageNotAnErrorList(t *testing.T) {
+	s := newSeeded(t)
+	for _, body := range []map[string]any{
+		{"connection_id": "nope", "integration_id": "github"},
+		{"connection_id": SeedConnectionGitHub, "integration_id": "slack"},
+	} {
+		r := send(t, s, req{method: "POST", target: "/connect/sessions/reconnect", body: body})
+		if r.status != 400 || string(r.body) != `{"error":{"code":"invalid_body","message":"ConnectionID or IntegrationId does not exists"}}` {
+			t.Fatalf("%v: %d %s", body, r.status, r.body)
+		}
+	}
+}

@@ -63,6 +63,14 @@ func tagsOut(t map[string]string) map[string]string {
 	return t
 }
 
+// nullIfNoTags is an end user's tags: Nango stores null when none were given.
+func nullIfNoTags(t map[string]string) any {
+	if t == nil {
+		return nil
+	}
+	return t
+}
+
 func (eu *endUser) public() any {
 	if eu == nil {
 		return nil
@@ -75,7 +83,7 @@ func (eu *endUser) public() any {
 		{"id", eu.id},
 		{"display_name", nullIfEmpty(eu.displayName)},
 		{"email", nullIfEmpty(eu.email)},
-		{"tags", tagsOut(eu.tags)},
+		{"tags", nullIfNoTags(eu.tags)},
 		{"organization", org},
 	}
 }
@@ -133,10 +141,11 @@ func (c *connection) full(includeRefresh bool) obj {
 	)
 }
 
-// public renders credentials by auth mode; without includeRefresh an OAUTH2
-// refresh token is removed, from raw too, as Nango does.
+// public renders credentials by auth mode, as Nango stores them (dates as
+// ISO strings); without includeRefresh an OAUTH2 refresh token is removed,
+// from raw too, as Nango does.
 func (cr *credentials) public(includeRefresh bool) obj {
-	if cr == nil {
+	if cr == nil || cr.typ == "NONE" {
 		return obj{}
 	}
 	raw := cr.raw
@@ -155,7 +164,11 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		if !includeRefresh {
 			raw = rawWithout(raw, "refresh_token")
 		}
-		return append(o, kv{"raw", raw})
+		o = append(o, kv{"raw", raw})
+		if cr.configOverride != nil {
+			o = append(o, kv{"config_override", cr.configOverride})
+		}
+		return o
 	case "OAUTH1":
 		return obj{{"type", "OAUTH1"}, {"oauth_token", cr.oauthToken}, {"oauth_token_secret", cr.oauthTokenSecret}, {"raw", raw}}
 	case "OAUTH2_CC":
@@ -163,10 +176,20 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		if cr.expiresAt != nil {
 			o = append(o, kv{"expires_at", isoTime(*cr.expiresAt)})
 		}
-		return append(o, kv{"client_id", cr.clientID}, kv{"client_secret", cr.clientSecret}, kv{"raw", raw})
+		o = append(o, kv{"client_id", cr.clientID}, kv{"client_secret", cr.clientSecret})
+		if cr.clientCertificate != "" {
+			o = append(o, kv{"client_certificate", cr.clientCertificate})
+		}
+		if cr.clientPrivateKey != "" {
+			o = append(o, kv{"client_private_key", cr.clientPrivateKey})
+		}
+		return append(o, kv{"raw", raw})
 	case "API_KEY":
 		return obj{{"type", "API_KEY"}, {"apiKey", cr.apiKey}}
 	case "BASIC":
+		if cr.fields != nil {
+			break
+		}
 		return obj{{"type", "BASIC"}, {"username", cr.username}, {"password", cr.password}}
 	case "APP":
 		o := obj{{"type", "APP"}, {"access_token", cr.accessToken}}
@@ -178,6 +201,15 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		}
 		return append(o, kv{"raw", raw})
 	case "CUSTOM":
+		if cr.app != nil {
+			// GitHub App + OAuth: the installation token and the user's
+			// OAuth token side by side.
+			var user any
+			if cr.user != nil {
+				user = cr.user.public(includeRefresh)
+			}
+			return obj{{"type", "CUSTOM"}, {"app", cr.app.public(includeRefresh)}, {"user", user}, {"raw", raw}}
+		}
 		o := obj{{"type", "CUSTOM"}}
 		if cr.accessToken != "" {
 			o = append(o, kv{"access_token", cr.accessToken})
@@ -190,7 +222,9 @@ func (cr *credentials) public(includeRefresh bool) obj {
 		}
 		return append(o, kv{"raw", raw})
 	}
-	return obj{}
+	// TBA, BILL, SIGNATURE, AWS_SIGV4, JWT, TWO_STEP and install-plugin
+	// credentials come back exactly as stored.
+	return append(obj{{"type", cr.typ}}, cr.fields...)
 }
 
 // refresh simulates a token refresh: a new access token valid for an hour.
@@ -214,9 +248,13 @@ func (s *Simulator) refresh(c *connection, now time.Time) {
 		cr.expiresAt = &exp
 		cr.raw, _ = marshal(obj{{"access_token", cr.token}, {"token_type", "Bearer"}, {"expires_in", 3600}})
 	case "APP", "CUSTOM":
-		cr.accessToken = "ghs_sim" + s.st.ids.hex(16)
-		cr.expiresAt = &exp
-		cr.raw, _ = marshal(obj{{"token", cr.accessToken}, {"expires_at", isoTime(exp)}})
+		target := cr
+		if cr.app != nil {
+			target = cr.app
+		}
+		target.accessToken = "ghs_sim" + s.st.ids.hex(16)
+		target.expiresAt = &exp
+		target.raw, _ = marshal(obj{{"token", target.accessToken}, {"expires_at", isoTime(exp)}})
 	default:
 		return
 	}
@@ -348,7 +386,11 @@ func (c *call) getConnection() {
 			s.refresh(conn, now)
 		}
 		if jwt && (cr.typ == "APP" || cr.typ == "CUSTOM") {
-			cr.jwtToken = "sim_jwt_" + s.st.ids.hex(24)
+			target := cr
+			if cr.app != nil {
+				target = cr.app
+			}
+			target.jwtToken = "sim_jwt_" + s.st.ids.hex(24)
 			conn.updatedAt = now
 		}
 	}
@@ -392,7 +434,8 @@ func (c *call) connectionOrNotFound(key, id string) (*connection, bool) {
 	return conn, true
 }
 
-// applyEndUser stores the end user and merges its fields into the tags.
+// applyEndUser stores the end user and merges its fields into the tags;
+// the seed uses it.
 func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
 	if eu == nil {
 		return
@@ -401,15 +444,61 @@ func applyEndUser(conn *connection, eu *endUserInput, orgID, orgName string) {
 	if conn.tags == nil {
 		conn.tags = map[string]string{}
 	}
-	conn.tags["end_user_id"] = eu.ID
-	if eu.Email != "" {
-		conn.tags["end_user_email"] = eu.Email
-	}
-	if eu.DisplayName != "" {
-		conn.tags["end_user_display_name"] = eu.DisplayName
+	for k, v := range endUserTags(eu) {
+		conn.tags[k] = v
 	}
 	if orgID != "" {
 		conn.tags["organization_id"] = orgID
+	}
+}
+
+// endUserTags are the tags Nango derives from an end user: its id, email
+// and display name, then its own tags (keys lower-cased) over them.
+func endUserTags(eu *endUserInput) map[string]string {
+	out := map[string]string{}
+	if eu == nil {
+		return out
+	}
+	out["end_user_id"] = eu.ID
+	if eu.Email != "" {
+		out["end_user_email"] = eu.Email
+	}
+	if eu.DisplayName != "" {
+		out["end_user_display_name"] = eu.DisplayName
+	}
+	own := map[string]string{}
+	for k, v := range eu.Tags {
+		if k = strings.ToLower(k); len(k) <= 64 && reTagKey.MatchString(k) && v != "" {
+			own[k] = v
+		}
+	}
+	// Nango drops the end user's own tags when they would pass the limit.
+	if len(out)+len(own) <= 10 {
+		for k, v := range own {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// replaceTags applies an end_user and tags given on PATCH or POST
+// /connections: the connection's tags become the end user's derived tags
+// with the given tags over them, and the end user is replaced whole (an
+// organization set by a connect session is cleared, as Nango does).
+func replaceTags(conn *connection, eu *endUserInput, tags map[string]string, hasTags bool) {
+	if eu == nil && !hasTags {
+		return
+	}
+	merged := endUserTags(eu)
+	if eu == nil {
+		merged = map[string]string{}
+	}
+	for k, v := range tags {
+		merged[k] = v
+	}
+	conn.tags = merged
+	if eu != nil {
+		conn.endUser = &endUser{id: eu.ID, email: eu.Email, displayName: eu.DisplayName, tags: eu.Tags}
 	}
 }
 
@@ -449,16 +538,7 @@ func (c *call) patchConnection() {
 	if !ok {
 		return
 	}
-	if hasTags {
-		conn.tags = tags
-	}
-	if eu != nil {
-		org, orgName := "", ""
-		if conn.endUser != nil {
-			org, orgName = conn.endUser.orgID, conn.endUser.orgDisplayName
-		}
-		applyEndUser(conn, eu, org, orgName)
-	}
+	replaceTags(conn, eu, tags, hasTags)
 	if hasHook {
 		conn.webhookURLOverride = hook
 	}
@@ -474,8 +554,10 @@ func (c *call) deleteConnection() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn, ok := c.connectionOrUnknown(key, id)
-	if !ok {
+	conn := s.st.connection(key, id)
+	if conn == nil {
+		// This route's refusal carries no message.
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_connection"})
 		return
 	}
 	s.st.removeConnection(conn)

@@ -6,75 +6,104 @@ import (
 	"time"
 )
 
-// readConnectionCreds reads the credentials union of POST /connections.
+// readConnectionCreds reads the credentials union of POST /connections with
+// Nango's strict schemas. OAuth credentials keep the object given as raw, as
+// Nango stores them.
 func readConnectionCreds(o *objReader) *credentials {
 	c := o.object("credentials", true)
 	if c == nil {
 		return nil
 	}
-	typ, ok := c.str("type", true, strRule{enum: []string{"OAUTH2", "OAUTH2_CC", "OAUTH1", "API_KEY", "BASIC", "APP", "CUSTOM", "NONE"}})
+	typ, ok := c.str("type", true, strRule{enum: []string{"OAUTH2", "OAUTH2_CC", "OAUTH1", "API_KEY", "BASIC", "NONE", "TBA", "APP", "CUSTOM"}})
 	if !ok {
 		return nil
 	}
 	cr := &credentials{typ: typ}
-	req := strRule{min: 1}
 	expires := func() {
 		if v, ok := c.str("expires_at", false, strRule{}); ok {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				c.add(newIssue("invalid_format", "Invalid ISO datetime", pathWith(c.path, "expires_at")))
+				c.add(newIssue("invalid_type", "Invalid input: expected date, received Date", pathWith(c.path, "expires_at")))
 				return
 			}
 			cr.expiresAt = &t
 		}
 	}
-	raw := func() {
-		if r, ok := c.rawObject("raw", false); ok {
-			cr.raw = r
+	// override reads the optional strict config_override {client_id?, client_secret?}.
+	override := func() obj {
+		oc := c.object("config_override", false)
+		if oc == nil {
+			return nil
 		}
+		oc.strict("client_id", "client_secret")
+		out := obj{}
+		if v, ok := oc.str("client_id", false, strRule{min: 1, max: 255}); ok {
+			out = append(out, kv{"client_id", v})
+		}
+		if v, ok := oc.str("client_secret", false, strRule{min: 1, max: 2048}); ok {
+			out = append(out, kv{"client_secret", v})
+		}
+		return out
+	}
+	given := func() json.RawMessage {
+		b, _ := marshal(rawObjectKeepingOrder(c))
+		return b
 	}
 	switch typ {
 	case "OAUTH2":
-		c.strict("type", "access_token", "refresh_token", "expires_at", "config_override", "raw")
-		cr.accessToken, _ = c.str("access_token", true, req)
-		cr.refreshToken, _ = c.str("refresh_token", false, strRule{})
+		c.strict("type", "access_token", "refresh_token", "expires_at", "config_override")
+		cr.accessToken, _ = c.str("access_token", true, strRule{min: 1})
+		cr.refreshToken, _ = c.str("refresh_token", false, strRule{min: 1})
 		expires()
-		raw()
-		if cr.raw == nil {
-			r := obj{{"access_token", cr.accessToken}}
-			if cr.refreshToken != "" {
-				r = append(r, kv{"refresh_token", cr.refreshToken})
-			}
-			cr.raw, _ = marshal(r)
-		}
+		cr.configOverride = override()
+		cr.raw = given()
 	case "OAUTH2_CC":
-		c.strict("type", "token", "client_id", "client_secret", "expires_at", "raw")
-		cr.token, _ = c.str("token", true, req)
-		cr.clientID, _ = c.str("client_id", true, req)
-		cr.clientSecret, _ = c.str("client_secret", true, req)
+		c.strict("type", "token", "client_id", "client_secret", "client_certificate", "client_private_key", "expires_at")
+		cr.token, _ = c.str("token", true, strRule{min: 1, max: 4096})
+		cr.clientID, _ = c.str("client_id", true, strRule{min: 1, max: 255})
+		cr.clientSecret, _ = c.str("client_secret", true, strRule{min: 1, max: 2048})
+		cr.clientCertificate, _ = c.str("client_certificate", false, strRule{min: 1, max: 10000})
+		cr.clientPrivateKey, _ = c.str("client_private_key", false, strRule{min: 1, max: 10000})
 		expires()
-		raw()
+		cr.raw = given()
 	case "OAUTH1":
-		c.strict("type", "oauth_token", "oauth_token_secret", "raw")
-		cr.oauthToken, _ = c.str("oauth_token", true, req)
-		cr.oauthTokenSecret, _ = c.str("oauth_token_secret", true, req)
-		raw()
+		c.strict("type", "oauth_token", "oauth_token_secret")
+		cr.oauthToken, _ = c.str("oauth_token", true, strRule{min: 1, max: 2048})
+		cr.oauthTokenSecret, _ = c.str("oauth_token_secret", true, strRule{min: 1, max: 2048})
+		cr.raw = given()
 	case "API_KEY":
 		c.strict("type", "apiKey")
-		cr.apiKey, _ = c.str("apiKey", true, req)
+		cr.apiKey, _ = c.str("apiKey", true, strRule{min: 1, max: 1024})
 	case "BASIC":
 		c.strict("type", "username", "password")
-		cr.username, _ = c.str("username", true, strRule{})
-		cr.password, _ = c.str("password", true, strRule{})
+		cr.username, _ = c.str("username", true, strRule{max: 1024})
+		cr.password, _ = c.str("password", true, strRule{max: 1024})
+	case "TBA":
+		c.strict("type", "token_id", "token_secret", "config_override")
+		id, _ := c.str("token_id", true, strRule{min: 1})
+		secret, _ := c.str("token_secret", true, strRule{min: 1})
+		cr.fields = obj{{"token_id", id}, {"token_secret", secret}}
+		if ov := override(); ov != nil {
+			cr.fields = append(cr.fields, kv{"config_override", ov})
+		}
 	case "APP", "CUSTOM":
 		c.strict("type", "app_id", "installation_id")
-		appID, _ := c.str("app_id", true, req)
-		inst, _ := c.str("installation_id", true, req)
+		appID, _ := c.str("app_id", true, strRule{min: 1, max: 255})
+		inst, _ := c.str("installation_id", true, strRule{min: 1, max: 255})
 		cr.raw, _ = marshal(obj{{"app_id", appID}, {"installation_id", inst}})
 	case "NONE":
 		c.strict("type")
 	}
 	return cr
+}
+
+// rawObjectKeepingOrder is the object a reader read, members in their order.
+func rawObjectKeepingOrder(o *objReader) obj {
+	out := obj{}
+	for _, k := range o.keys {
+		out = append(out, kv{k, compactJSON(o.m[k])})
+	}
+	return out
 }
 
 // importConnection is POST /connections: upsert a connection whose
@@ -144,10 +173,10 @@ func (c *call) importConnection() {
 		conn.config = rawObjectMap(cfg)
 	}
 	conn.webhookURLOverride = hook
-	if tags != nil {
-		conn.tags = tags
+	replaceTags(conn, eu, tags, tags != nil)
+	if conn.tags == nil {
+		conn.tags = map[string]string{}
 	}
-	applyEndUser(conn, eu, "", "")
 	authHook := s.authWebhook(conn, status == http.StatusCreated)
 	full := conn.full(true)
 	s.mu.Unlock()

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -37,8 +38,8 @@ func TestListConnectionsFilters(t *testing.T) {
 		}
 	}
 	all := get(t, s, "/connections").json(t)["connections"].([]any)
-	if len(all) != 11 {
-		t.Fatalf("%d connections, want 11", len(all))
+	if len(all) != 22 {
+		t.Fatalf("%d connections, want 22", len(all))
 	}
 	for _, q := range []string{"?limit=0", "?limit=2001", "?page=-1", "?limit=x", "?tags[1bad]=x", "?tags[a]=", "?connectionId=", "?limit=1&limit=2"} {
 		expectError(t, get(t, s, "/connections"+q), 400, "invalid_query_params")
@@ -72,34 +73,71 @@ func getConn(t *testing.T, s *Simulator, key, id, flags string) resp {
 	return get(t, s, "/connections/"+id+"?provider_config_key="+key+flags)
 }
 
-func TestGetConnectionCredentialsPerAuthMode(t *testing.T) {
+func TestGetConnectionCredentialsHaveNangosShapeForEveryAuthMode(t *testing.T) {
 	s := newSeeded(t)
 	noFlags := "&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"
+	withRefresh := "&force_refresh=false&refresh_token=true&refresh_github_app_jwt_token=false"
 	tests := []struct {
-		key, id, typ string
-		fields       []string
+		key, id, flags string
+		keys           string // credentials' keys in order
 	}{
-		{"github", SeedConnectionGitHub, "OAUTH2", []string{"access_token", "expires_at", "raw"}},
-		{"trello", SeedConnectionTrello, "OAUTH1", []string{"oauth_token", "oauth_token_secret", "raw"}},
-		{"paypal", SeedConnectionPayPal, "OAUTH2_CC", []string{"token", "expires_at", "client_id", "client_secret", "raw"}},
-		{"sendgrid", SeedConnectionSendGrid, "API_KEY", []string{"apiKey"}},
-		{"freshdesk", SeedConnectionFreshdesk, "BASIC", []string{"username", "password"}},
-		{"github-app", SeedConnectionGitHubApp, "APP", []string{"access_token", "expires_at", "raw"}},
-		{"github-app-oauth", SeedConnectionGitHubAppOAuth, "CUSTOM", []string{"raw"}},
+		{"github", SeedConnectionGitHub, noFlags, "type,access_token,expires_at,raw"},
+		{"github", SeedConnectionGitHub, withRefresh, "type,access_token,refresh_token,expires_at,raw"},
+		{"salesforce", SeedConnectionSalesforce, withRefresh, "type,access_token,refresh_token,expires_at,raw,config_override"},
+		{"trello", SeedConnectionTrello, noFlags, "type,oauth_token,oauth_token_secret,raw"},
+		{"paypal", SeedConnectionPayPal, noFlags, "type,token,expires_at,client_id,client_secret,raw"},
+		{"paypal", SeedConnectionPayPalMTLS, noFlags, "type,token,expires_at,client_id,client_secret,client_certificate,client_private_key,raw"},
+		{"sendgrid", SeedConnectionSendGrid, noFlags, "type,apiKey"},
+		{"freshdesk", SeedConnectionFreshdesk, noFlags, "type,username,password"},
+		{"github-app", SeedConnectionGitHubApp, noFlags, "type,access_token,expires_at,raw"},
+		{"github-app-oauth", SeedConnectionGitHubAppOAuth, noFlags, "type,access_token,expires_at,raw"},
+		{"github-app-oauth", SeedConnectionGitHubAppOAuth2, noFlags, "type,app,user,raw"},
+		{"github-app-oauth", SeedConnectionGitHubAppOAuth3, noFlags, "type,app,user,raw"},
+		{"netsuite-tba", SeedConnectionNetSuiteTBA, noFlags, "type,token_id,token_secret,config_override"},
+		{"bill", SeedConnectionBill, noFlags, "type,username,password,organization_id,dev_key,raw,session_id,user_id,expires_at"},
+		{"emarsys", SeedConnectionEmarsys, noFlags, "type,username,password,token,expires_at"},
+		{"aws-sigv4", SeedConnectionAWSSigV4, noFlags, "type,raw,role_arn,region,service,access_key_id,secret_access_key,session_token,expires_at,external_id"},
+		{"apple-app-store", SeedConnectionAppStore, noFlags, "type,issuerId,privateKeyId,privateKey,token,expires_at"},
+		{"3cx", SeedConnection3CX, noFlags, "type,clientId,clientSecret,token,expires_at,refresh_token,raw"},
+		{"crisp-plugin-install", SeedConnectionCrisp, noFlags, "type,username,password"},
+		{"public-api", SeedConnectionPublic, noFlags, ""},
 	}
 	for _, tt := range tests {
-		r := getConn(t, s, tt.key, tt.id, noFlags)
+		r := getConn(t, s, tt.key, tt.id, tt.flags)
 		expectStatus(t, r, 200)
-		cr := r.json(t)["credentials"].(map[string]any)
-		if cr["type"] != tt.typ {
-			t.Errorf("%s: type = %v", tt.id, cr["type"])
-		}
-		for _, f := range tt.fields {
-			if _, ok := cr[f]; !ok {
-				t.Errorf("%s: credentials lack %s: %v", tt.id, f, cr)
-			}
+		if got := strings.Join(keysInOrder(t, member(t, r.body, "credentials")), ","); got != tt.keys {
+			t.Errorf("%s%s: credentials keys = %s, want %s", tt.id, tt.flags, got, tt.keys)
 		}
 	}
+}
+
+func TestCombinedGitHubAppCredentialsNestAppAndUserObjects(t *testing.T) {
+	s := newSeeded(t)
+	noFlags := "&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"
+	both := getConn(t, s, "github-app-oauth", SeedConnectionGitHubAppOAuth2, noFlags)
+	cr := member(t, both.body, "credentials")
+	if got := strings.Join(keysInOrder(t, member(t, cr, "app")), ","); got != "type,access_token,expires_at,raw" {
+		t.Fatalf("app keys = %s", got)
+	}
+	if got := strings.Join(keysInOrder(t, member(t, cr, "user")), ","); got != "type,access_token,expires_at,raw" {
+		t.Fatalf("user keys = %s", got)
+	}
+	appOnly := getConn(t, s, "github-app-oauth", SeedConnectionGitHubAppOAuth3, noFlags)
+	if u := string(member(t, member(t, appOnly.body, "credentials"), "user")); u != "null" {
+		t.Fatalf("user = %s, want null", u)
+	}
+	// A forced refresh renews the installation token inside app.
+	before := both.json(t)["credentials"].(map[string]any)["app"].(map[string]any)["access_token"]
+	forced := getConn(t, s, "github-app-oauth", SeedConnectionGitHubAppOAuth2, "&force_refresh=true&refresh_token=false&refresh_github_app_jwt_token=false")
+	after := forced.json(t)["credentials"].(map[string]any)["app"].(map[string]any)["access_token"]
+	if before == after {
+		t.Fatalf("app token not refreshed: %v", after)
+	}
+}
+
+func TestGetConnectionWithoutCredentialsAnswersEmptyObject(t *testing.T) {
+	s := newSeeded(t)
+	noFlags := "&force_refresh=false&refresh_token=false&refresh_github_app_jwt_token=false"
 	none := getConn(t, s, "public-api", SeedConnectionPublic, noFlags)
 	if string(member(t, none.body, "credentials")) != "{}" {
 		t.Fatalf("NONE credentials = %s", member(t, none.body, "credentials"))
@@ -272,4 +310,130 @@ func TestImportConnectionCreatesAListedConnection(t *testing.T) {
 	expectError(t, send(t, s, req{method: "POST", target: "/connections", body: body}), 400, "invalid_body")
 	body["credentials"] = map[string]any{"type": "API_KEY"}
 	expectError(t, send(t, s, req{method: "POST", target: "/connections", body: body}), 400, "invalid_body")
+}
+
+func TestEndUserWithoutTagsEmailOrNameAnswersNulls(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		key, id, want string
+	}{
+		// Created without tags: tags is null, not {}.
+		{"github", SeedConnectionGitHub, `{"id":"user-alice","display_name":"Alice Martin","email":"alice@acme.test","tags":null,"organization":{"id":"org-acme","display_name":"Acme Inc."}}`},
+		// Created with tags: they come back as given.
+		{"github", SeedConnectionGitHub2, `{"id":"user-bob","display_name":"Bob Stone","email":"bob@acme.test","tags":{"plan":"free"},"organization":null}`},
+		// Only an id: email and display_name are null too.
+		{"salesforce", SeedConnectionSalesforce, `{"id":"user-dave","display_name":null,"email":null,"tags":null,"organization":null}`},
+	}
+	for _, tt := range tests {
+		if got := string(member(t, getConn(t, s, tt.key, tt.id, "").body, "end_user")); got != tt.want {
+			t.Errorf("%s: end_user = %s, want %s", tt.id, got, tt.want)
+		}
+	}
+	listed := get(t, s, "/connections?connectionId="+SeedConnectionSalesforce).json(t)["connections"].([]any)
+	if eu := listed[0].(map[string]any)["end_user"].(map[string]any); eu["tags"] != nil || eu["email"] != nil || eu["display_name"] != nil {
+		t.Fatalf("listed end_user = %v", eu)
+	}
+}
+
+func TestPatchConnectionTagsReplaceAndEmptyObjectClears(t *testing.T) {
+	const target = "/connections/conn-github-1?provider_config_key=github"
+	tests := []struct {
+		name        string
+		body        map[string]any
+		wantTags    string
+		wantEndUser string
+	}{
+		{
+			name:        "tags alone replace every tag, derived ones too",
+			body:        map[string]any{"tags": map[string]string{"Region": "eu"}},
+			wantTags:    `{"region":"eu"}`,
+			wantEndUser: `{"id":"user-alice","display_name":"Alice Martin","email":"alice@acme.test","tags":null,"organization":{"id":"org-acme","display_name":"Acme Inc."}}`,
+		},
+		{
+			name:        "empty tags clear them",
+			body:        map[string]any{"tags": map[string]string{}},
+			wantTags:    `{}`,
+			wantEndUser: `{"id":"user-alice","display_name":"Alice Martin","email":"alice@acme.test","tags":null,"organization":{"id":"org-acme","display_name":"Acme Inc."}}`,
+		},
+		{
+			name:        "end_user replaces the end user and its tags, and derives the connection's",
+			body:        map[string]any{"end_user": map[string]any{"id": "user-alice", "tags": map[string]string{"Tier": "gold"}}},
+			wantTags:    `{"end_user_id":"user-alice","tier":"gold"}`,
+			wantEndUser: `{"id":"user-alice","display_name":null,"email":null,"tags":{"Tier":"gold"},"organization":null}`,
+		},
+		{
+			name:        "given tags win over derived ones",
+			body:        map[string]any{"end_user": map[string]any{"id": "u-2", "email": "u2@x.test"}, "tags": map[string]string{"end_user_id": "other"}},
+			wantTags:    `{"end_user_email":"u2@x.test","end_user_id":"other"}`,
+			wantEndUser: `{"id":"u-2","display_name":null,"email":"u2@x.test","tags":null,"organization":null}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSeeded(t)
+			r := send(t, s, req{method: "PATCH", target: target, body: tt.body})
+			expectStatus(t, r, 200)
+			if string(r.body) != `{"success":true}` {
+				t.Fatalf("body = %s", r.body)
+			}
+			c := getConn(t, s, "github", SeedConnectionGitHub, "")
+			if got := canonicalJSON(t, member(t, c.body, "tags")); got != tt.wantTags {
+				t.Errorf("tags = %s, want %s", got, tt.wantTags)
+			}
+			if got := string(member(t, c.body, "end_user")); got != tt.wantEndUser {
+				t.Errorf("end_user = %s, want %s", got, tt.wantEndUser)
+			}
+		})
+	}
+}
+
+// canonicalJSON re-encodes raw with sorted keys, for maps whose order Go picks.
+func canonicalJSON(t *testing.T, raw []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestImportConnectionFollowsNangosCredentialSchemas(t *testing.T) {
+	tests := []struct {
+		name, key string
+		creds     map[string]any
+		status    int
+		keys      string // credentials keys of the stored connection
+		raw       string // its raw, when it has one
+	}{
+		{"OAUTH2 keeps what was given as raw", "github", map[string]any{"type": "OAUTH2", "access_token": "at", "refresh_token": "rt", "config_override": map[string]any{"client_id": "ci"}},
+			201, "type,access_token,refresh_token,raw,config_override", `{"access_token":"at","config_override":{"client_id":"ci"},"refresh_token":"rt","type":"OAUTH2"}`},
+		{"OAUTH2 refuses raw", "github", map[string]any{"type": "OAUTH2", "access_token": "at", "raw": map[string]any{}}, 400, "", ""},
+		{"OAUTH2_CC with the mTLS pair", "paypal", map[string]any{"type": "OAUTH2_CC", "token": "t", "client_id": "c", "client_secret": "s", "client_certificate": "cert", "client_private_key": "key"},
+			201, "type,token,client_id,client_secret,client_certificate,client_private_key,raw", ""},
+		{"TBA with config_override", "netsuite-tba", map[string]any{"type": "TBA", "token_id": "i", "token_secret": "s", "config_override": map[string]any{"client_secret": "cs"}},
+			201, "type,token_id,token_secret,config_override", ""},
+		{"TBA refuses unknown override keys", "netsuite-tba", map[string]any{"type": "TBA", "token_id": "i", "token_secret": "s", "config_override": map[string]any{"x": "y"}}, 400, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSeeded(t)
+			r := send(t, s, req{method: "POST", target: "/connections", body: map[string]any{"provider_config_key": tt.key, "connection_id": "imp-1", "credentials": tt.creds}})
+			if tt.status == 400 {
+				expectError(t, r, 400, "invalid_body")
+				return
+			}
+			expectStatus(t, r, tt.status)
+			got := getConn(t, s, tt.key, "imp-1", "&refresh_token=true")
+			cr := member(t, got.body, "credentials")
+			if k := strings.Join(keysInOrder(t, cr), ","); k != tt.keys {
+				t.Fatalf("credentials keys = %s, want %s", k, tt.keys)
+			}
+			if tt.raw != "" {
+				if raw := canonicalJSON(t, member(t, cr, "raw")); raw != tt.raw {
+					t.Fatalf("raw = %s, want %s", raw, tt.raw)
+				}
+			}
+		})
+	}
 }

@@ -40,8 +40,12 @@ func TestAuthErrorsFollowNangosBearerParsing(t *testing.T) {
 				return
 			}
 			expectError(t, r, tt.status, tt.code)
-			if r.header.Get("X-RateLimit-Limit") != "" {
-				t.Errorf("a rejected key must not reach the rate limiter")
+			// Nango's error manager writes message, code and an empty payload.
+			if got := strings.Join(keysInOrder(t, member(t, r.body, "error")), ","); got != "message,code,payload" {
+				t.Errorf("error keys = %s", got)
+			}
+			if string(member(t, member(t, r.body, "error"), "payload")) != "{}" {
+				t.Errorf("payload = %s", member(t, member(t, r.body, "error"), "payload"))
 			}
 		})
 	}
@@ -54,16 +58,179 @@ func TestCustomAPIKeyIsTheOnlyOneAccepted(t *testing.T) {
 	expectStatus(t, r, 200)
 }
 
-func TestUnknownRoutesAnswer404NotFoundBeforeAuth(t *testing.T) {
+func TestUnknownRoutesAnswer500GenericErrorSupportBeforeAuth(t *testing.T) {
 	s := newSeeded(t)
 	for _, rq := range []req{
 		{method: "GET", target: "/nope", noAuth: true},
 		{method: "DELETE", target: "/providers"},
 		{method: "GET", target: "/v2/integrations"},
 		{method: "PUT", target: "/connections/conn-github-1"},
-		{method: "GET", target: "/proxy"},
 	} {
-		expectError(t, send(t, s, rq), 404, "not_found")
+		t.Run(rq.method+" "+rq.target, func(t *testing.T) {
+			r := send(t, s, rq)
+			expectError(t, r, 500, "generic_error_support")
+			e := r.json(t)["error"].(map[string]any)
+			id, _ := e["payload"].(string)
+			if !reUUID.MatchString(id) || e["message"] != "An error occurred. Please contact support with this unique id: \""+id+"\"" {
+				t.Fatalf("error = %v", e)
+			}
+			if got := strings.Join(keysInOrder(t, member(t, r.body, "error")), ","); got != "message,code,payload" {
+				t.Fatalf("error keys = %s", got)
+			}
+		})
+	}
+}
+
+func TestLegacySingularConnectionPathsAreStillServed(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name   string
+		rq     req
+		status int
+	}{
+		{"list", req{method: "GET", target: "/connection"}, 200},
+		{"get", req{method: "GET", target: "/connection/conn-github-1?provider_config_key=github"}, 200},
+		{"set metadata", req{method: "POST", target: "/connection/metadata", body: map[string]any{"metadata": map[string]any{"a": 1}, "connection_id": "conn-slack-1", "provider_config_key": "slack"}}, 201},
+		{"update metadata", req{method: "PATCH", target: "/connection/metadata", body: map[string]any{"metadata": map[string]any{"b": 2}, "connection_id": "conn-slack-1", "provider_config_key": "slack"}}, 200},
+		{"delete", req{method: "DELETE", target: "/connection/conn-sendgrid-1?provider_config_key=sendgrid"}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expectStatus(t, send(t, s, tt.rq), tt.status)
+		})
+	}
+	if got := string(member(t, get(t, s, "/connections/conn-slack-1?provider_config_key=slack").body, "metadata")); got != `{"a":1,"b":2}` {
+		t.Fatalf("metadata set through the singular paths = %s", got)
+	}
+	expectError(t, get(t, s, "/connection/conn-sendgrid-1?provider_config_key=sendgrid"), 404, "not_found")
+}
+
+func TestNonJSONBodyIsRefusedAsInvalidJSONBeforeAuth(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name, target, body string
+		noAuth             bool
+	}{
+		{"truncated object", "/integrations", `{"provider":`, false},
+		{"plain text", "/connect/sessions", `not json`, false},
+		{"a bare string is not strict JSON", "/sync/trigger", `"x"`, false},
+		{"a number neither", "/connections/metadata", `42`, false},
+		{"before auth", "/integrations", `{`, true},
+		{"on the proxy too", "/proxy/echo", `{`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: "POST", target: tt.target, body: []byte(tt.body), noAuth: tt.noAuth,
+				header: map[string]string{"Content-Type": "application/json"}})
+			expectError(t, r, 400, "invalid_json")
+			if e := r.json(t)["error"].(map[string]any); e["message"] == "" || e["errors"] != nil {
+				t.Fatalf("error = %v", e)
+			}
+		})
+	}
+	// An empty JSON body is an empty object, and a non-JSON type is not parsed.
+	r := send(t, s, req{method: "POST", target: "/sync/trigger", body: []byte(""), header: map[string]string{"Content-Type": "application/json"}})
+	expectError(t, r, 400, "invalid_body")
+}
+
+func TestEveryAnswerCarriesRateLimitAndCORSHeaders(t *testing.T) {
+	s := New(Options{Seed: true, Now: func() time.Time { return fixedNow }, RateLimit: 50})
+	tests := []struct {
+		name   string
+		rq     req
+		status int
+	}{
+		{"success", req{method: "GET", target: "/providers"}, 200},
+		{"validation error", req{method: "GET", target: "/integrations?x=1"}, 400},
+		{"no key", req{method: "GET", target: "/providers", noAuth: true}, 401},
+		{"unknown route", req{method: "GET", target: "/nope"}, 500},
+		{"invalid json", req{method: "POST", target: "/integrations", body: []byte("{"), header: map[string]string{"Content-Type": "application/json"}}, 400},
+		{"wrong content type", req{method: "POST", target: "/integrations", body: []byte("x"), header: map[string]string{"Content-Type": "text/plain"}}, 415},
+		{"preflight", req{method: "OPTIONS", target: "/connections", noAuth: true}, 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, tt.rq)
+			expectStatus(t, r, tt.status)
+			for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+				if r.header.Get(h) == "" {
+					t.Errorf("no %s", h)
+				}
+			}
+			if r.header.Get("Access-Control-Allow-Origin") != "*" {
+				t.Errorf("Access-Control-Allow-Origin = %q", r.header.Get("Access-Control-Allow-Origin"))
+			}
+			if r.header.Get("X-RateLimit-Limit") != "50" {
+				t.Errorf("X-RateLimit-Limit = %s", r.header.Get("X-RateLimit-Limit"))
+			}
+		})
+	}
+	// Answers given before the limiter spend no point: only the two routed
+	// requests (success and validation error) did.
+	if got := get(t, s, "/providers").header.Get("X-RateLimit-Remaining"); got != "47" {
+		t.Fatalf("remaining = %s, want 47", got)
+	}
+}
+
+func TestSuccessBodiesAreJSONWithCharset(t *testing.T) {
+	s := newSeeded(t)
+	for _, target := range []string{"/providers", "/integrations", "/connections", "/environment-variables", "/scripts/config",
+		"/connections/conn-github-1?provider_config_key=github", "/sync/status?syncs=*&provider_config_key=github"} {
+		r := get(t, s, target)
+		expectStatus(t, r, 200)
+		if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%s: Content-Type = %q", target, ct)
+		}
+	}
+}
+
+func TestPreflightAnswers204WithAllowHeaders(t *testing.T) {
+	s := newSeeded(t)
+	for _, target := range []string{"/connections", "/proxy/anything", "/records", "/nope"} {
+		r := send(t, s, req{method: "OPTIONS", target: target, noAuth: true})
+		expectStatus(t, r, 204)
+		for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers"} {
+			if r.header.Get(h) == "" {
+				t.Errorf("%s: no %s", target, h)
+			}
+		}
+		if len(r.body) != 0 {
+			t.Errorf("%s: body = %s", target, r.body)
+		}
+	}
+}
+
+func TestRecordsWithoutConnectionHeadersIsInvalidHeaders(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name    string
+		headers map[string]string
+		paths   string
+	}{
+		{"neither", nil, "connection-id,provider-config-key"},
+		{"no connection", map[string]string{"Provider-Config-Key": "github"}, "connection-id"},
+		{"no integration", map[string]string{"Connection-Id": SeedConnectionGitHub}, "provider-config-key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: "GET", target: "/records?model=GithubIssue", header: tt.headers})
+			expectError(t, r, 400, "invalid_headers")
+			e := r.json(t)["error"].(map[string]any)
+			if _, has := e["message"]; has {
+				t.Fatalf("zod errors carry no message: %v", e)
+			}
+			var paths []string
+			for _, it := range e["errors"].([]any) {
+				m := it.(map[string]any)
+				if m["code"] != "invalid_type" {
+					t.Errorf("code = %v", m["code"])
+				}
+				paths = append(paths, strings.ToLower(m["path"].([]any)[0].(string)))
+			}
+			if got := strings.Join(paths, ","); got != tt.paths {
+				t.Fatalf("paths = %s, want %s", got, tt.paths)
+			}
+		})
 	}
 }
 
@@ -85,10 +252,8 @@ func TestStrictQueryRejectsUnknownParameters(t *testing.T) {
 		"/integrations/github/functions?type=sync&bogus=1",
 		"/connections?bogus=1",
 		"/connections/conn-github-1?provider_config_key=github&env=dev",
-		"/scripts/config?format=nango&x=y",
 		"/environment-variables?a=b",
 		"/sync/status?syncs=*&provider_config_key=github&x=1",
-		"/action/" + "6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f?x=1",
 	} {
 		t.Run(target, func(t *testing.T) {
 			r := get(t, s, target)
@@ -125,7 +290,11 @@ func TestContentTypeRuleOnJSONPrefixes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := send(t, s, req{method: tt.method, target: tt.target, body: []byte("x=1"), header: map[string]string{
+			body := []byte("x=1")
+			if strings.HasPrefix(tt.ct, "application/json") {
+				body = []byte("{}") // a JSON type with a form body is invalid_json
+			}
+			r := send(t, s, req{method: tt.method, target: tt.target, body: body, header: map[string]string{
 				"Content-Type": tt.ct, "Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": SeedIntegrationGitHub,
 			}})
 			if tt.code == "" {
@@ -381,4 +550,57 @@ func TestCORSPreflightAndHeadersLikeNango(t *testing.T) {
 func TestHeadUsesTheGetRoute(t *testing.T) {
 	s := newSeeded(t)
 	expectStatus(t, send(t, s, req{method: "HEAD", target: "/integrations"}), 200)
+}
+
+// Nango validates the query of some routes and never looks at others'.
+func TestQueryStrictnessFollowsEachRoutesController(t *testing.T) {
+	s := newSeeded(t)
+	const actionID = "6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f"
+	tests := []struct {
+		name   string
+		rq     req
+		strict bool
+	}{
+		{"GET /integrations refuses", req{method: "GET", target: "/integrations?foo=1"}, true},
+		{"GET /environment-variables refuses", req{method: "GET", target: "/environment-variables?a=b"}, true},
+		{"GET /providers/{p}/templates refuses", req{method: "GET", target: "/providers/github/templates?a=b"}, true},
+		{"POST /sync/trigger refuses", req{method: "POST", target: "/sync/trigger?a=b", body: map[string]any{"syncs": []any{}, "provider_config_key": "github"}}, true},
+		{"GET /scripts/config ignores", req{method: "GET", target: "/scripts/config?foo=bar"}, false},
+		{"GET /action/{id} ignores", req{method: "GET", target: "/action/" + actionID + "?x=1"}, false},
+		{"POST /sync/start ignores", req{method: "POST", target: "/sync/start?a=b", body: map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github"}}, false},
+		{"POST /sync/pause ignores", req{method: "POST", target: "/sync/pause?a=b", body: map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, tt.rq)
+			if tt.strict {
+				expectError(t, r, 400, "invalid_query_params")
+				first := r.json(t)["error"].(map[string]any)["errors"].([]any)[0].(map[string]any)
+				if first["code"] != "unrecognized_keys" {
+					t.Fatalf("errors[0] = %v", first)
+				}
+				return
+			}
+			if r.status == 400 && strings.Contains(string(r.body), "invalid_query_params") {
+				t.Fatalf("query refused: %s", r.body)
+			}
+		})
+	}
+}
+
+func TestAsyncActionResultRequiresAUUID(t *testing.T) {
+	s := newSeeded(t)
+	for _, id := range []string{"not-a-uuid", "123", "6f1c0d2e6a1b4f3c9d8e7b6a5c4d3e2f"} {
+		r := get(t, s, "/action/"+id)
+		expectError(t, r, 400, "invalid_uri_params")
+		e := r.json(t)["error"].(map[string]any)
+		if _, has := e["message"]; has {
+			t.Fatalf("%s: zod errors carry no message: %v", id, e)
+		}
+		if errs := e["errors"].([]any); errs[0].(map[string]any)["path"].([]any)[0] != "id" {
+			t.Fatalf("%s: errors = %v", id, errs)
+		}
+	}
+	r := get(t, s, "/action/6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f")
+	expectError(t, r, 404, "not_found")
 }

@@ -126,3 +126,19 @@ func expectError(t *testing.T, r resp, status int, code string) {
 		t.Fatalf("error.code = %q, want %q; body: %s", got, code, r.body)
 	}
 }
+
+// seedFunction deploys f on integration key, as a deploy would.
+func seedFunction(t *testing.T, s *Simulator, key string, f *function) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.st.integration(key)
+	if i == nil {
+		t.Fatalf("no integration %s", key)
+	}
+	f.id = s.st.nextFuncID
+	s.st.nextFuncID++
+	f.enabled = true
+	f.source = "standalone"
+	i.functions = append(i.functions, f)
+}

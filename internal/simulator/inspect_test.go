@@ -8,14 +8,14 @@ import (
 func TestInspectionHelpers(t *testing.T) {
 	s := newSeeded(t)
 	conns := s.Connections()
-	if len(conns) != 11 || conns[0].ConnectionID != SeedConnectionGitHub || conns[0].AuthMode != "OAUTH2" || conns[0].EndUserID != SeedEndUserAlice {
+	if len(conns) != 22 || conns[0].ConnectionID != SeedConnectionGitHub || conns[0].AuthMode != "OAUTH2" || conns[0].EndUserID != SeedEndUserAlice {
 		t.Fatalf("first connection = %+v", conns[0])
 	}
 	modes := map[string]bool{}
 	for _, c := range conns {
 		modes[c.AuthMode] = true
 	}
-	for _, m := range []string{"OAUTH2", "OAUTH1", "OAUTH2_CC", "API_KEY", "BASIC", "APP", "CUSTOM", "NONE"} {
+	for _, m := range []string{"OAUTH2", "OAUTH1", "OAUTH2_CC", "API_KEY", "BASIC", "APP", "CUSTOM", "NONE", "TBA", "BILL", "SIGNATURE", "AWS_SIGV4", "JWT", "TWO_STEP"} {
 		if !modes[m] {
 			t.Errorf("no seeded connection uses %s", m)
 		}

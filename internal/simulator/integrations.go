@@ -23,7 +23,7 @@ func (c *call) jsonBody() (json.RawMessage, bool) {
 		return json.RawMessage("{}"), true
 	}
 	if !json.Valid(b) || (b[0] != '{' && b[0] != '[') {
-		c.fail(errf(http.StatusBadRequest, "invalid_body", "Invalid JSON body"))
+		c.fail(errf(http.StatusBadRequest, "invalid_json", "Unexpected token in JSON body"))
 		return nil, false
 	}
 	return json.RawMessage(b), true
@@ -175,9 +175,8 @@ func (c *call) listIntegrations() {
 	c.json(http.StatusOK, obj{{"data", out}})
 }
 
-// integrationKeyNotFound is the 404 of GET and DELETE
-// /integrations/{uniqueKey}, which names the key (the other integration
-// routes answer integrationOrNotFound's).
+// integrationKeyNotFound is the 404 of GET /integrations/{uniqueKey}, which
+// names the key (the other integration routes answer integrationOrNotFound's).
 func integrationKeyNotFound(key string) *apiError {
 	return errf(http.StatusNotFound, "not_found", `Integration "`+key+`" does not exist`)
 }
@@ -400,7 +399,7 @@ func (c *call) deleteIntegration() {
 	defer s.mu.Unlock()
 	i := s.st.integration(key)
 	if i == nil {
-		c.fail(integrationKeyNotFound(key))
+		c.fail(errf(http.StatusNotFound, "not_found", "Integration does not exist"))
 		return
 	}
 	for _, conn := range append([]*connection(nil), s.st.connections...) {

@@ -82,7 +82,7 @@ func TestGetProviderAndTemplates(t *testing.T) {
 	expectError(t, get(t, s, "/providers/slack?x=1"), 400, "invalid_query_params")
 
 	tpl := get(t, s, "/providers/github/templates").json(t)["data"].([]any)
-	if got := strings.Join(names(t, tpl, "name"), ","); got != "issues,create-issue" {
+	if got := strings.Join(names(t, tpl, "name"), ","); got != "create-issue,issues" {
 		t.Fatalf("templates = %s", got)
 	}
 	if _, ok := tpl[0].(map[string]any)["id"]; ok {
@@ -101,8 +101,8 @@ func TestIntegrationShapeAndKeyOrder(t *testing.T) {
 	if err := json.Unmarshal(r.body, &env); err != nil {
 		t.Fatal(err)
 	}
-	if len(env.Data) != 10 {
-		t.Fatalf("%d integrations, want 10", len(env.Data))
+	if len(env.Data) != 18 {
+		t.Fatalf("%d integrations, want 18", len(env.Data))
 	}
 	want := "unique_key,provider,display_name,logo,forward_webhooks,created_at,updated_at"
 	if got := strings.Join(keysInOrder(t, env.Data[0]), ","); got != want {
@@ -179,7 +179,7 @@ func TestCreateIntegration(t *testing.T) {
 		{"unknown body key", "/integrations", map[string]any{"provider": "sendgrid", "unique_key": "s4", "custom": map[string]string{}}, 400, "invalid_body"},
 		{"bad unique key", "/integrations", map[string]any{"provider": "sendgrid", "unique_key": "a/b"}, 400, "invalid_body"},
 		{"query not allowed", "/integrations?x=1", map[string]any{"provider": "sendgrid", "unique_key": "s5"}, 400, "invalid_query_params"},
-		{"invalid json", "/integrations", `{"provider":`, 400, "invalid_body"},
+		{"invalid json", "/integrations", `{"provider":`, 400, "invalid_json"},
 		{"quickstart oauth", "/integrations/quickstart", map[string]any{"provider": "notion", "unique_key": "notion"}, 200, ""},
 		{"quickstart needs a developer app", "/integrations/quickstart", map[string]any{"provider": "sendgrid", "unique_key": "sg-q"}, 400, "invalid_body"},
 		{"quickstart is strict", "/integrations/quickstart", map[string]any{"provider": "notion", "unique_key": "n2", "credentials": oauth}, 400, "invalid_body"},
@@ -392,8 +392,154 @@ func TestScriptsConfigFormats(t *testing.T) {
 	if params["type"] != "object" || len(params["required"].([]any)) != 2 {
 		t.Fatalf("openai function = %v", echo)
 	}
-	expectError(t, get(t, s, "/scripts/config?format=yaml"), 400, "invalid_query_params")
-	if r := get(t, New(Options{}), "/scripts/config"); string(r.body) != "[]" {
-		t.Fatalf("nothing deployed = %s", r.body)
+}
+
+func TestScriptsConfigDoesNotValidateItsQuery(t *testing.T) {
+	s := newSeeded(t)
+	for _, q := range []string{"?format=yaml", "?foo=bar", "?format=nango&x=y"} {
+		r := get(t, s, "/scripts/config"+q)
+		expectStatus(t, r, 200)
+		if l := r.list(t); len(l) != 3 {
+			t.Errorf("%s: %d integrations, want the nango format's 3", q, len(l))
+		}
+	}
+}
+
+func TestScriptsConfigWithNothingDeployedIsAnEmptyArrayWhateverTheFormat(t *testing.T) {
+	empty := New(Options{})
+	for _, q := range []string{"", "?format=nango", "?format=openai", "?format=bogus"} {
+		r := get(t, empty, "/scripts/config"+q)
+		expectStatus(t, r, 200)
+		if string(r.body) != "[]" {
+			t.Errorf("%q: body = %s, want []", q, r.body)
+		}
+	}
+}
+
+func TestScriptsConfigOpenAIListsSyncsAndActions(t *testing.T) {
+	s := newSeeded(t)
+	seedFunction(t, s, "github", &function{name: "bare-sync", typ: "sync", returns: []string{"GithubRepo"}, runs: "every day"})
+	seedFunction(t, s, "github", &function{name: "bare-action", typ: "action", input: "UppercaseInput",
+		description: "Shouts.\n- text: what to shout"})
+	r := get(t, s, "/scripts/config?format=openai")
+	expectStatus(t, r, 200)
+	byName := map[string]map[string]any{}
+	var order []string
+	for _, d := range r.json(t)["data"].([]any) {
+		m := d.(map[string]any)
+		byName[m["name"].(string)] = m
+		order = append(order, m["name"].(string))
+	}
+	if got := strings.Join(order[:4], ","); got != "github-issues,github-repos,bare-sync,github-repos" {
+		t.Fatalf("github's functions: %s, want its syncs first", got)
+	}
+	if d := byName["bare-sync"]["description"]; d != "Execute the bare-sync sync for github" {
+		t.Fatalf("default sync description = %v", d)
+	}
+	if p := byName["github-issues"]["parameters"].(map[string]any); len(p["properties"].(map[string]any)) != 0 || len(p["required"].([]any)) != 0 {
+		t.Fatalf("sync parameters = %v", p)
+	}
+	text := byName["bare-action"]["parameters"].(map[string]any)["properties"].(map[string]any)["text"].(map[string]any)
+	if text["description"] != "what to shout" || text["type"] != "string" {
+		t.Fatalf("described parameter = %v", text)
+	}
+}
+
+func TestProviderTemplatesOfAnUnknownProviderAreEmpty(t *testing.T) {
+	s := newSeeded(t)
+	r := get(t, s, "/providers/no-such-provider/templates")
+	expectStatus(t, r, 200)
+	if string(r.body) != `{"data":[]}` {
+		t.Fatalf("body = %s", r.body)
+	}
+	expectError(t, get(t, s, "/providers/a.b/templates"), 400, "invalid_uri_params")
+	tpl := get(t, s, "/providers/github/templates")
+	list := member(t, tpl.body, "data")
+	var items []json.RawMessage
+	if err := json.Unmarshal(list, &items); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"name,description,scopes,input,returns,json_schema,type",
+		"name,description,scopes,returns,json_schema,type,runs,auto_start,track_deletes",
+	}
+	for i, it := range items {
+		if got := strings.Join(keysInOrder(t, it), ","); got != want[i] {
+			t.Errorf("template %d keys = %s, want %s", i, got, want[i])
+		}
+	}
+}
+
+func TestFunctionAnswersHaveNangosShapes(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name, method, target string
+		check                func(t *testing.T, r resp)
+	}{
+		{"a listed function has no version key", "GET", "/integrations/github/functions?type=action", func(t *testing.T, r resp) {
+			for _, f := range r.json(t)["data"].([]any) {
+				if _, has := f.(map[string]any)["version"]; has {
+					t.Fatalf("function has version: %v", f)
+				}
+			}
+		}},
+		{"a single function has no version key", "GET", "/integrations/github/functions/github-issues", func(t *testing.T, r resp) {
+			if _, has := r.json(t)["data"].(map[string]any)["version"]; has {
+				t.Fatalf("function has version: %s", r.body)
+			}
+		}},
+		{"code is type and code at the top level", "GET", "/integrations/github/functions/github-issues/code", func(t *testing.T, r resp) {
+			if got := strings.Join(keysInOrder(t, r.body), ","); got != "type,code" {
+				t.Fatalf("keys = %s", got)
+			}
+		}},
+		{"delete answers data.success", "DELETE", "/integrations/github/functions/echo?type=action", func(t *testing.T, r resp) {
+			if string(r.body) != `{"data":{"success":true}}` {
+				t.Fatalf("body = %s", r.body)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: tt.method, target: tt.target})
+			expectStatus(t, r, 200)
+			tt.check(t, r)
+		})
+	}
+}
+
+func TestZodValidationErrorsHaveCodeAndErrorsOnly(t *testing.T) {
+	s := newSeeded(t)
+	tests := []struct {
+		name, method, target string
+		body                 any
+		code                 string
+		first                string // code|path of errors[0]
+	}{
+		{"missing end_user", "POST", "/connect/sessions", map[string]any{}, "invalid_body", "invalid_type|end_user"},
+		{"unknown body key", "POST", "/integrations", map[string]any{"provider": "github", "unique_key": "k", "nope": 1}, "invalid_body", "unrecognized_keys|"},
+		{"unknown query key", "GET", "/integrations?page=2", nil, "invalid_query_params", "unrecognized_keys|"},
+		{"bad path id", "GET", "/integrations/bad%21key", nil, "invalid_uri_params", "invalid_format|uniqueKey"},
+		{"bad enum", "GET", "/integrations/github/functions?type=job", nil, "invalid_query_params", "invalid_value|type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, s, req{method: tt.method, target: tt.target, body: tt.body})
+			expectError(t, r, 400, tt.code)
+			if got := strings.Join(keysInOrder(t, member(t, r.body, "error")), ","); got != "code,errors" {
+				t.Fatalf("error keys = %s", got)
+			}
+			first := r.json(t)["error"].(map[string]any)["errors"].([]any)[0].(map[string]any)
+			path := ""
+			if p := first["path"].([]any); len(p) > 0 {
+				path = p[0].(string)
+			}
+			if got := first["code"].(string) + "|" + path; got != tt.first {
+				t.Fatalf("errors[0] = %v, want %s", first, tt.first)
+			}
+			if m, _ := first["message"].(string); m == "" {
+				t.Fatalf("errors[0] has no message: %v", first)
+			}
+		})
 	}
 }

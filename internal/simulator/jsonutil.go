@@ -180,9 +180,19 @@ type apiError struct {
 	errors  []issue
 	payload any
 	extra   obj // members added after the standard ones (e.g. upstream)
+	// thrown marks errors Nango raises as NangoError and renders through its
+	// error manager: message first, then code and payload ({} by default).
+	thrown bool
 }
 
 func (e *apiError) body() obj {
+	if e.thrown {
+		var payload any = obj{}
+		if e.payload != nil {
+			payload = e.payload
+		}
+		return obj{{"error", obj{{"message", e.message}, {"code", e.code}, {"payload", payload}}}}
+	}
 	inner := obj{{"code", e.code}}
 	if e.message != "" {
 		inner = append(inner, kv{"message", e.message})

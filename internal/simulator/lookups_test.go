@@ -14,8 +14,9 @@ func TestSharedLookupsAnswerTheSameEnvelopeOnEveryRoute(t *testing.T) {
 		integNotFound     = `{"error":{"code":"not_found","message":"Integration does not exist"}}`
 		integKeyNotFound  = `{"error":{"code":"not_found","message":"Integration \"nope\" does not exist"}}`
 		funcNotFound      = `{"error":{"code":"not_found","message":"Function does not exist"}}`
-		unknownSyncKey    = `{"error":{"code":"unknown_provider_config","message":"Unknown provider config key: nope"}}`
-		unknownIntegSync  = `{"error":{"code":"unknown_sync","message":"Sync nope does not exist for integration hubspot"}}`
+		unknownSyncKey    = `{"error":{"message":"There is no Provider Configuration matching this key. Please make sure this value exists in the Nango dashboard {}","code":"unknown_provider_config","payload":{}}}`
+		noSyncsFound      = `{"error":{"message":"No syncs found given the inputs.","code":"no_syncs_found","payload":{}}}`
+		bareUnknownConn   = `{"error":{"code":"unknown_connection"}}`
 		badFunctionType   = `{"error":{"code":"invalid_query_params","errors":[{"code":"invalid_value","message":"Invalid option: expected one of \"sync\"|\"action\"|\"on-event\"","path":["type"]}]}}`
 		badFunctionName   = `{"error":{"code":"invalid_uri_params","errors":[{"code":"invalid_format","message":"Invalid string: must match pattern /^[a-zA-Z0-9_-]+$/","path":["name"]}]}}`
 		missingDeleteType = `{"error":{"code":"invalid_query_params","errors":[{"code":"invalid_type","message":"Invalid input: expected string, received undefined","path":["type"]}]}}`
@@ -32,9 +33,10 @@ func TestSharedLookupsAnswerTheSameEnvelopeOnEveryRoute(t *testing.T) {
 	}{
 		{"records: unknown connection", req{method: "GET", target: "/records?model=GithubIssue", header: ghNope}, 400, unknownConn},
 		{"prune: unknown connection", req{method: "PATCH", target: "/records/prune", header: ghNope, body: map[string]any{"model": "GithubIssue", "until_cursor": "x"}}, 400, unknownConn},
-		{"frequency: unknown connection", req{method: "PUT", target: "/sync/update-connection-frequency", body: map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": "nope", "frequency": nil}}, 400, unknownConn},
-		{"delete variant: unknown connection", req{method: "DELETE", target: "/sync/hubspot-contacts/variant/eu", body: variantBody("hubspot", "nope")}, 400, unknownConn},
-		{"delete connection: unknown connection", req{method: "DELETE", target: "/connections/nope?provider_config_key=github"}, 400, unknownConn},
+		{"frequency: unknown connection", req{method: "PUT", target: "/sync/update-connection-frequency", body: map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": "nope", "frequency": nil}}, 400, `{"error":{"code":"unknown_connection"}}`},
+		{"delete variant: unknown connection", req{method: "DELETE", target: "/sync/hubspot-contacts/variant/eu", body: variantBody("hubspot", "nope")}, 400, bareUnknownConn},
+		{"create variant: unknown connection", req{method: "POST", target: "/sync/hubspot-contacts/variant/v2", body: variantBody("hubspot", "nope")}, 400, bareUnknownConn},
+		{"delete connection: unknown connection", req{method: "DELETE", target: "/connections/nope?provider_config_key=github"}, 400, bareUnknownConn},
 
 		{"get connection: unknown integration", req{method: "GET", target: "/connections/conn-github-1?provider_config_key=nope"}, 400, unknownProvider},
 		{"patch connection: unknown integration", req{method: "PATCH", target: "/connections/conn-github-1?provider_config_key=nope", body: map[string]any{}}, 400, unknownProvider},
@@ -43,7 +45,7 @@ func TestSharedLookupsAnswerTheSameEnvelopeOnEveryRoute(t *testing.T) {
 		{"patch connection: unknown connection", req{method: "PATCH", target: "/connections/nope?provider_config_key=github", body: map[string]any{}}, 404, connNotFound},
 
 		{"get integration: unknown integration", req{method: "GET", target: "/integrations/nope"}, 404, integKeyNotFound},
-		{"delete integration: unknown integration", req{method: "DELETE", target: "/integrations/nope"}, 404, integKeyNotFound},
+		{"delete integration: unknown integration", req{method: "DELETE", target: "/integrations/nope"}, 404, integNotFound},
 		{"update integration: unknown integration", req{method: "PATCH", target: "/integrations/nope", body: map[string]any{}}, 404, integNotFound},
 		{"list functions: unknown integration", req{method: "GET", target: "/integrations/nope/functions"}, 404, integNotFound},
 		{"get function: unknown integration", req{method: "GET", target: "/integrations/nope/functions/echo"}, 404, integNotFound},
@@ -57,11 +59,18 @@ func TestSharedLookupsAnswerTheSameEnvelopeOnEveryRoute(t *testing.T) {
 		{"get function: the query is checked before the path", req{method: "GET", target: "/integrations/github/functions/a%21?type=bad"}, 400, badFunctionType},
 		{"function code: the path is checked before the query", req{method: "GET", target: "/integrations/github/functions/a%21/code?type=bad"}, 400, badFunctionName},
 
-		{"sync status: unknown integration", req{method: "GET", target: "/sync/status?syncs=*&provider_config_key=nope"}, 400, unknownSyncKey},
+		{"sync status: unknown integration", req{method: "GET", target: "/sync/status?syncs=*&provider_config_key=nope"}, 200, `{"syncs":[]}`},
 		{"sync start: unknown integration", req{method: "POST", target: "/sync/start", body: map[string]any{"syncs": []any{"x"}, "provider_config_key": "nope"}}, 400, unknownSyncKey},
-		{"create variant: unknown integration", req{method: "POST", target: "/sync/hubspot-contacts/variant/v2", body: variantBody("nope", "conn-hubspot-1")}, 400, unknownSyncKey},
-		{"sync start: unknown sync", req{method: "POST", target: "/sync/start", body: map[string]any{"syncs": []any{"nope"}, "provider_config_key": "hubspot"}}, 400, unknownIntegSync},
-		{"create variant: unknown sync", req{method: "POST", target: "/sync/nope/variant/v2", body: variantBody("hubspot", "conn-hubspot-1")}, 400, unknownIntegSync},
+		{"sync trigger: unknown integration", req{method: "POST", target: "/sync/trigger", body: map[string]any{"syncs": []any{"x"}, "provider_config_key": "nope"}}, 400, unknownSyncKey},
+		{"create variant: unknown integration is an unknown connection", req{method: "POST", target: "/sync/hubspot-contacts/variant/v2", body: variantBody("nope", "conn-hubspot-1")}, 400, bareUnknownConn},
+		{"sync start: unknown sync", req{method: "POST", target: "/sync/start", body: map[string]any{"syncs": []any{"nope"}, "provider_config_key": "hubspot"}}, 400, noSyncsFound},
+		{"sync pause: unknown connection", req{method: "POST", target: "/sync/pause", body: map[string]any{"syncs": []any{"hubspot-contacts"}, "provider_config_key": "hubspot", "connection_id": "nope"}}, 404,
+			`{"error":{"message":"No connection matching the provided params of 'connection_id' and 'provider_config_key'. Please make sure these values exist in the Nango dashboard {\n  \"connectionId\": \"nope\",\n  \"providerConfigKey\": \"hubspot\"\n}","code":"unknown_connection","payload":{"connectionId":"nope","providerConfigKey":"hubspot"}}}`},
+		{"create variant: unknown sync", req{method: "POST", target: "/sync/nope/variant/v2", body: variantBody("hubspot", "conn-hubspot-1")}, 400, `{"error":{"code":"unknown_sync"}}`},
+		{"create variant: base is protected", req{method: "POST", target: "/sync/hubspot-contacts/variant/BASE", body: variantBody("hubspot", "conn-hubspot-1")}, 400, `{"error":{"code":"invalid_variant","message":"Variant name \"BASE\" is protected."}}`},
+		{"delete variant: base is protected", req{method: "DELETE", target: "/sync/hubspot-contacts/variant/base", body: variantBody("hubspot", "conn-hubspot-1")}, 400, `{"error":{"code":"invalid_variant","message":"Cannot delete protected variant \"base\"."}}`},
+		{"delete variant: unknown variant", req{method: "DELETE", target: "/sync/hubspot-contacts/variant/zz", body: variantBody("hubspot", "conn-hubspot-1")}, 404, `{"error":{"code":"not_found"}}`},
+		{"create variant: existing variant", req{method: "POST", target: "/sync/hubspot-contacts/variant/eu", body: variantBody("hubspot", "conn-hubspot-1")}, 400, `{"error":{"code":"sync_variant_already_exists"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -146,6 +146,61 @@ var catalog = []*providerDef{
 		},
 	},
 	{
+		name: "netsuite-tba", displayName: "NetSuite (TBA)", authMode: "TBA",
+		categories: []string{"accounting", "erp", "popular"}, baseURL: "https://${connectionConfig.accountId}.suitetalk.api.netsuite.com",
+		docs: "https://nango.dev/docs/api-integrations/netsuite-tba",
+		body: obj{
+			{"connection_config", obj{{"accountId", obj{{"type", "string"}, {"title", "Account ID"}, {"description", "The NetSuite account id"}}}}},
+		},
+	},
+	{
+		name: "bill", displayName: "Bill (Connect API)", authMode: "BILL",
+		categories: []string{"payment"}, baseURL: "https://gateway.prod.bill.com/connect",
+		docs: "https://nango.dev/docs/integrations/all/bill",
+		body: obj{{"token_url", "https://gateway.prod.bill.com/connect/v3/login"}},
+	},
+	{
+		name: "emarsys", displayName: "Emarsys Core API (WSSE)", authMode: "SIGNATURE",
+		categories: []string{"marketing"}, baseURL: "https://api.emarsys.net",
+		docs: "https://nango.dev/docs/integrations/all/emarsys",
+		body: obj{
+			{"signature", obj{{"protocol", "WSSE"}}},
+			{"token", obj{{"expires_in_ms", 300000}}},
+		},
+	},
+	{
+		name: "aws-sigv4", displayName: "AWS SigV4 Proxy", authMode: "AWS_SIGV4",
+		categories: []string{"storage"}, baseURL: "https://${connectionConfig.service}.${connectionConfig.region}.amazonaws.com",
+		docs: "https://nango.dev/docs/integrations/all/aws-sigv4",
+		body: obj{
+			{"credentials", obj{{"role_arn", obj{{"type", "string"}, {"title", "IAM Role ARN"}}}}},
+		},
+	},
+	{
+		name: "apple-app-store", displayName: "Apple App Store", authMode: "JWT",
+		categories: []string{"e-commerce"}, baseURL: "https://api.appstoreconnect.apple.com",
+		docs: "https://nango.dev/docs/api-integrations/apple-app-store",
+		body: obj{
+			{"signature", obj{{"protocol", "EC"}}},
+			{"token", obj{{"signing_key", "${credentials.privateKey}"}, {"expires_in_ms", 900000}}},
+		},
+	},
+	{
+		name: "3cx", displayName: "3CX", authMode: "TWO_STEP",
+		categories: []string{"communication"}, baseURL: "https://${connectionConfig.domain}",
+		docs: "https://nango.dev/docs/integrations/all/3cx",
+		body: obj{
+			{"body_format", "form"},
+			{"token_url", "https://${connectionConfig.domain}/connect/token"},
+		},
+	},
+	{
+		name: "crisp-plugin-install", displayName: "Crisp (Plugin Install)", authMode: "INSTALL_PLUGIN",
+		categories: []string{"communication", "support"}, baseURL: "https://api.crisp.chat",
+		docs: "https://nango.dev/docs/api-integrations/crisp-plugin-install",
+		body: obj{{"auth_type", "BASIC"}},
+	},
+	{
 		name: "unauthenticated", displayName: "Unauthenticated", authMode: "NONE",
 		categories: []string{"other"}, baseURL: "",
 		docs: "https://nango.dev/docs/integrations/all/unauthenticated",
@@ -242,14 +297,54 @@ func (c *call) getProvider() {
 	}
 }
 
+// getProviderTemplates is GET /providers/{provider}/templates: the catalog's
+// actions, then its syncs. A provider Nango has no templates for, known or
+// not, answers an empty list rather than 404.
 func (c *call) getProviderTemplates() {
-	p, ok := c.providerParam()
+	if !c.emptyQuery() {
+		return
+	}
+	name, ok := c.param("provider", ruleProvider)
 	if !ok {
 		return
 	}
 	out := []obj{}
-	for _, f := range p.templates {
-		out = append(out, f.template())
+	if p := findProvider(name); p != nil {
+		for _, typ := range []string{"action", "sync"} {
+			for _, f := range p.templates {
+				if f.typ == typ {
+					out = append(out, f.providerTemplate())
+				}
+			}
+		}
 	}
 	c.json(http.StatusOK, obj{{"data", out}})
+}
+
+// providerTemplate is a catalog function as NangoSyncFunction or
+// NangoActionFunction, in the key order Nango builds them.
+func (f *function) providerTemplate() obj {
+	o := obj{{"name", f.name}}
+	if f.description != "" {
+		o = append(o, kv{"description", f.description})
+	}
+	if f.scopes != nil {
+		o = append(o, kv{"scopes", f.scopes})
+	}
+	if f.input != "" {
+		o = append(o, kv{"input", f.input})
+	}
+	returns := f.returns
+	if returns == nil {
+		returns = []string{}
+	}
+	o = append(o, kv{"returns", returns}, kv{"json_schema", jsonSchema(append([]string{f.input}, f.returns...)...)}, kv{"type", f.typ})
+	if f.typ == "sync" {
+		var runs any
+		if f.runs != "" {
+			runs = f.runs
+		}
+		o = append(o, kv{"runs", runs}, kv{"auto_start", f.autoStart}, kv{"track_deletes", f.trackDeletes})
+	}
+	return o
 }

@@ -13,6 +13,33 @@ type rlBucket struct {
 	used  int
 }
 
+// peekRateLimit sets X-RateLimit-* from the current window without spending
+// a point, for answers given before the limiter runs.
+func (s *Simulator) peekRateLimit(h http.Header, r *http.Request) {
+	limit := s.opts.RateLimit
+	if limit < 0 {
+		return
+	}
+	now := s.now()
+	s.rlMu.Lock()
+	used, end := 0, now.Add(s.opts.Window)
+	if b := s.buckets[bucketKey(r)]; b != nil && now.Before(b.start.Add(s.opts.Window)) {
+		used, end = b.used, b.start.Add(s.opts.Window)
+	}
+	s.rlMu.Unlock()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(limit-used, 0)))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(time.Duration(end.Sub(now).Milliseconds())*time.Millisecond).Unix(), 10))
+}
+
+// bucketKey is the limiter bucket of a request: script calls have their own.
+func bucketKey(r *http.Request) string {
+	if r.Header.Get("Nango-Is-Script") == "true" {
+		return "account-secret-script"
+	}
+	return "account-secret"
+}
+
 // rateLimit consumes one point and sets X-RateLimit-* on the answer. It
 // answers 429 itself and returns false when the window is spent.
 func (s *Simulator) rateLimit(w http.ResponseWriter, r *http.Request) bool {
@@ -20,10 +47,7 @@ func (s *Simulator) rateLimit(w http.ResponseWriter, r *http.Request) bool {
 	if limit < 0 {
 		return true
 	}
-	key := "account-secret"
-	if r.Header.Get("Nango-Is-Script") == "true" {
-		key += "-script"
-	}
+	key := bucketKey(r)
 	now := s.now()
 
 	s.rlMu.Lock()

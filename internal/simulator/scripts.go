@@ -93,42 +93,51 @@ func (f *function) nangoConfig(integrationKey string) obj {
 	return o
 }
 
+// scriptsConfig is GET /scripts/config. Nango reads format without
+// validating the query: with nothing deployed it answers [] whatever the
+// format, and any format but openai gives the nango one.
 func (c *call) scriptsConfig() {
-	var iss []issue
-	iss = append(iss, c.q.strict("format")...)
-	format, ok := c.q.str("format", false, strRule{enum: []string{"nango", "openai"}}, &iss)
-	if len(iss) > 0 {
-		c.fail(validationErr("invalid_query_params", iss))
-		return
-	}
-	if !ok {
-		format = "nango"
+	format := ""
+	if v := c.q.values("format"); len(v) == 1 {
+		format = v[0]
 	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var configs []*integration
+	for _, i := range s.st.integrations {
+		for _, f := range i.functions {
+			if f.typ == "sync" || f.typ == "action" || f.typ == "on-event" {
+				configs = append(configs, i)
+				break
+			}
+		}
+	}
+	if len(configs) == 0 {
+		c.json(http.StatusOK, []obj{})
+		return
+	}
 	if format == "openai" {
 		data := []obj{}
-		for _, i := range s.st.integrations {
+		for _, i := range configs {
 			for _, f := range i.functions {
-				if f.typ != "action" {
-					continue
+				if f.typ == "sync" {
+					data = append(data, obj{{"name", f.name}, {"description", orDefault(f.description, "Execute the "+f.name+" sync for "+i.provider)},
+						{"parameters", obj{{"type", "object"}, {"properties", obj{}}, {"required", []string{}}}}})
 				}
-				params := obj{{"type", "object"}, {"properties", obj{}}, {"required", []string{}}}
-				if m, ok := models[f.input]; ok {
-					params = m.objectSchema(true)
+			}
+			for _, f := range i.functions {
+				if f.typ == "action" {
+					data = append(data, obj{{"name", f.name}, {"description", orDefault(f.description, "Execute the "+f.name+" action for "+i.provider)},
+						{"parameters", f.openAIParameters()}})
 				}
-				data = append(data, obj{{"name", f.name}, {"description", strings.TrimSpace(f.description)}, {"parameters", params}})
 			}
 		}
 		c.json(http.StatusOK, obj{{"data", data}})
 		return
 	}
 	out := []obj{}
-	for _, i := range s.st.integrations {
-		if len(i.functions) == 0 {
-			continue
-		}
+	for _, i := range configs {
 		syncs, actions, onEvents := []obj{}, []obj{}, []string{}
 		for _, f := range i.functions {
 			switch f.typ {
@@ -149,6 +158,45 @@ func (c *call) scriptsConfig() {
 		})
 	}
 	c.json(http.StatusOK, out)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// openAIParameters is an action's input model as OpenAI function
+// parameters; "- name: text" lines of the description describe fields.
+func (f *function) openAIParameters() obj {
+	m, ok := models[f.input]
+	if !ok {
+		return obj{{"type", "object"}, {"properties", obj{}}, {"required", []string{}}}
+	}
+	described := map[string]string{}
+	for _, line := range strings.Split(f.description, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "-") {
+			continue
+		}
+		if name, text, ok := strings.Cut(strings.TrimSpace(line[1:]), ":"); ok {
+			described[strings.TrimSpace(name)] = strings.TrimSpace(text)
+		}
+	}
+	props := obj{}
+	required := []string{}
+	for _, fd := range m.fields {
+		p := fd.propertySchema()
+		if d, ok := described[fd.name]; ok {
+			p = append(p, kv{"description", d})
+		}
+		props = append(props, kv{fd.name, p})
+		if !fd.optional {
+			required = append(required, fd.name)
+		}
+	}
+	return obj{{"type", "object"}, {"properties", props}, {"required", required}}
 }
 
 func (c *call) environmentVariables() {

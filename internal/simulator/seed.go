@@ -15,16 +15,24 @@ const (
 
 	// Integrations (unique keys); each uses the provider of the same name
 	// except SeedIntegrationPublic (provider "unauthenticated").
-	SeedIntegrationGitHub         = "github"           // OAUTH2
-	SeedIntegrationSlack          = "slack"            // OAUTH2
-	SeedIntegrationHubSpot        = "hubspot"          // OAUTH2
-	SeedIntegrationTrello         = "trello"           // OAUTH1
-	SeedIntegrationSendGrid       = "sendgrid"         // API_KEY
-	SeedIntegrationFreshdesk      = "freshdesk"        // BASIC
-	SeedIntegrationGitHubApp      = "github-app"       // APP
-	SeedIntegrationPayPal         = "paypal"           // OAUTH2_CC
-	SeedIntegrationGitHubAppOAuth = "github-app-oauth" // CUSTOM
-	SeedIntegrationPublic         = "public-api"       // NONE
+	SeedIntegrationGitHub         = "github"               // OAUTH2
+	SeedIntegrationSlack          = "slack"                // OAUTH2
+	SeedIntegrationHubSpot        = "hubspot"              // OAUTH2
+	SeedIntegrationTrello         = "trello"               // OAUTH1
+	SeedIntegrationSendGrid       = "sendgrid"             // API_KEY
+	SeedIntegrationFreshdesk      = "freshdesk"            // BASIC
+	SeedIntegrationGitHubApp      = "github-app"           // APP
+	SeedIntegrationPayPal         = "paypal"               // OAUTH2_CC
+	SeedIntegrationGitHubAppOAuth = "github-app-oauth"     // CUSTOM
+	SeedIntegrationPublic         = "public-api"           // NONE
+	SeedIntegrationSalesforce     = "salesforce"           // OAUTH2
+	SeedIntegrationNetSuiteTBA    = "netsuite-tba"         // TBA
+	SeedIntegrationBill           = "bill"                 // BILL
+	SeedIntegrationEmarsys        = "emarsys"              // SIGNATURE
+	SeedIntegrationAWSSigV4       = "aws-sigv4"            // AWS_SIGV4
+	SeedIntegrationAppStore       = "apple-app-store"      // JWT
+	SeedIntegration3CX            = "3cx"                  // TWO_STEP
+	SeedIntegrationCrisp          = "crisp-plugin-install" // INSTALL_PLUGIN
 
 	// Connections, one per auth mode (two on GitHub).
 	SeedConnectionGitHub         = "conn-github-1"           // OAUTH2, end user alice, 2500 GithubIssue
@@ -37,11 +45,24 @@ const (
 	SeedConnectionGitHubApp      = "conn-github-app-1"       // APP
 	SeedConnectionPayPal         = "conn-paypal-1"           // OAUTH2_CC
 	SeedConnectionGitHubAppOAuth = "conn-github-app-oauth-1" // CUSTOM
-	SeedConnectionPublic         = "conn-public-1"           // NONE
+	SeedConnectionPublic         = "conn-public-1"           // NONE: credentials {}
+	// Connections added to cover every credential shape Nango answers.
+	SeedConnectionSalesforce      = "conn-salesforce-1"       // OAUTH2 with config_override; end user dave (no email, name or tags)
+	SeedConnectionPayPalMTLS      = "conn-paypal-mtls-1"      // OAUTH2_CC with client_certificate and client_private_key
+	SeedConnectionGitHubAppOAuth2 = "conn-github-app-oauth-2" // CUSTOM: app and user objects
+	SeedConnectionGitHubAppOAuth3 = "conn-github-app-oauth-3" // CUSTOM: app object, user null
+	SeedConnectionNetSuiteTBA     = "conn-netsuite-tba-1"     // TBA with config_override
+	SeedConnectionBill            = "conn-bill-1"             // BILL
+	SeedConnectionEmarsys         = "conn-emarsys-1"          // SIGNATURE
+	SeedConnectionAWSSigV4        = "conn-aws-sigv4-1"        // AWS_SIGV4
+	SeedConnectionAppStore        = "conn-apple-app-store-1"  // JWT, with the provider's own keys
+	SeedConnection3CX             = "conn-3cx-1"              // TWO_STEP, with the provider's own keys
+	SeedConnectionCrisp           = "conn-crisp-1"            // INSTALL_PLUGIN: stored under the provider's auth_type (BASIC)
 
 	SeedEndUserAlice   = "user-alice"
 	SeedEndUserBob     = "user-bob"
 	SeedEndUserCarol   = "user-carol"
+	SeedEndUserDave    = "user-dave" // only an id: email, display_name and tags are null
 	SeedOrganizationID = "org-acme"
 
 	// Models and record counts. Every fifth run of five records shares one
@@ -146,6 +167,14 @@ func (s *Simulator) seed() {
 	integ(SeedIntegrationPayPal, "paypal", "PayPal", 7, nil)
 	integ(SeedIntegrationGitHubAppOAuth, "github-app-oauth", "GitHub App OAuth", 8, &integrationCreds{typ: "CUSTOM", clientID: "Iv1.sim0000custom", clientSecret: "sim-custom-client-secret", appID: "654321", appLink: "https://github.com/apps/acme-sim-oauth", privateKey: pem})
 	integ(SeedIntegrationPublic, "unauthenticated", "Public API", 9, nil)
+	integ(SeedIntegrationSalesforce, "salesforce", "Salesforce", 10, &integrationCreds{typ: "OAUTH2", clientID: "sim-salesforce-client-id", clientSecret: "sim-salesforce-client-secret"})
+	integ(SeedIntegrationNetSuiteTBA, "netsuite-tba", "NetSuite (TBA)", 11, &integrationCreds{typ: "TBA", clientID: "sim-netsuite-consumer-key", clientSecret: "sim-netsuite-consumer-secret"})
+	integ(SeedIntegrationBill, "bill", "Bill", 12, nil)
+	integ(SeedIntegrationEmarsys, "emarsys", "Emarsys", 13, nil)
+	integ(SeedIntegrationAWSSigV4, "aws-sigv4", "AWS SigV4", 14, nil)
+	integ(SeedIntegrationAppStore, "apple-app-store", "Apple App Store", 15, nil)
+	integ(SeedIntegration3CX, "3cx", "3CX", 16, nil)
+	integ(SeedIntegrationCrisp, "crisp-plugin-install", "Crisp", 17, nil)
 
 	alice := &endUserInput{ID: SeedEndUserAlice, Email: "alice@acme.test", DisplayName: "Alice Martin"}
 	bob := &endUserInput{ID: SeedEndUserBob, Email: "bob@acme.test", DisplayName: "Bob Stone", Tags: map[string]string{"plan": "free"}}
@@ -198,6 +227,7 @@ func (s *Simulator) seed() {
 		raw: rawJSON(obj{{"access_token", "ghu_sim_custom"}, {"installation_id", "434343"}})}, alice, SeedOrganizationID)
 	cc.config = meta(obj{{"installation_id", "434343"}, {"app_id", "654321"}})
 	conn(SeedIntegrationPublic, SeedConnectionPublic, 10, &credentials{typ: "NONE"}, nil, "")
+	s.seedEveryAuthMode(conn, exp, rawJSON, meta)
 
 	// Records: spread over the 20 days before base, newest an hour before it.
 	from, to := base.Add(-20*24*time.Hour), base.Add(-time.Hour)
@@ -230,6 +260,88 @@ func (s *Simulator) seed() {
 	if s.clock.Before(base) {
 		s.clock = base
 	}
+}
+
+// seedEveryAuthMode adds one connection per credential shape Nango can
+// answer that the original seed lacked. It draws no random ids, so the
+// records seeded after it keep their uuids and cursors. They are older
+// than the original connections, so listings keep those first.
+func (s *Simulator) seedEveryAuthMode(
+	conn func(key, id string, hour int, cr *credentials, eu *endUserInput, org string) *connection,
+	exp func(time.Duration) *time.Time,
+	rawJSON func(obj) json.RawMessage,
+	meta func(obj) map[string]json.RawMessage,
+) {
+	iso := func(d time.Duration) string { return isoTime(*exp(d)) }
+	dave := &endUserInput{ID: SeedEndUserDave}
+
+	sf := conn(SeedIntegrationSalesforce, SeedConnectionSalesforce, -11, &credentials{typ: "OAUTH2", accessToken: "00Dsim!salesforce-access", refreshToken: "5Aep-sim-salesforce-refresh", expiresAt: exp(2 * time.Hour),
+		raw: rawJSON(obj{{"access_token", "00Dsim!salesforce-access"}, {"refresh_token", "5Aep-sim-salesforce-refresh"}, {"instance_url", "https://acme.my.salesforce.com"},
+			{"id", "https://login.salesforce.com/id/00Dsim/005sim"}, {"token_type", "Bearer"}, {"issued_at", "1767225600000"}}),
+		configOverride: obj{{"client_id", "sim-salesforce-override-client-id"}, {"client_secret", "sim-salesforce-override-client-secret"}}}, dave, "")
+	sf.config = meta(obj{{"instance_url", "https://acme.my.salesforce.com"}})
+
+	conn(SeedIntegrationPayPal, SeedConnectionPayPalMTLS, -10, &credentials{typ: "OAUTH2_CC", token: "sim-paypal-mtls-token", expiresAt: exp(9 * time.Hour), clientID: "sim-paypal-mtls-client", clientSecret: "sim-paypal-mtls-secret",
+		clientCertificate: "-----BEGIN CERTIFICATE-----\nMIIBsim\n-----END CERTIFICATE-----", clientPrivateKey: "-----BEGIN PRIVATE KEY-----\nMIIEsim\n-----END PRIVATE KEY-----",
+		raw: rawJSON(obj{{"access_token", "sim-paypal-mtls-token"}, {"token_type", "Bearer"}, {"expires_in", 32400}})}, nil, "")
+
+	app := func(token string) *credentials {
+		return &credentials{typ: "APP", accessToken: token, expiresAt: exp(time.Hour), raw: rawJSON(obj{{"token", token}, {"expires_at", iso(time.Hour)}})}
+	}
+	user := &credentials{typ: "OAUTH2", accessToken: "ghu_sim_combined_user", refreshToken: "ghr_sim_combined_user", expiresAt: exp(8 * time.Hour),
+		raw: rawJSON(obj{{"access_token", "ghu_sim_combined_user"}, {"expires_in", 28800}, {"refresh_token", "ghr_sim_combined_user"}, {"token_type", "bearer"}, {"scope", ""}})}
+	g2 := conn(SeedIntegrationGitHubAppOAuth, SeedConnectionGitHubAppOAuth2, -9, &credentials{typ: "CUSTOM", app: app("ghs_sim_combined_app"), user: user,
+		raw: rawJSON(obj{{"installation_id", "454545"}})}, nil, "")
+	g2.config = meta(obj{{"installation_id", "454545"}, {"app_id", "654321"}})
+	g3 := conn(SeedIntegrationGitHubAppOAuth, SeedConnectionGitHubAppOAuth3, -8, &credentials{typ: "CUSTOM", app: app("ghs_sim_combined_app_only"),
+		raw: rawJSON(obj{{"installation_id", "464646"}})}, nil, "")
+	g3.config = meta(obj{{"installation_id", "464646"}, {"app_id", "654321"}})
+
+	ns := conn(SeedIntegrationNetSuiteTBA, SeedConnectionNetSuiteTBA, -7, &credentials{typ: "TBA", fields: obj{
+		{"token_id", "sim-netsuite-token-id"}, {"token_secret", "sim-netsuite-token-secret"},
+		{"config_override", obj{{"client_id", "sim-netsuite-override-key"}, {"client_secret", "sim-netsuite-override-secret"}}},
+	}}, nil, "")
+	ns.config = meta(obj{{"accountId", "1234567_SB1"}})
+
+	conn(SeedIntegrationBill, SeedConnectionBill, -6, &credentials{typ: "BILL", fields: obj{
+		{"username", "ap@acme.test"}, {"password", "sim-bill-password"}, {"organization_id", "00801SIMORG"}, {"dev_key", "sim-bill-dev-key"},
+		{"raw", obj{{"sessionId", "sim-bill-session"}, {"organizationId", "00801SIMORG"}, {"userId", "00601SIMUSER"}}},
+		{"session_id", "sim-bill-session"}, {"user_id", "00601SIMUSER"}, {"expires_at", iso(35 * time.Minute)},
+	}}, nil, "")
+
+	conn(SeedIntegrationEmarsys, SeedConnectionEmarsys, -5, &credentials{typ: "SIGNATURE", fields: obj{
+		{"username", "acme001"}, {"password", "sim-emarsys-secret"},
+		{"token", `UsernameToken Username="acme001", PasswordDigest="c2ltLWRpZ2VzdA==", Nonce="c2ltLW5vbmNl", Created="` + iso(0) + `"`},
+		{"expires_at", iso(5 * time.Minute)},
+	}}, nil, "")
+
+	aws := conn(SeedIntegrationAWSSigV4, SeedConnectionAWSSigV4, -4, &credentials{typ: "AWS_SIGV4", fields: obj{
+		{"raw", obj{{"AssumeRoleResult", obj{{"Credentials", obj{{"AccessKeyId", "ASIASIMACCESSKEY"}, {"Expiration", iso(time.Hour)}}}}}}},
+		{"role_arn", "arn:aws:iam::123456789012:role/NangoAccessRole"}, {"region", "us-east-1"}, {"service", "s3"},
+		{"access_key_id", "ASIASIMACCESSKEY"}, {"secret_access_key", "sim-aws-secret-access-key"}, {"session_token", "sim-aws-session-token"},
+		{"expires_at", iso(time.Hour)}, {"external_id", "sim-external-id"},
+	}}, nil, "")
+	aws.config = meta(obj{{"region", "us-east-1"}, {"service", "s3"}})
+
+	conn(SeedIntegrationAppStore, SeedConnectionAppStore, -3, &credentials{typ: "JWT", fields: obj{
+		{"issuerId", "57246542-96fe-1a63-e053-0824d011072a"}, {"privateKeyId", "2X9R4HXF34"},
+		{"privateKey", "-----BEGIN PRIVATE KEY-----\nMIGTsim\n-----END PRIVATE KEY-----"},
+		{"token", "eyJhbGciOiJFUzI1NiJ9.c2ltLWp3dA.c2ln"}, {"expires_at", iso(15 * time.Minute)},
+	}}, nil, "")
+
+	tx := conn(SeedIntegration3CX, SeedConnection3CX, -2, &credentials{typ: "TWO_STEP", fields: obj{
+		{"clientId", "sim-3cx-client"}, {"clientSecret", "sim-3cx-secret"},
+		{"token", "sim-3cx-token"}, {"expires_at", iso(time.Hour)}, {"refresh_token", "sim-3cx-refresh"},
+		{"raw", obj{{"access_token", "sim-3cx-token"}, {"expires_in", 3600}, {"token_type", "Bearer"}, {"refresh_token", "sim-3cx-refresh"}}},
+	}}, nil, "")
+	tx.config = meta(obj{{"domain", "acme.3cx.test"}})
+
+	// Nango stores install-plugin credentials under the provider's
+	// auth_type, which is BASIC for Crisp.
+	cr := conn(SeedIntegrationCrisp, SeedConnectionCrisp, -1, &credentials{typ: "BASIC", fields: obj{
+		{"username", "sim-crisp-plugin-id"}, {"password", "sim-crisp-plugin-key"},
+	}}, nil, "")
+	cr.config = meta(obj{{"website_id", "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}})
 }
 
 func (s *Simulator) seedRecords(c *connection, model string, n int, from, to time.Time) {

@@ -1,12 +1,17 @@
 package simulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +66,12 @@ type Simulator struct {
 	rlMu    sync.Mutex
 	buckets map[string]*rlBucket
 
+	// supportIDs draws the ids of generic errors from its own fixed seed:
+	// identical simulators given identical requests answer identically, and
+	// the seeded data's ids are left alone.
+	supportMu  sync.Mutex
+	supportIDs *idGen
+
 	mu    sync.Mutex
 	st    *state
 	clock time.Time // last timestamp handed out, to keep record times increasing
@@ -100,9 +111,10 @@ func New(opts Options) *Simulator {
 		opts.WebhookClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{}}
 	}
 	s := &Simulator{
-		opts:      opts,
-		buckets:   map[string]*rlBucket{},
-		ownClient: ownClient,
+		opts:       opts,
+		buckets:    map[string]*rlBucket{},
+		supportIDs: newIDGen(0x5eed),
+		ownClient:  ownClient,
 	}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.st = newState()
@@ -147,9 +159,12 @@ func (c *call) json(status int, v any) { writeJSON(c.w, status, v) }
 func (c *call) fail(e *apiError)       { writeErr(c.w, e) }
 
 // ServeHTTP answers one request the way Nango's public API does. Steps, in
-// order: record, faults, CORS (OPTIONS ends here), 415 content-type rule,
-// routing (404), auth (401), rate limit (429), then the route's handler. As
-// in Nango, answers rejected before the limiter carry no X-RateLimit-*.
+// order: record, faults, CORS (OPTIONS ends here), body limit, JSON parsing
+// (400 invalid_json), the 415 content-type rule, routing (500
+// generic_error_support for an unknown route), auth (401), rate limit
+// (429), then the route's handler. Answers given before the limiter carry
+// the current window's X-RateLimit-* without spending a point, so every
+// answer has them.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, tooLarge := readBody(r)
 	s.record(r, body)
@@ -159,6 +174,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Nango's CORS middleware runs before every route: it ends preflights
 	// and marks every answer.
 	setCORS(w.Header())
+	s.peekRateLimit(w.Header(), r)
 	if r.Method == http.MethodOptions {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
@@ -170,6 +186,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if tooLarge {
 		writeErr(w, errf(http.StatusRequestEntityTooLarge, "payload_too_large", "request entity too large"))
+		return
+	}
+	// The JSON body parser runs on every public route, before routing and auth.
+	if msg, bad := invalidJSON(r.Header.Get("Content-Type"), body); bad {
+		writeErr(w, errf(http.StatusBadRequest, "invalid_json", msg))
 		return
 	}
 
@@ -187,7 +208,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h, params = s.match(r.Method, path)
 		if h == nil {
-			writeErr(w, errf(http.StatusNotFound, "not_found", "The requested resource ("+r.Method+" "+r.URL.Path+") was not found"))
+			s.writeUnknownRoute(w)
 			return
 		}
 	}
@@ -199,6 +220,50 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(&call{s: s, w: w, r: r, body: body, params: params, q: parseQuery(r.URL.RawQuery)})
+}
+
+// writeUnknownRoute is Nango's answer to a path no route serves: the request
+// falls through to the web app's catch-all, whose failure reaches the
+// generic error handler (500, a support id as payload).
+func (s *Simulator) writeUnknownRoute(w http.ResponseWriter) {
+	s.supportMu.Lock()
+	id := s.supportIDs.uuid()
+	s.supportMu.Unlock()
+	b, _ := marshal(id)
+	writeJSON(w, http.StatusInternalServerError, obj{{"error", obj{
+		{"message", "An error occurred. Please contact support with this unique id: " + string(b)},
+		{"code", "generic_error_support"},
+		{"payload", id},
+	}}})
+}
+
+// invalidJSON applies express.json (strict): a JSON media type with a
+// non-empty body must parse and be an object or an array. It returns the
+// parser's message when it does not.
+func invalidJSON(contentType string, body []byte) (string, bool) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return "", false
+	}
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return "", false
+	}
+	if b[0] != '{' && b[0] != '[' {
+		return fmt.Sprintf("Unexpected token '%c', %q is not valid JSON", b[0], snippet(b)), true
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "Unexpected end of JSON input or token in " + strconv.Quote(snippet(b)) + ": " + err.Error(), true
+	}
+	return "", false
+}
+
+func snippet(b []byte) string {
+	if len(b) > 32 {
+		return string(b[:32]) + "..."
+	}
+	return string(b)
 }
 
 const (
@@ -247,17 +312,22 @@ func jsonOnlyPrefix(p string) bool {
 func (s *Simulator) authenticate(r *http.Request) *apiError {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return errf(http.StatusUnauthorized, "missing_auth_header", "Authentication failed. The request is missing the Authorization header.")
+		return authErr("missing_auth_header", "Authentication failed. The request is missing the Authorization header.")
 	}
 	parts := strings.Split(h, "Bearer ")
 	tok := parts[len(parts)-1]
 	if tok == "" {
-		return errf(http.StatusUnauthorized, "malformed_auth_header", "Authentication failed. The provided Authorization header is malformed.")
+		return authErr("malformed_auth_header", "Authentication failed. The Authorization header is malformed.")
 	}
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.APIKey)) != 1 {
-		return errf(http.StatusUnauthorized, "unknown_account", "Authentication failed. The provided secret/public key does not match any account.")
+		return authErr("unknown_account", "Authentication failed. The provided authorization header does not match any account.")
 	}
 	return nil
+}
+
+// authErr is a 401 as Nango's auth middleware sends it.
+func authErr(code, message string) *apiError {
+	return &apiError{status: http.StatusUnauthorized, code: code, message: message, thrown: true}
 }
 
 // route is one entry of the routing table. Segments in braces are parameters.
@@ -338,6 +408,13 @@ func (s *Simulator) routeTable() []route {
 		rt("GET", "/connections/{connectionId}", (*call).getConnection),
 		rt("PATCH", "/connections/{connectionId}", (*call).patchConnection),
 		rt("DELETE", "/connections/{connectionId}", (*call).deleteConnection),
+
+		// Nango still serves the deprecated singular paths.
+		rt("GET", "/connection", (*call).listConnections),
+		rt("POST", "/connection/metadata", (*call).setMetadata),
+		rt("PATCH", "/connection/metadata", (*call).updateMetadata),
+		rt("GET", "/connection/{connectionId}", (*call).getConnection),
+		rt("DELETE", "/connection/{connectionId}", (*call).deleteConnection),
 
 		rt("GET", "/scripts/config", (*call).scriptsConfig),
 		rt("GET", "/environment-variables", (*call).environmentVariables),

@@ -150,6 +150,9 @@ type endUser struct {
 }
 
 // credentials holds any auth mode's secrets; typ selects the fields shown.
+// The typed fields serve the modes the simulator refreshes or reads; fields
+// carries the members of every other mode, in Nango's order, so open shapes
+// (JWT, TWO_STEP, install plugin) keep any key.
 type credentials struct {
 	typ              string
 	accessToken      string
@@ -165,6 +168,15 @@ type credentials struct {
 	username         string
 	password         string
 	jwtToken         string
+	// configOverride is OAUTH2's optional config_override (nil = absent).
+	configOverride obj
+	// clientCertificate and clientPrivateKey are OAUTH2_CC's optional mTLS pair.
+	clientCertificate, clientPrivateKey string
+	// app and user make a CUSTOM credential the GitHub App + OAuth
+	// combination: an APP object and an OAUTH2 object (nil user = null).
+	app, user *credentials
+	// fields are the members after "type" of the modes rendered verbatim.
+	fields obj
 }
 
 func (st *state) connection(integrationKey, connectionID string) *connection {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -50,6 +51,63 @@ func parseFrequency(v string) (time.Duration, bool) {
 		unit = 7 * 24 * time.Hour
 	default:
 		unit = 365 * 24 * time.Hour
+	}
+	return time.Duration(n * float64(unit)), true
+}
+
+// reFrequencyInput is the pattern Nango's body validation gives frequency
+// (case-sensitive, one optional space between amount and unit).
+var reFrequencyInput = regexp.MustCompile(`^(every )?(([0-9]+)?\s?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)|(month|week|half day|half hour|quarter hour))$`)
+
+// reMsDuration is what the ms package Nango uses parses: a number, spaces, an optional unit.
+var reMsDuration = regexp.MustCompile(`(?i)^(-?\d*\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$`)
+
+// namedIntervals are the phrases Nango maps to an interval before parsing.
+var namedIntervals = map[string]string{
+	"every half day": "12h", "every half hour": "30m", "every quarter hour": "15m",
+	"every hour": "1h", "every day": "1d", "every month": "30d", "every week": "1w",
+}
+
+// normaliseFrequency is the interval Nango schedules for a frequency: a
+// named phrase becomes its interval, otherwise "every " is dropped. It
+// fails, like Nango, for what ms cannot parse, zero, or under 30 seconds.
+func normaliseFrequency(runs string) (string, bool) {
+	if iv, ok := namedIntervals[runs]; ok {
+		return iv, true
+	}
+	iv := strings.Replace(runs, "every ", "", 1)
+	d, ok := msDuration(iv)
+	if !ok || d == 0 || d < 30*time.Second {
+		return "", false
+	}
+	return iv, true
+}
+
+// msDuration parses a duration the way the ms package does (no unit = milliseconds).
+func msDuration(v string) (time.Duration, bool) {
+	m := reMsDuration.FindStringSubmatch(v)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, false
+	}
+	unit := time.Millisecond
+	switch u := strings.ToLower(m[2]); {
+	case u == "" || u == "ms" || strings.HasPrefix(u, "milli") || strings.HasPrefix(u, "msec"):
+	case u == "s" || strings.HasPrefix(u, "sec"):
+		unit = time.Second
+	case u == "m" || strings.HasPrefix(u, "min"):
+		unit = time.Minute
+	case u == "h" || strings.HasPrefix(u, "h"):
+		unit = time.Hour
+	case u == "d" || strings.HasPrefix(u, "day"):
+		unit = 24 * time.Hour
+	case u == "w" || strings.HasPrefix(u, "week"):
+		unit = 7 * 24 * time.Hour
+	default:
+		unit = time.Duration(365.25 * 24 * float64(time.Hour))
 	}
 	return time.Duration(n * float64(unit)), true
 }
@@ -126,36 +184,58 @@ func readSyncIdents(o *objReader, max int) []syncIdent {
 	return out
 }
 
-// unknownProviderConfigKey is the sync routes' answer for an integration
-// that does not exist.
-func unknownProviderConfigKey(key string) *apiError {
-	return errf(http.StatusBadRequest, "unknown_provider_config", "Unknown provider config key: "+key)
+// Sync commands fail with the NangoErrors Nango's sync manager raises,
+// rendered by its error manager. A non-empty payload is appended to the
+// message as indented JSON, and an empty one ({}) too, as Nango does.
+func nangoErrorWithPayload(status int, code, message string, payload obj) *apiError {
+	if payload == nil {
+		payload = obj{}
+	}
+	return &apiError{status: status, code: code, message: message + " " + indentJSON(payload), payload: payload, thrown: true}
 }
 
-// unknownIntegrationSync is the sync routes' answer for a sync the
-// integration does not have.
-func unknownIntegrationSync(name, key string) *apiError {
-	return errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for integration "+key)
+// indentJSON is JSON.stringify(v, null, 2).
+func indentJSON(v obj) string {
+	b, _ := marshal(v)
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return out.String()
 }
 
-// syncTargets resolves the runs a sync command applies to.
+func unknownProviderConfigKey() *apiError {
+	return nangoErrorWithPayload(http.StatusBadRequest, "unknown_provider_config",
+		"There is no Provider Configuration matching this key. Please make sure this value exists in the Nango dashboard", nil)
+}
+
+func unknownSyncConnection(connID, key string) *apiError {
+	return nangoErrorWithPayload(http.StatusNotFound, "unknown_connection",
+		"No connection matching the provided params of 'connection_id' and 'provider_config_key'. Please make sure these values exist in the Nango dashboard",
+		obj{{"connectionId", connID}, {"providerConfigKey", key}})
+}
+
+func noSyncsFound() *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "no_syncs_found", message: "No syncs found given the inputs.", thrown: true}
+}
+
+// syncTargets resolves the runs a sync command applies to, as Nango's sync
+// manager does: with a connection every named sync must exist on it; without
+// one, the named syncs that exist anywhere on the integration (all when none
+// are named), and at least one must.
 func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncIdent) ([]*syncRun, *apiError) {
-	i := s.st.integration(key)
-	if i == nil {
-		return nil, unknownProviderConfigKey(key)
+	if s.st.integration(key) == nil {
+		return nil, unknownProviderConfigKey()
 	}
 	var conn *connection
 	if hasConn {
 		if conn = s.st.connection(key, connID); conn == nil {
-			return nil, unknownConnection()
+			return nil, unknownSyncConnection(connID, key)
 		}
-	}
-	for _, id := range idents {
-		if i.function(id.name, "sync") == nil {
-			return nil, unknownIntegrationSync(id.name, key)
-		}
-		if conn != nil && s.st.syncRun(conn.id, id.name, id.variant) == nil {
-			return nil, errf(http.StatusBadRequest, "unknown_sync", "Sync "+id.name+" (variant "+id.variant+") does not exist for connection "+connID)
+		for _, id := range idents {
+			if s.st.syncRun(conn.id, id.name, id.variant) == nil {
+				return nil, noSyncsFound()
+			}
 		}
 	}
 	var out []*syncRun
@@ -177,6 +257,9 @@ func (s *Simulator) syncTargets(key, connID string, hasConn bool, idents []syncI
 		}
 		out = append(out, r)
 	}
+	if conn == nil && len(out) == 0 {
+		return nil, noSyncsFound()
+	}
 	return out, nil
 }
 
@@ -190,7 +273,12 @@ type syncCommand struct {
 
 func (c *call) readSyncCommand(trigger bool) (*syncCommand, bool) {
 	var iss []issue
-	o, ok := c.noQueryBody(&iss)
+	// Only trigger refuses a query; start and pause never look at it.
+	read := c.bodyObject
+	if trigger {
+		read = c.noQueryBody
+	}
+	o, ok := read(&iss)
 	if !ok {
 		return nil, false
 	}
@@ -380,10 +468,7 @@ func (c *call) syncStatus() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.integration(key) == nil {
-		c.fail(unknownProviderConfigKey(key))
-		return
-	}
+	// Nango does not look the integration up here: an unknown one has no syncs.
 	var conn *connection
 	if hasConn {
 		if conn = s.st.connection(key, connID); conn == nil {
@@ -435,7 +520,9 @@ func (c *call) syncStatus() {
 	c.json(http.StatusOK, obj{{"syncs", out}})
 }
 
-// syncStatusOf is ReportedSyncJobStatus.
+// syncStatusOf is ReportedSyncJobStatus, with Nango's key order. A sync
+// that never ran has no job: no finishedAt, latestResult or
+// latestExecutionStatus keys, type INITIAL and a null checkpoint.
 func (s *Simulator) syncStatusOf(r *syncRun) obj {
 	st := s.st
 	conn := st.connByID(r.connID)
@@ -444,13 +531,16 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 	if i != nil {
 		f = i.function(r.name, "sync")
 	}
-	freq := r.frequency
-	if freq == "" && f != nil {
-		freq = f.runs
+	var freq any
+	schedule := r.frequency
+	if r.frequency != "" {
+		freq = r.frequency
+	} else if f != nil && f.runs != "" {
+		freq, schedule = f.runs, f.runs
 	}
 	var next any
 	if r.status != "PAUSED" {
-		if d, ok := parseFrequency(freq); ok {
+		if d, ok := parseFrequency(schedule); ok {
 			base := r.createdAt
 			if r.finishedAt != nil {
 				base = *r.finishedAt
@@ -458,12 +548,9 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 			next = isoTime(base.Add(d))
 		}
 	}
+	ran := r.latestStatus != ""
 	latest := obj{}
 	counts := obj{}
-	typ := "INITIAL"
-	if r.finishedAt != nil {
-		typ = "INCREMENTAL"
-	}
 	if f != nil {
 		for _, m := range f.returns {
 			if res, ok := r.latestResult[m]; ok {
@@ -486,25 +573,30 @@ func (s *Simulator) syncStatusOf(r *syncRun) obj {
 	if r.checkpoint != nil {
 		checkpoint = r.checkpoint
 	}
-	latestStatus := r.latestStatus
-	if latestStatus == "" {
-		latestStatus = "STOPPED"
+	typ := "INITIAL"
+	if ran {
+		typ = "INCREMENTAL"
 	}
-	return obj{
-		{"id", r.id},
-		{"connection_id", connID},
-		{"name", r.name},
-		{"variant", r.variant},
-		{"status", r.status},
-		{"type", typ},
-		{"finishedAt", isoOrNull(r.finishedAt)},
-		{"nextScheduledSyncAt", next},
-		{"frequency", freq},
-		{"latestResult", latest},
-		{"latestExecutionStatus", latestStatus},
-		{"recordCount", counts},
-		{"checkpoint", checkpoint},
+	o := obj{{"id", r.id}, {"connection_id", connID}, {"type", typ}}
+	if ran && r.finishedAt != nil {
+		o = append(o, kv{"finishedAt", isoTime(*r.finishedAt)})
 	}
+	o = append(o, kv{"nextScheduledSyncAt", next}, kv{"name", r.name}, kv{"variant", r.variant}, kv{"status", publicSyncStatus(r.status)}, kv{"frequency", freq})
+	if ran {
+		o = append(o, kv{"latestResult", latest}, kv{"latestExecutionStatus", r.latestStatus})
+	}
+	return append(o, kv{"recordCount", counts}, kv{"checkpoint", checkpoint})
+}
+
+// publicSyncStatus maps a stored status to what the public route shows:
+// a running job, a paused schedule, else the last job's outcome (SUCCESS
+// when none ran). STOPPED only exists for deleted schedules, never listed.
+func publicSyncStatus(status string) string {
+	switch status {
+	case "RUNNING", "PAUSED", "ERROR":
+		return status
+	}
+	return "SUCCESS"
 }
 
 func (c *call) updateConnectionFrequency() {
@@ -522,15 +614,9 @@ func (c *call) updateConnectionFrequency() {
 		key, _ = o.str("provider_config_key", true, ruleProviderConfigKey)
 		connID, _ = o.str("connection_id", true, ruleConnectionID)
 		var present bool
-		freq, null, present = o.nullableStr("frequency", false, strRule{})
-		if !present {
-			o.add(newIssue("invalid_type", "Invalid input: expected string or null, received undefined", []any{"frequency"}))
-		} else if !null {
-			if d, ok := parseFrequency(freq); !ok {
-				o.add(newIssue("custom", "Invalid frequency", []any{"frequency"}))
-			} else if d < 30*time.Second {
-				o.add(newIssue("custom", "Sync interval is too short. The minimum interval is 30 seconds.", []any{"frequency"}))
-			}
+		freq, null, present = o.nullableStr("frequency", false, strRule{re: reFrequencyInput})
+		if !present && !o.has("frequency") {
+			o.add(newIssue("invalid_type", "Invalid input: expected string, received undefined", []any{"frequency"}))
 		}
 	}
 	if len(iss) > 0 {
@@ -543,25 +629,36 @@ func (c *call) updateConnectionFrequency() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn, ok := c.connectionOrUnknown(key, connID)
-	if !ok {
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_connection"})
 		return
 	}
 	r := s.st.syncRun(conn.id, name, variant)
 	if r == nil {
-		c.fail(errf(http.StatusBadRequest, "unknown_sync", "Sync "+name+" does not exist for connection "+connID))
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_sync"})
 		return
 	}
-	if null {
-		r.frequency = ""
-		freq = ""
-		if f := s.st.integration(key).function(name, "sync"); f != nil {
-			freq = f.runs
+	// Nango stores the frequency as given but answers (and schedules) the
+	// interval it normalised; null reverts to the function's runs.
+	var applied string
+	if null || freq == "" {
+		f := s.st.integration(key).function(name, "sync")
+		if f == nil || f.runs == "" {
+			c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_sync"})
+			return
 		}
+		applied = f.runs
 	} else {
-		r.frequency = freq
+		iv, ok := normaliseFrequency(freq)
+		if !ok {
+			c.fail(errf(http.StatusBadRequest, "invalid_body", "Sync interval is invalid"))
+			return
+		}
+		applied = iv
 	}
-	c.json(http.StatusOK, obj{{"frequency", freq}})
+	r.frequency = freq
+	c.json(http.StatusOK, obj{{"frequency", applied}})
 }
 
 // variantCall reads the params and body of the sync variant routes.
@@ -589,50 +686,58 @@ func (c *call) variantCall() (name, variant, key, connID string, ok bool) {
 		return
 	}
 	if strings.EqualFold(variant, "base") {
-		c.fail(errf(http.StatusBadRequest, "invalid_variant", "Variant name 'base' is protected"))
+		msg := `Variant name "` + variant + `" is protected.`
+		if c.r.Method == http.MethodDelete {
+			msg = `Cannot delete protected variant "` + variant + `".`
+		}
+		c.fail(errf(http.StatusBadRequest, "invalid_variant", msg))
 		return
 	}
 	return name, variant, key, connID, true
 }
 
+// createSyncVariant follows Nango's order of checks: the connection, the
+// cap on variants (the base sync counts), an existing variant, then the
+// sync; the refusals carry no message except the cap's.
 func (c *call) createSyncVariant() {
 	name, variant, key, connID, ok := c.variantCall()
 	if !ok {
 		return
 	}
+	bare := func(code string) *apiError { return &apiError{status: http.StatusBadRequest, code: code} }
 	s := c.s
 	s.mu.Lock()
-	i := s.st.integration(key)
-	if i == nil {
-		s.mu.Unlock()
-		c.fail(unknownProviderConfigKey(key))
-		return
-	}
 	conn := s.st.connection(key, connID)
 	if conn == nil {
 		s.mu.Unlock()
-		c.fail(unknownConnection())
-		return
-	}
-	if i.function(name, "sync") == nil {
-		s.mu.Unlock()
-		c.fail(unknownIntegrationSync(name, key))
-		return
-	}
-	if s.st.syncRun(conn.id, name, variant) != nil {
-		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "sync_variant_already_exists", "Sync variant already exists"))
+		c.fail(bare("unknown_connection"))
 		return
 	}
 	n := 0
 	for _, r := range s.st.syncs {
-		if r.connID == conn.id && r.name == name && r.variant != "base" {
+		if r.connID == conn.id && r.name == name {
 			n++
 		}
 	}
 	if n >= maxVariantsPerSync {
 		s.mu.Unlock()
-		c.fail(errf(http.StatusBadRequest, "resource_capped", "Maximum number of variants reached for this sync"))
+		c.fail(errf(http.StatusBadRequest, "resource_capped", "Maximum number of variants per sync ("+strconv.Itoa(maxVariantsPerSync)+") reached"))
+		return
+	}
+	if s.st.syncRun(conn.id, name, variant) != nil {
+		s.mu.Unlock()
+		c.fail(bare("sync_variant_already_exists"))
+		return
+	}
+	i := s.st.integration(key)
+	if i == nil {
+		s.mu.Unlock()
+		c.fail(bare("unknown_provider_config"))
+		return
+	}
+	if i.function(name, "sync") == nil {
+		s.mu.Unlock()
+		c.fail(bare("unknown_sync"))
 		return
 	}
 	r := &syncRun{
@@ -656,13 +761,14 @@ func (c *call) deleteSyncVariant() {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conn, ok := c.connectionOrUnknown(key, connID)
-	if !ok {
+	conn := s.st.connection(key, connID)
+	if conn == nil {
+		c.fail(&apiError{status: http.StatusBadRequest, code: "unknown_connection"})
 		return
 	}
 	r := s.st.syncRun(conn.id, name, variant)
 	if r == nil {
-		c.fail(errf(http.StatusNotFound, "not_found", "Sync variant not found"))
+		c.fail(&apiError{status: http.StatusNotFound, code: "not_found"})
 		return
 	}
 	runs := s.st.syncs[:0]

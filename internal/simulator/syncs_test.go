@@ -22,7 +22,7 @@ func TestSyncStatusShape(t *testing.T) {
 	expectStatus(t, r, 200)
 	list := member(t, r.body, "syncs")
 	item := strings.SplitN(string(list[1:len(list)-1]), `},{"id"`, 2)[0]
-	want := "id,connection_id,name,variant,status,type,finishedAt,nextScheduledSyncAt,frequency,latestResult,latestExecutionStatus,recordCount,checkpoint"
+	want := "id,connection_id,type,finishedAt,nextScheduledSyncAt,name,variant,status,frequency,latestResult,latestExecutionStatus,recordCount,checkpoint"
 	if got := strings.Join(keysInOrder(t, []byte(item)), ","); got != want {
 		t.Fatalf("keys = %s", got)
 	}
@@ -65,7 +65,10 @@ func TestSyncStatusSelection(t *testing.T) {
 	}
 	expectError(t, get(t, s, "/sync/status?provider_config_key=github"), 400, "invalid_query_params")
 	expectError(t, get(t, s, "/sync/status?syncs=*&provider_config_key=github&connection_id=nope"), 400, "invalid_body")
-	expectError(t, get(t, s, "/sync/status?syncs=*&provider_config_key=nope"), 400, "unknown_provider_config")
+	// Nango does not look the integration up: an unknown one lists no syncs.
+	if r := get(t, s, "/sync/status?syncs=*&provider_config_key=nope"); r.status != 200 || string(r.body) != `{"syncs":[]}` {
+		t.Fatalf("unknown integration: %d %s", r.status, r.body)
+	}
 }
 
 func TestTriggerSyncRunsItAndChangesRecords(t *testing.T) {
@@ -111,15 +114,15 @@ func TestSyncCommandErrors(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"/sync/trigger", map[string]any{"syncs": []any{"nope"}, "provider_config_key": "github"}, 400, "unknown_sync"},
-		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github", "connection_id": "nope"}, 400, "unknown_connection"},
+		{"/sync/trigger", map[string]any{"syncs": []any{"nope"}, "provider_config_key": "github"}, 400, "no_syncs_found"},
+		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github", "connection_id": "nope"}, 404, "unknown_connection"},
 		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}}, 400, "missing_provider_config_key"},
 		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "github", "opts": map[string]any{"reset": true}, "sync_mode": "full_refresh"}, 400, "invalid_body"},
 		{"/sync/trigger", map[string]any{"syncs": []any{1}, "provider_config_key": "github"}, 400, "invalid_body"},
 		{"/sync/trigger", map[string]any{"syncs": []any{"github-issues"}, "provider_config_key": "nope"}, 400, "unknown_provider_config"},
 		{"/sync/start", map[string]any{"syncs": []any{map[string]any{"name": "hubspot-contacts", "variant": "eu", "x": 1}}, "provider_config_key": "hubspot"}, 400, "invalid_body"},
 		{"/sync/start", map[string]any{"syncs": []any{"hubspot-contacts"}}, 400, "invalid_body"},
-		{"/sync/pause", map[string]any{"syncs": []any{map[string]any{"name": "hubspot-contacts", "variant": "us"}}, "provider_config_key": "hubspot", "connection_id": SeedConnectionHubSpot}, 400, "unknown_sync"},
+		{"/sync/pause", map[string]any{"syncs": []any{map[string]any{"name": "hubspot-contacts", "variant": "us"}}, "provider_config_key": "hubspot", "connection_id": SeedConnectionHubSpot}, 400, "no_syncs_found"},
 		{"/sync/pause", map[string]any{"syncs": []any{}, "provider_config_key": "hubspot", "extra": true}, 400, "invalid_body"},
 	}
 	for _, tt := range tests {
@@ -146,7 +149,39 @@ func TestPauseAndStartSync(t *testing.T) {
 	}
 }
 
-func TestUpdateConnectionFrequency(t *testing.T) {
+func TestUpdateConnectionFrequencyAnswersTheNormalisedInterval(t *testing.T) {
+	b := func(freq any) map[string]any {
+		return map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": SeedConnectionGitHub, "frequency": freq}
+	}
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{"every 2h", `{"frequency":"2h"}`},
+		{"every 30 minutes", `{"frequency":"30 minutes"}`},
+		{"30 minutes", `{"frequency":"30 minutes"}`},
+		{"1d", `{"frequency":"1d"}`},
+		{"every half hour", `{"frequency":"30m"}`},
+		{"every quarter hour", `{"frequency":"15m"}`},
+		{"every half day", `{"frequency":"12h"}`},
+		{"every hour", `{"frequency":"1h"}`},
+		{"every day", `{"frequency":"1d"}`},
+		{"every week", `{"frequency":"1w"}`},
+		{"every month", `{"frequency":"30d"}`},
+		{"every 30s", `{"frequency":"30s"}`},
+		{nil, `{"frequency":"every hour"}`}, // null: the function's own runs
+	}
+	for _, tt := range tests {
+		s := newSeeded(t)
+		r := send(t, s, req{method: "PUT", target: "/sync/update-connection-frequency", body: b(tt.in)})
+		expectStatus(t, r, 200)
+		if string(r.body) != tt.want {
+			t.Errorf("%v: body = %s, want %s", tt.in, r.body, tt.want)
+		}
+	}
+}
+
+func TestUpdateConnectionFrequencyRefusals(t *testing.T) {
 	s := newSeeded(t)
 	put := func(body any) resp {
 		return send(t, s, req{method: "PUT", target: "/sync/update-connection-frequency", body: body})
@@ -154,32 +189,50 @@ func TestUpdateConnectionFrequency(t *testing.T) {
 	b := func(freq any) map[string]any {
 		return map[string]any{"sync_name": "github-issues", "provider_config_key": "github", "connection_id": SeedConnectionGitHub, "frequency": freq}
 	}
-	r := put(b("every 2h"))
-	expectStatus(t, r, 200)
-	if string(r.body) != `{"frequency":"every 2h"}` {
-		t.Fatalf("body = %s", r.body)
-	}
+	// The stored frequency is the input; the schedule follows it.
+	expectStatus(t, put(b("every 2h")), 200)
 	st := syncStatus(t, s, "syncs=github-issues&provider_config_key=github&connection_id=conn-github-1")[0]
 	if st["frequency"] != "every 2h" || st["nextScheduledSyncAt"] != "2026-03-10T13:50:00.000Z" {
 		t.Fatalf("status = %v", st)
 	}
-	if r := put(b(nil)); string(r.body) != `{"frequency":"every hour"}` {
-		t.Fatalf("null reverts to the default: %s", r.body)
+	tests := []struct {
+		in      any
+		message string // "" = a zod error list
+	}{
+		{"sometimes", ""},
+		{"every 1 week", ""}, // the pattern takes no amount before week
+		{"Every hour", ""},   // nor capitals
+		{"every 10s", "Sync interval is invalid"},
+		{"every 0m", "Sync interval is invalid"},
+		{"half hour", "Sync interval is invalid"}, // only "every half hour" is named
+		{"week", "Sync interval is invalid"},
+		{"every m", "Sync interval is invalid"},
 	}
-	for _, f := range []string{"half hour", "30 minutes", "1d", "week", "every 30s"} {
-		expectStatus(t, put(b(f)), 200)
+	for _, tt := range tests {
+		r := put(b(tt.in))
+		expectError(t, r, 400, "invalid_body")
+		e := r.json(t)["error"].(map[string]any)
+		if tt.message == "" {
+			if _, ok := e["errors"]; !ok || e["message"] != nil {
+				t.Errorf("%v: error = %v, want zod errors only", tt.in, e)
+			}
+		} else if e["message"] != tt.message {
+			t.Errorf("%v: error = %v", tt.in, e)
+		}
 	}
-	expectError(t, put(b("every 10s")), 400, "invalid_body")
-	expectError(t, put(b("sometimes")), 400, "invalid_body")
 	nb := b("1h")
 	delete(nb, "frequency")
 	expectError(t, put(nb), 400, "invalid_body")
 	nb = b("1h")
 	nb["connection_id"] = "nope"
-	expectError(t, put(nb), 400, "unknown_connection")
+	if r := put(nb); r.status != 400 || string(r.body) != `{"error":{"code":"unknown_connection"}}` {
+		t.Fatalf("unknown connection: %d %s", r.status, r.body)
+	}
 	nb = b("1h")
 	nb["sync_name"] = "nope"
-	expectError(t, put(nb), 400, "unknown_sync")
+	if r := put(nb); r.status != 400 || string(r.body) != `{"error":{"code":"unknown_sync"}}` {
+		t.Fatalf("unknown sync: %d %s", r.status, r.body)
+	}
 }
 
 func TestSyncVariantsCreateAndDelete(t *testing.T) {
@@ -218,7 +271,7 @@ func TestSyncVariantsCreateAndDelete(t *testing.T) {
 func TestSyncVariantsAreCapped(t *testing.T) {
 	s := newSeeded(t)
 	body := map[string]any{"provider_config_key": "hubspot", "connection_id": SeedConnectionHubSpot}
-	for i := 1; i < maxVariantsPerSync; i++ { // "eu" is the first
+	for i := 2; i < maxVariantsPerSync; i++ { // the base sync and "eu" count too
 		expectStatus(t, send(t, s, req{method: "POST", target: "/sync/hubspot-contacts/variant/v" + itoa(i), body: body}), 200)
 	}
 	expectError(t, send(t, s, req{method: "POST", target: "/sync/hubspot-contacts/variant/one-more", body: body}), 400, "resource_capped")
@@ -235,6 +288,57 @@ func TestParseFrequency(t *testing.T) {
 	for _, bad := range []string{"", "soon", "every", "1 fortnight"} {
 		if _, ok := parseFrequency(bad); ok {
 			t.Errorf("parseFrequency(%q) accepted", bad)
+		}
+	}
+}
+
+func TestSyncStatusOfASyncThatNeverRanHasNoJobKeys(t *testing.T) {
+	s := newSeeded(t)
+	imported := send(t, s, req{method: "POST", target: "/connections", body: map[string]any{
+		"provider_config_key": "github", "connection_id": "fresh-1",
+		"credentials": map[string]any{"type": "OAUTH2", "access_token": "t"},
+	}})
+	expectStatus(t, imported, 201)
+	tests := []struct {
+		name, query, keys, status string
+	}{
+		{"paused since creation", "syncs=github-repos&provider_config_key=github&connection_id=conn-github-1",
+			"id,connection_id,type,nextScheduledSyncAt,name,variant,status,frequency,recordCount,checkpoint", "PAUSED"},
+		{"scheduled, not yet run", "syncs=github-issues&provider_config_key=github&connection_id=fresh-1",
+			"id,connection_id,type,nextScheduledSyncAt,name,variant,status,frequency,recordCount,checkpoint", "SUCCESS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := get(t, s, "/sync/status?"+tt.query)
+			expectStatus(t, r, 200)
+			list := member(t, r.body, "syncs")
+			item := list[1 : len(list)-1]
+			if got := strings.Join(keysInOrder(t, item), ","); got != tt.keys {
+				t.Fatalf("keys = %s, want %s", got, tt.keys)
+			}
+			st := syncStatus(t, s, tt.query)[0]
+			if st["status"] != tt.status || st["type"] != "INITIAL" || st["checkpoint"] != nil {
+				t.Fatalf("status = %v", st)
+			}
+			if string(member(t, item, "checkpoint")) != "null" {
+				t.Fatalf("checkpoint must be present and null: %s", item)
+			}
+		})
+	}
+}
+
+func TestSyncStatusIsNeverStopped(t *testing.T) {
+	s := newSeeded(t)
+	for _, q := range []string{"syncs=*&provider_config_key=github", "syncs=*&provider_config_key=slack", "syncs=*&provider_config_key=hubspot"} {
+		for _, st := range syncStatus(t, s, q) {
+			switch st["status"] {
+			case "RUNNING", "SUCCESS", "ERROR", "PAUSED":
+			default:
+				t.Errorf("%s: status %v", q, st["status"])
+			}
+			if f, ok := st["frequency"]; !ok || (f != nil && f == "") {
+				t.Errorf("%s: frequency = %v", q, f)
+			}
 		}
 	}
 }

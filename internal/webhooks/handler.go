@@ -127,7 +127,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	receivedAt := h.opts.Now()
-	log := h.opts.Logger.With("remote_addr", r.RemoteAddr)
+	log := h.opts.Logger
+	if log.Enabled(r.Context(), slog.LevelWarn) {
+		log = log.With("remote_addr", r.RemoteAddr)
+	}
 
 	if r.ContentLength > h.opts.MaxBodyBytes {
 		h.tooLarge.Add(1)
@@ -159,8 +162,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ev, err := Parse(body)
-	if err != nil {
+	if err := Check(body); err != nil {
 		h.invalidJSON.Add(1)
 		log.Warn("webhook rejected", "reason", "not JSON", "bytes", len(body))
 		writeError(w, http.StatusBadRequest, "invalid_json", "The body is not JSON")
@@ -173,7 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seq, dup, err := h.opts.Bus.Publish(ctx, hex.EncodeToString(sum[:]), body, receivedAt)
 	if err != nil {
 		h.publishFailures.Add(1)
-		log.Error("webhook not published", "type", ev.GetType(), "error", err)
+		log.Error("webhook not published", "type", typeOf(body), "error", err)
 		writeError(w, http.StatusServiceUnavailable, "event_bus_unavailable", "The event could not be stored; retry later")
 		return
 	}
@@ -182,8 +184,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.accepted.Add(1)
 	}
-	log.Debug("webhook published", "type", ev.GetType(), "sequence", seq, "duplicate", dup, "bytes", len(body))
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "sequence": strconv.FormatUint(seq, 10), "duplicate": dup})
+	if log.Enabled(r.Context(), slog.LevelDebug) {
+		log.Debug("webhook published", "type", typeOf(body), "sequence", seq, "duplicate", dup, "bytes", len(body))
+	}
+	// {"ok":true,"sequence":"<seq>","duplicate":<dup>}, written without reflection.
+	answer := make([]byte, 0, 64)
+	answer = append(answer, `{"ok":true,"sequence":"`...)
+	answer = strconv.AppendUint(answer, seq, 10)
+	answer = append(answer, `","duplicate":`...)
+	answer = strconv.AppendBool(answer, dup)
+	answer = append(answer, '}')
+	writeBody(w, http.StatusOK, answer)
+}
+
+// typeOf is the webhook's type, for log lines; the body has passed Check.
+func typeOf(body []byte) string {
+	ev, err := Parse(body)
+	if err != nil {
+		return ""
+	}
+	return ev.GetType()
 }
 
 // verify returns "" and true when the body is signed, else the error code.
@@ -211,6 +231,10 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
+	writeBody(w, status, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

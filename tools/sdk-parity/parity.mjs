@@ -103,7 +103,7 @@ const scenarios = [
     ['getProvider/unknown-404', (n) => n.getProvider({ provider: 'no-such-provider' })],
     ['getProviderTemplates/github', (n) => n.getProviderTemplates({ provider: 'github' })],
     ['getProviderTemplates/no-templates', (n) => n.getProviderTemplates({ provider: 'sendgrid' })],
-    ['getProviderTemplates/unknown-404', (n) => n.getProviderTemplates({ provider: 'no-such-provider' })],
+    ['getProviderTemplates/unknown-empty', (n) => n.getProviderTemplates({ provider: 'no-such-provider' })],
 
     // Integrations: reads
     ['listIntegrations/all', (n) => n.listIntegrations()],
@@ -319,7 +319,7 @@ const scenarios = [
     ['syncStatus/star-all-connections', (n) => n.syncStatus(GH, '*')],
     ['syncStatus/variant-object', (n) => n.syncStatus(HS, [{ name: 'hubspot-contacts', variant: 'eu' }, 'hubspot-contacts'], HS1)],
     ['syncStatus/unknown-connection-400', (n) => n.syncStatus(GH, ['github-issues'], 'conn-nobody')],
-    ['syncStatus/unknown-integration-400', (n) => n.syncStatus('no-such-integration', '*')],
+    ['syncStatus/unknown-integration-empty', (n) => n.syncStatus('no-such-integration', '*')],
     ['triggerSync/opts', (n) => n.triggerSync(GH, ['github-issues'], GH1, { reset: true, emptyCache: false }), 'axios'],
     ['triggerSync/no-syncs-no-connection', (n) => n.triggerSync(SLACK), 'axios'],
     ['triggerSync/variant-object', (n) => n.triggerSync(HS, [{ name: 'hubspot-contacts', variant: 'eu' }], HS1), 'axios'],
@@ -327,7 +327,7 @@ const scenarios = [
     ['triggerSync/legacy-sync-mode-boolean', (n) => n.triggerSync(GH, ['github-repos'], GH1, true), 'axios'],
     ['triggerSync/legacy-sync-mode-incremental', (n) => n.triggerSync(SLACK, ['slack-users'], SLACK1, false), 'axios'],
     ['triggerSync/unknown-sync-400', (n) => n.triggerSync(GH, ['no-such-sync'], GH1), 'axios'],
-    ['triggerSync/unknown-connection-400', (n) => n.triggerSync(GH, [], 'conn-nobody'), 'axios'],
+    ['triggerSync/unknown-connection-404', (n) => n.triggerSync(GH, [], 'conn-nobody'), 'axios'],
     ['listRecords/after-sync', (n) => n.listRecords({ ...issues, modifiedAfter: RECENT_LATER, limit: 10 })],
     ['pauseSync/one', (n) => n.pauseSync(GH, ['github-issues'], GH1), 'axios'],
     ['pauseSync/all-connections', (n) => n.pauseSync(SLACK, ['slack-users']), 'axios'],

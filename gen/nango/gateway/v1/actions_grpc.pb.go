@@ -32,8 +32,8 @@ const (
 type ActionsServiceClient interface {
 	// TriggerAction runs an action and returns its output (any JSON).
 	TriggerAction(ctx context.Context, in *TriggerActionRequest, opts ...grpc.CallOption) (*TriggerActionResponse, error)
-	// TriggerActionAsync queues an action and returns its id and status URL at once. On the
-	// REST face it is POST /action/trigger with `X-Async: true`, as with Nango.
+	// TriggerActionAsync queues an action and returns its id and status URL at once. Nango's
+	// own route is POST /action/trigger with `X-Async: true`.
 	TriggerActionAsync(ctx context.Context, in *TriggerActionAsyncRequest, opts ...grpc.CallOption) (*TriggerActionAsyncResponse, error)
 	// GetAsyncActionResult returns a finished async action's output. Nango answers NotFound
 	// both while the action is still running and for an unknown id.
@@ -86,8 +86,8 @@ func (c *actionsServiceClient) GetAsyncActionResult(ctx context.Context, in *Get
 type ActionsServiceServer interface {
 	// TriggerAction runs an action and returns its output (any JSON).
 	TriggerAction(context.Context, *TriggerActionRequest) (*TriggerActionResponse, error)
-	// TriggerActionAsync queues an action and returns its id and status URL at once. On the
-	// REST face it is POST /action/trigger with `X-Async: true`, as with Nango.
+	// TriggerActionAsync queues an action and returns its id and status URL at once. Nango's
+	// own route is POST /action/trigger with `X-Async: true`.
 	TriggerActionAsync(context.Context, *TriggerActionAsyncRequest) (*TriggerActionAsyncResponse, error)
 	// GetAsyncActionResult returns a finished async action's output. Nango answers NotFound
 	// both while the action is still running and for an unknown id.

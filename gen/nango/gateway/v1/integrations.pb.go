@@ -41,8 +41,9 @@ type Integration struct {
 	PreconfiguredCredentials *structpb.Value `protobuf:"bytes,9,opt,name=preconfigured_credentials,json=preconfiguredCredentials,proto3,oneof" json:"preconfigured_credentials,omitempty"`
 	// With include=webhook: the URL to register at the provider, or null.
 	WebhookUrl *structpb.Value `protobuf:"bytes,10,opt,name=webhook_url,json=webhookUrl,proto3,oneof" json:"webhook_url,omitempty"`
-	// With include=credentials: the app credentials, or null.
-	Credentials *structpb.Value `protobuf:"bytes,11,opt,name=credentials,proto3,oneof" json:"credentials,omitempty"`
+	// With include=credentials: the app credentials. A null (an integration without app
+	// credentials) is kept in extra.
+	Credentials *IntegrationCredentialsInfo `protobuf:"bytes,13,opt,name=credentials,proto3,oneof" json:"credentials,omitempty"`
 	// AWS SigV4 settings of aws-sigv4 integrations: provider-defined keys.
 	AwsSigv4 *structpb.Struct `protobuf:"bytes,12,opt,name=aws_sigv4,json=awsSigv4,proto3,oneof" json:"aws_sigv4,omitempty"`
 	// Keys of Nango's object that this message does not know.
@@ -151,7 +152,7 @@ func (x *Integration) GetWebhookUrl() *structpb.Value {
 	return nil
 }
 
-func (x *Integration) GetCredentials() *structpb.Value {
+func (x *Integration) GetCredentials() *IntegrationCredentialsInfo {
 	if x != nil {
 		return x.Credentials
 	}
@@ -166,6 +167,121 @@ func (x *Integration) GetAwsSigv4() *structpb.Struct {
 }
 
 func (x *Integration) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
+// IntegrationCredentialsInfo are the app credentials of an integration as Nango answers
+// them, by type: OAUTH1/OAUTH2/TBA have client_id, client_secret, scopes and
+// webhook_secret; APP has app_id, app_link and private_key; CUSTOM client_id,
+// client_secret, app_id, app_link and private_key. Each value may be null (kept in extra).
+// Secrets: never logged.
+type IntegrationCredentialsInfo struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Type         string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	ClientId     *string                `protobuf:"bytes,2,opt,name=client_id,json=clientId,proto3,oneof" json:"client_id,omitempty"`
+	ClientSecret *string                `protobuf:"bytes,3,opt,name=client_secret,json=clientSecret,proto3,oneof" json:"client_secret,omitempty"`
+	// Comma-separated scopes.
+	Scopes        *string `protobuf:"bytes,4,opt,name=scopes,proto3,oneof" json:"scopes,omitempty"`
+	WebhookSecret *string `protobuf:"bytes,5,opt,name=webhook_secret,json=webhookSecret,proto3,oneof" json:"webhook_secret,omitempty"`
+	AppId         *string `protobuf:"bytes,6,opt,name=app_id,json=appId,proto3,oneof" json:"app_id,omitempty"`
+	AppLink       *string `protobuf:"bytes,7,opt,name=app_link,json=appLink,proto3,oneof" json:"app_link,omitempty"`
+	PrivateKey    *string `protobuf:"bytes,8,opt,name=private_key,json=privateKey,proto3,oneof" json:"private_key,omitempty"`
+	// Keys of Nango's object that this message does not know, and null values.
+	Extra         *structpb.Struct `protobuf:"bytes,100,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IntegrationCredentialsInfo) Reset() {
+	*x = IntegrationCredentialsInfo{}
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IntegrationCredentialsInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IntegrationCredentialsInfo) ProtoMessage() {}
+
+func (x *IntegrationCredentialsInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IntegrationCredentialsInfo.ProtoReflect.Descriptor instead.
+func (*IntegrationCredentialsInfo) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *IntegrationCredentialsInfo) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetClientId() string {
+	if x != nil && x.ClientId != nil {
+		return *x.ClientId
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetClientSecret() string {
+	if x != nil && x.ClientSecret != nil {
+		return *x.ClientSecret
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetScopes() string {
+	if x != nil && x.Scopes != nil {
+		return *x.Scopes
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetWebhookSecret() string {
+	if x != nil && x.WebhookSecret != nil {
+		return *x.WebhookSecret
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetAppId() string {
+	if x != nil && x.AppId != nil {
+		return *x.AppId
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetAppLink() string {
+	if x != nil && x.AppLink != nil {
+		return *x.AppLink
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetPrivateKey() string {
+	if x != nil && x.PrivateKey != nil {
+		return *x.PrivateKey
+	}
+	return ""
+}
+
+func (x *IntegrationCredentialsInfo) GetExtra() *structpb.Struct {
 	if x != nil {
 		return x.Extra
 	}
@@ -192,7 +308,7 @@ type IntegrationCredentials struct {
 
 func (x *IntegrationCredentials) Reset() {
 	*x = IntegrationCredentials{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[1]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -204,7 +320,7 @@ func (x *IntegrationCredentials) String() string {
 func (*IntegrationCredentials) ProtoMessage() {}
 
 func (x *IntegrationCredentials) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[1]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -217,7 +333,7 @@ func (x *IntegrationCredentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationCredentials.ProtoReflect.Descriptor instead.
 func (*IntegrationCredentials) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{1}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *IntegrationCredentials) GetType() string {
@@ -284,7 +400,7 @@ type ListIntegrationsRequest struct {
 
 func (x *ListIntegrationsRequest) Reset() {
 	*x = ListIntegrationsRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[2]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -296,7 +412,7 @@ func (x *ListIntegrationsRequest) String() string {
 func (*ListIntegrationsRequest) ProtoMessage() {}
 
 func (x *ListIntegrationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[2]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -309,7 +425,7 @@ func (x *ListIntegrationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIntegrationsRequest.ProtoReflect.Descriptor instead.
 func (*ListIntegrationsRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{2}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{3}
 }
 
 type ListIntegrationsResponse struct {
@@ -323,7 +439,7 @@ type ListIntegrationsResponse struct {
 
 func (x *ListIntegrationsResponse) Reset() {
 	*x = ListIntegrationsResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[3]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +451,7 @@ func (x *ListIntegrationsResponse) String() string {
 func (*ListIntegrationsResponse) ProtoMessage() {}
 
 func (x *ListIntegrationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[3]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +464,7 @@ func (x *ListIntegrationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIntegrationsResponse.ProtoReflect.Descriptor instead.
 func (*ListIntegrationsResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{3}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListIntegrationsResponse) GetData() []*Integration {
@@ -376,7 +492,7 @@ type GetIntegrationRequest struct {
 
 func (x *GetIntegrationRequest) Reset() {
 	*x = GetIntegrationRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[4]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -388,7 +504,7 @@ func (x *GetIntegrationRequest) String() string {
 func (*GetIntegrationRequest) ProtoMessage() {}
 
 func (x *GetIntegrationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[4]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -401,7 +517,7 @@ func (x *GetIntegrationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIntegrationRequest.ProtoReflect.Descriptor instead.
 func (*GetIntegrationRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{4}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetIntegrationRequest) GetUniqueKey() string {
@@ -429,7 +545,7 @@ type GetIntegrationResponse struct {
 
 func (x *GetIntegrationResponse) Reset() {
 	*x = GetIntegrationResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[5]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -441,7 +557,7 @@ func (x *GetIntegrationResponse) String() string {
 func (*GetIntegrationResponse) ProtoMessage() {}
 
 func (x *GetIntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[5]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -454,7 +570,7 @@ func (x *GetIntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIntegrationResponse.ProtoReflect.Descriptor instead.
 func (*GetIntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{5}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetIntegrationResponse) GetData() *Integration {
@@ -488,7 +604,7 @@ type CreateIntegrationRequest struct {
 
 func (x *CreateIntegrationRequest) Reset() {
 	*x = CreateIntegrationRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +616,7 @@ func (x *CreateIntegrationRequest) String() string {
 func (*CreateIntegrationRequest) ProtoMessage() {}
 
 func (x *CreateIntegrationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +629,7 @@ func (x *CreateIntegrationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIntegrationRequest.ProtoReflect.Descriptor instead.
 func (*CreateIntegrationRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{6}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateIntegrationRequest) GetProvider() string {
@@ -576,7 +692,7 @@ type CreateIntegrationResponse struct {
 
 func (x *CreateIntegrationResponse) Reset() {
 	*x = CreateIntegrationResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[7]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +704,7 @@ func (x *CreateIntegrationResponse) String() string {
 func (*CreateIntegrationResponse) ProtoMessage() {}
 
 func (x *CreateIntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[7]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +717,7 @@ func (x *CreateIntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIntegrationResponse.ProtoReflect.Descriptor instead.
 func (*CreateIntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{7}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateIntegrationResponse) GetData() *Integration {
@@ -630,7 +746,7 @@ type CreateQuickstartIntegrationRequest struct {
 
 func (x *CreateQuickstartIntegrationRequest) Reset() {
 	*x = CreateQuickstartIntegrationRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[8]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +758,7 @@ func (x *CreateQuickstartIntegrationRequest) String() string {
 func (*CreateQuickstartIntegrationRequest) ProtoMessage() {}
 
 func (x *CreateQuickstartIntegrationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[8]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +771,7 @@ func (x *CreateQuickstartIntegrationRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CreateQuickstartIntegrationRequest.ProtoReflect.Descriptor instead.
 func (*CreateQuickstartIntegrationRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{8}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateQuickstartIntegrationRequest) GetProvider() string {
@@ -697,7 +813,7 @@ type CreateQuickstartIntegrationResponse struct {
 
 func (x *CreateQuickstartIntegrationResponse) Reset() {
 	*x = CreateQuickstartIntegrationResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[9]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +825,7 @@ func (x *CreateQuickstartIntegrationResponse) String() string {
 func (*CreateQuickstartIntegrationResponse) ProtoMessage() {}
 
 func (x *CreateQuickstartIntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[9]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +838,7 @@ func (x *CreateQuickstartIntegrationResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use CreateQuickstartIntegrationResponse.ProtoReflect.Descriptor instead.
 func (*CreateQuickstartIntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{9}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateQuickstartIntegrationResponse) GetData() *Integration {
@@ -750,7 +866,7 @@ type UpdateIntegrationRequest struct {
 
 func (x *UpdateIntegrationRequest) Reset() {
 	*x = UpdateIntegrationRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[10]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +878,7 @@ func (x *UpdateIntegrationRequest) String() string {
 func (*UpdateIntegrationRequest) ProtoMessage() {}
 
 func (x *UpdateIntegrationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[10]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +891,7 @@ func (x *UpdateIntegrationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIntegrationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateIntegrationRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{10}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateIntegrationRequest) GetUniqueKey() string {
@@ -808,7 +924,7 @@ type IntegrationPatch struct {
 
 func (x *IntegrationPatch) Reset() {
 	*x = IntegrationPatch{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[11]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +936,7 @@ func (x *IntegrationPatch) String() string {
 func (*IntegrationPatch) ProtoMessage() {}
 
 func (x *IntegrationPatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[11]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +949,7 @@ func (x *IntegrationPatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IntegrationPatch.ProtoReflect.Descriptor instead.
 func (*IntegrationPatch) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{11}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *IntegrationPatch) GetUniqueKey() string {
@@ -889,7 +1005,7 @@ type UpdateIntegrationResponse struct {
 
 func (x *UpdateIntegrationResponse) Reset() {
 	*x = UpdateIntegrationResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[12]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +1017,7 @@ func (x *UpdateIntegrationResponse) String() string {
 func (*UpdateIntegrationResponse) ProtoMessage() {}
 
 func (x *UpdateIntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[12]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1030,7 @@ func (x *UpdateIntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIntegrationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateIntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{12}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateIntegrationResponse) GetData() *Integration {
@@ -940,7 +1056,7 @@ type DeleteIntegrationRequest struct {
 
 func (x *DeleteIntegrationRequest) Reset() {
 	*x = DeleteIntegrationRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[13]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1068,7 @@ func (x *DeleteIntegrationRequest) String() string {
 func (*DeleteIntegrationRequest) ProtoMessage() {}
 
 func (x *DeleteIntegrationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[13]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1081,7 @@ func (x *DeleteIntegrationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIntegrationRequest.ProtoReflect.Descriptor instead.
 func (*DeleteIntegrationRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{13}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteIntegrationRequest) GetUniqueKey() string {
@@ -986,7 +1102,7 @@ type DeleteIntegrationResponse struct {
 
 func (x *DeleteIntegrationResponse) Reset() {
 	*x = DeleteIntegrationResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[14]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -998,7 +1114,7 @@ func (x *DeleteIntegrationResponse) String() string {
 func (*DeleteIntegrationResponse) ProtoMessage() {}
 
 func (x *DeleteIntegrationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[14]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1011,7 +1127,7 @@ func (x *DeleteIntegrationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIntegrationResponse.ProtoReflect.Descriptor instead.
 func (*DeleteIntegrationResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{14}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeleteIntegrationResponse) GetSuccess() bool {
@@ -1042,7 +1158,7 @@ type ListFunctionsRequest struct {
 
 func (x *ListFunctionsRequest) Reset() {
 	*x = ListFunctionsRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[15]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1054,7 +1170,7 @@ func (x *ListFunctionsRequest) String() string {
 func (*ListFunctionsRequest) ProtoMessage() {}
 
 func (x *ListFunctionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[15]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1067,7 +1183,7 @@ func (x *ListFunctionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFunctionsRequest.ProtoReflect.Descriptor instead.
 func (*ListFunctionsRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{15}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListFunctionsRequest) GetUniqueKey() string {
@@ -1117,7 +1233,7 @@ type ListFunctionsResponse struct {
 
 func (x *ListFunctionsResponse) Reset() {
 	*x = ListFunctionsResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[16]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1245,7 @@ func (x *ListFunctionsResponse) String() string {
 func (*ListFunctionsResponse) ProtoMessage() {}
 
 func (x *ListFunctionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[16]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1258,7 @@ func (x *ListFunctionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFunctionsResponse.ProtoReflect.Descriptor instead.
 func (*ListFunctionsResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{16}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListFunctionsResponse) GetData() []*NangoFunction {
@@ -1180,7 +1296,7 @@ type Pagination struct {
 
 func (x *Pagination) Reset() {
 	*x = Pagination{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[17]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1192,7 +1308,7 @@ func (x *Pagination) String() string {
 func (*Pagination) ProtoMessage() {}
 
 func (x *Pagination) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[17]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1205,7 +1321,7 @@ func (x *Pagination) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pagination.ProtoReflect.Descriptor instead.
 func (*Pagination) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{17}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Pagination) GetTotal() int32 {
@@ -1247,7 +1363,7 @@ type GetFunctionRequest struct {
 
 func (x *GetFunctionRequest) Reset() {
 	*x = GetFunctionRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[18]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1259,7 +1375,7 @@ func (x *GetFunctionRequest) String() string {
 func (*GetFunctionRequest) ProtoMessage() {}
 
 func (x *GetFunctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[18]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1272,7 +1388,7 @@ func (x *GetFunctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctionRequest.ProtoReflect.Descriptor instead.
 func (*GetFunctionRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{18}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetFunctionRequest) GetUniqueKey() string {
@@ -1307,7 +1423,7 @@ type GetFunctionResponse struct {
 
 func (x *GetFunctionResponse) Reset() {
 	*x = GetFunctionResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[19]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1435,7 @@ func (x *GetFunctionResponse) String() string {
 func (*GetFunctionResponse) ProtoMessage() {}
 
 func (x *GetFunctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[19]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1448,7 @@ func (x *GetFunctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctionResponse.ProtoReflect.Descriptor instead.
 func (*GetFunctionResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{19}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetFunctionResponse) GetData() *NangoFunction {
@@ -1360,7 +1476,7 @@ type GetFunctionCodeRequest struct {
 
 func (x *GetFunctionCodeRequest) Reset() {
 	*x = GetFunctionCodeRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[20]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1488,7 @@ func (x *GetFunctionCodeRequest) String() string {
 func (*GetFunctionCodeRequest) ProtoMessage() {}
 
 func (x *GetFunctionCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[20]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1501,7 @@ func (x *GetFunctionCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctionCodeRequest.ProtoReflect.Descriptor instead.
 func (*GetFunctionCodeRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{20}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetFunctionCodeRequest) GetUniqueKey() string {
@@ -1421,7 +1537,7 @@ type GetFunctionCodeResponse struct {
 
 func (x *GetFunctionCodeResponse) Reset() {
 	*x = GetFunctionCodeResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[21]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1549,7 @@ func (x *GetFunctionCodeResponse) String() string {
 func (*GetFunctionCodeResponse) ProtoMessage() {}
 
 func (x *GetFunctionCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[21]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1562,7 @@ func (x *GetFunctionCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctionCodeResponse.ProtoReflect.Descriptor instead.
 func (*GetFunctionCodeResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{21}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetFunctionCodeResponse) GetType() string {
@@ -1482,7 +1598,7 @@ type DeleteFunctionRequest struct {
 
 func (x *DeleteFunctionRequest) Reset() {
 	*x = DeleteFunctionRequest{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[22]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +1610,7 @@ func (x *DeleteFunctionRequest) String() string {
 func (*DeleteFunctionRequest) ProtoMessage() {}
 
 func (x *DeleteFunctionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[22]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +1623,7 @@ func (x *DeleteFunctionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteFunctionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteFunctionRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{22}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteFunctionRequest) GetUniqueKey() string {
@@ -1542,7 +1658,7 @@ type DeleteFunctionResponse struct {
 
 func (x *DeleteFunctionResponse) Reset() {
 	*x = DeleteFunctionResponse{}
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[23]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1670,7 @@ func (x *DeleteFunctionResponse) String() string {
 func (*DeleteFunctionResponse) ProtoMessage() {}
 
 func (x *DeleteFunctionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[23]
+	mi := &file_nango_gateway_v1_integrations_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1683,7 @@ func (x *DeleteFunctionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteFunctionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteFunctionResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{23}
+	return file_nango_gateway_v1_integrations_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeleteFunctionResponse) GetData() *SuccessResponse {
@@ -1588,7 +1704,7 @@ var File_nango_gateway_v1_integrations_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\n" +
-	"#nango/gateway/v1/integrations.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xd5\x05\n" +
+	"#nango/gateway/v1/integrations.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xf1\x05\n" +
 	"\vIntegration\x12\x1d\n" +
 	"\n" +
 	"unique_key\x18\x01 \x01(\tR\tuniqueKey\x12\x1a\n" +
@@ -1604,8 +1720,8 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\x19preconfigured_credentials\x18\t \x01(\v2\x16.google.protobuf.ValueH\x01R\x18preconfiguredCredentials\x88\x01\x01\x12<\n" +
 	"\vwebhook_url\x18\n" +
 	" \x01(\v2\x16.google.protobuf.ValueH\x02R\n" +
-	"webhookUrl\x88\x01\x01\x12=\n" +
-	"\vcredentials\x18\v \x01(\v2\x16.google.protobuf.ValueH\x03R\vcredentials\x88\x01\x01\x129\n" +
+	"webhookUrl\x88\x01\x01\x12S\n" +
+	"\vcredentials\x18\r \x01(\v2,.nango.gateway.v1.IntegrationCredentialsInfoH\x03R\vcredentials\x88\x01\x01\x129\n" +
 	"\taws_sigv4\x18\f \x01(\v2\x17.google.protobuf.StructH\x04R\bawsSigv4\x88\x01\x01\x12-\n" +
 	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraB\x14\n" +
 	"\x12_credentials_labelB\x1c\n" +
@@ -1613,7 +1729,26 @@ const file_nango_gateway_v1_integrations_proto_rawDesc = "" +
 	"\f_webhook_urlB\x0e\n" +
 	"\f_credentialsB\f\n" +
 	"\n" +
-	"_aws_sigv4\"\xf0\x03\n" +
+	"_aws_sigv4J\x04\b\v\x10\f\"\xbc\x03\n" +
+	"\x1aIntegrationCredentialsInfo\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12 \n" +
+	"\tclient_id\x18\x02 \x01(\tH\x00R\bclientId\x88\x01\x01\x12(\n" +
+	"\rclient_secret\x18\x03 \x01(\tH\x01R\fclientSecret\x88\x01\x01\x12\x1b\n" +
+	"\x06scopes\x18\x04 \x01(\tH\x02R\x06scopes\x88\x01\x01\x12*\n" +
+	"\x0ewebhook_secret\x18\x05 \x01(\tH\x03R\rwebhookSecret\x88\x01\x01\x12\x1a\n" +
+	"\x06app_id\x18\x06 \x01(\tH\x04R\x05appId\x88\x01\x01\x12\x1e\n" +
+	"\bapp_link\x18\a \x01(\tH\x05R\aappLink\x88\x01\x01\x12$\n" +
+	"\vprivate_key\x18\b \x01(\tH\x06R\n" +
+	"privateKey\x88\x01\x01\x12-\n" +
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraB\f\n" +
+	"\n" +
+	"_client_idB\x10\n" +
+	"\x0e_client_secretB\t\n" +
+	"\a_scopesB\x11\n" +
+	"\x0f_webhook_secretB\t\n" +
+	"\a_app_idB\v\n" +
+	"\t_app_linkB\x0e\n" +
+	"\f_private_key\"\xf0\x03\n" +
 	"\x16IntegrationCredentials\x12;\n" +
 	"\x04type\x18\x01 \x01(\tB'\xbaH$r\"R\x06OAUTH1R\x06OAUTH2R\x03TBAR\x03APPR\x06CUSTOMR\x04type\x12,\n" +
 	"\tclient_id\x18\x02 \x01(\tB\n" +
@@ -1784,103 +1919,105 @@ func file_nango_gateway_v1_integrations_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_integrations_proto_rawDescData
 }
 
-var file_nango_gateway_v1_integrations_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_nango_gateway_v1_integrations_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_nango_gateway_v1_integrations_proto_goTypes = []any{
 	(*Integration)(nil),                         // 0: nango.gateway.v1.Integration
-	(*IntegrationCredentials)(nil),              // 1: nango.gateway.v1.IntegrationCredentials
-	(*ListIntegrationsRequest)(nil),             // 2: nango.gateway.v1.ListIntegrationsRequest
-	(*ListIntegrationsResponse)(nil),            // 3: nango.gateway.v1.ListIntegrationsResponse
-	(*GetIntegrationRequest)(nil),               // 4: nango.gateway.v1.GetIntegrationRequest
-	(*GetIntegrationResponse)(nil),              // 5: nango.gateway.v1.GetIntegrationResponse
-	(*CreateIntegrationRequest)(nil),            // 6: nango.gateway.v1.CreateIntegrationRequest
-	(*CreateIntegrationResponse)(nil),           // 7: nango.gateway.v1.CreateIntegrationResponse
-	(*CreateQuickstartIntegrationRequest)(nil),  // 8: nango.gateway.v1.CreateQuickstartIntegrationRequest
-	(*CreateQuickstartIntegrationResponse)(nil), // 9: nango.gateway.v1.CreateQuickstartIntegrationResponse
-	(*UpdateIntegrationRequest)(nil),            // 10: nango.gateway.v1.UpdateIntegrationRequest
-	(*IntegrationPatch)(nil),                    // 11: nango.gateway.v1.IntegrationPatch
-	(*UpdateIntegrationResponse)(nil),           // 12: nango.gateway.v1.UpdateIntegrationResponse
-	(*DeleteIntegrationRequest)(nil),            // 13: nango.gateway.v1.DeleteIntegrationRequest
-	(*DeleteIntegrationResponse)(nil),           // 14: nango.gateway.v1.DeleteIntegrationResponse
-	(*ListFunctionsRequest)(nil),                // 15: nango.gateway.v1.ListFunctionsRequest
-	(*ListFunctionsResponse)(nil),               // 16: nango.gateway.v1.ListFunctionsResponse
-	(*Pagination)(nil),                          // 17: nango.gateway.v1.Pagination
-	(*GetFunctionRequest)(nil),                  // 18: nango.gateway.v1.GetFunctionRequest
-	(*GetFunctionResponse)(nil),                 // 19: nango.gateway.v1.GetFunctionResponse
-	(*GetFunctionCodeRequest)(nil),              // 20: nango.gateway.v1.GetFunctionCodeRequest
-	(*GetFunctionCodeResponse)(nil),             // 21: nango.gateway.v1.GetFunctionCodeResponse
-	(*DeleteFunctionRequest)(nil),               // 22: nango.gateway.v1.DeleteFunctionRequest
-	(*DeleteFunctionResponse)(nil),              // 23: nango.gateway.v1.DeleteFunctionResponse
-	nil,                                         // 24: nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
-	nil,                                         // 25: nango.gateway.v1.CreateIntegrationRequest.CustomEntry
-	nil,                                         // 26: nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
-	nil,                                         // 27: nango.gateway.v1.IntegrationPatch.CustomEntry
-	(*structpb.Value)(nil),                      // 28: google.protobuf.Value
-	(*structpb.Struct)(nil),                     // 29: google.protobuf.Struct
-	(*wrapperspb.StringValue)(nil),              // 30: google.protobuf.StringValue
-	(*NangoFunction)(nil),                       // 31: nango.gateway.v1.NangoFunction
-	(*SuccessResponse)(nil),                     // 32: nango.gateway.v1.SuccessResponse
+	(*IntegrationCredentialsInfo)(nil),          // 1: nango.gateway.v1.IntegrationCredentialsInfo
+	(*IntegrationCredentials)(nil),              // 2: nango.gateway.v1.IntegrationCredentials
+	(*ListIntegrationsRequest)(nil),             // 3: nango.gateway.v1.ListIntegrationsRequest
+	(*ListIntegrationsResponse)(nil),            // 4: nango.gateway.v1.ListIntegrationsResponse
+	(*GetIntegrationRequest)(nil),               // 5: nango.gateway.v1.GetIntegrationRequest
+	(*GetIntegrationResponse)(nil),              // 6: nango.gateway.v1.GetIntegrationResponse
+	(*CreateIntegrationRequest)(nil),            // 7: nango.gateway.v1.CreateIntegrationRequest
+	(*CreateIntegrationResponse)(nil),           // 8: nango.gateway.v1.CreateIntegrationResponse
+	(*CreateQuickstartIntegrationRequest)(nil),  // 9: nango.gateway.v1.CreateQuickstartIntegrationRequest
+	(*CreateQuickstartIntegrationResponse)(nil), // 10: nango.gateway.v1.CreateQuickstartIntegrationResponse
+	(*UpdateIntegrationRequest)(nil),            // 11: nango.gateway.v1.UpdateIntegrationRequest
+	(*IntegrationPatch)(nil),                    // 12: nango.gateway.v1.IntegrationPatch
+	(*UpdateIntegrationResponse)(nil),           // 13: nango.gateway.v1.UpdateIntegrationResponse
+	(*DeleteIntegrationRequest)(nil),            // 14: nango.gateway.v1.DeleteIntegrationRequest
+	(*DeleteIntegrationResponse)(nil),           // 15: nango.gateway.v1.DeleteIntegrationResponse
+	(*ListFunctionsRequest)(nil),                // 16: nango.gateway.v1.ListFunctionsRequest
+	(*ListFunctionsResponse)(nil),               // 17: nango.gateway.v1.ListFunctionsResponse
+	(*Pagination)(nil),                          // 18: nango.gateway.v1.Pagination
+	(*GetFunctionRequest)(nil),                  // 19: nango.gateway.v1.GetFunctionRequest
+	(*GetFunctionResponse)(nil),                 // 20: nango.gateway.v1.GetFunctionResponse
+	(*GetFunctionCodeRequest)(nil),              // 21: nango.gateway.v1.GetFunctionCodeRequest
+	(*GetFunctionCodeResponse)(nil),             // 22: nango.gateway.v1.GetFunctionCodeResponse
+	(*DeleteFunctionRequest)(nil),               // 23: nango.gateway.v1.DeleteFunctionRequest
+	(*DeleteFunctionResponse)(nil),              // 24: nango.gateway.v1.DeleteFunctionResponse
+	nil,                                         // 25: nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
+	nil,                                         // 26: nango.gateway.v1.CreateIntegrationRequest.CustomEntry
+	nil,                                         // 27: nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
+	nil,                                         // 28: nango.gateway.v1.IntegrationPatch.CustomEntry
+	(*structpb.Value)(nil),                      // 29: google.protobuf.Value
+	(*structpb.Struct)(nil),                     // 30: google.protobuf.Struct
+	(*wrapperspb.StringValue)(nil),              // 31: google.protobuf.StringValue
+	(*NangoFunction)(nil),                       // 32: nango.gateway.v1.NangoFunction
+	(*SuccessResponse)(nil),                     // 33: nango.gateway.v1.SuccessResponse
 }
 var file_nango_gateway_v1_integrations_proto_depIdxs = []int32{
-	28, // 0: nango.gateway.v1.Integration.credentials_label:type_name -> google.protobuf.Value
-	28, // 1: nango.gateway.v1.Integration.preconfigured_credentials:type_name -> google.protobuf.Value
-	28, // 2: nango.gateway.v1.Integration.webhook_url:type_name -> google.protobuf.Value
-	28, // 3: nango.gateway.v1.Integration.credentials:type_name -> google.protobuf.Value
-	29, // 4: nango.gateway.v1.Integration.aws_sigv4:type_name -> google.protobuf.Struct
-	29, // 5: nango.gateway.v1.Integration.extra:type_name -> google.protobuf.Struct
-	30, // 6: nango.gateway.v1.IntegrationCredentials.scopes:type_name -> google.protobuf.StringValue
-	30, // 7: nango.gateway.v1.IntegrationCredentials.webhook_secret:type_name -> google.protobuf.StringValue
-	0,  // 8: nango.gateway.v1.ListIntegrationsResponse.data:type_name -> nango.gateway.v1.Integration
-	29, // 9: nango.gateway.v1.ListIntegrationsResponse.extra:type_name -> google.protobuf.Struct
-	0,  // 10: nango.gateway.v1.GetIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	29, // 11: nango.gateway.v1.GetIntegrationResponse.extra:type_name -> google.protobuf.Struct
-	1,  // 12: nango.gateway.v1.CreateIntegrationRequest.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
-	24, // 13: nango.gateway.v1.CreateIntegrationRequest.integration_config:type_name -> nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
-	25, // 14: nango.gateway.v1.CreateIntegrationRequest.custom:type_name -> nango.gateway.v1.CreateIntegrationRequest.CustomEntry
-	0,  // 15: nango.gateway.v1.CreateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	29, // 16: nango.gateway.v1.CreateIntegrationResponse.extra:type_name -> google.protobuf.Struct
-	0,  // 17: nango.gateway.v1.CreateQuickstartIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	29, // 18: nango.gateway.v1.CreateQuickstartIntegrationResponse.extra:type_name -> google.protobuf.Struct
-	11, // 19: nango.gateway.v1.UpdateIntegrationRequest.patch:type_name -> nango.gateway.v1.IntegrationPatch
-	1,  // 20: nango.gateway.v1.IntegrationPatch.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
-	26, // 21: nango.gateway.v1.IntegrationPatch.integration_config:type_name -> nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
-	27, // 22: nango.gateway.v1.IntegrationPatch.custom:type_name -> nango.gateway.v1.IntegrationPatch.CustomEntry
-	0,  // 23: nango.gateway.v1.UpdateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
-	29, // 24: nango.gateway.v1.UpdateIntegrationResponse.extra:type_name -> google.protobuf.Struct
-	29, // 25: nango.gateway.v1.DeleteIntegrationResponse.extra:type_name -> google.protobuf.Struct
-	31, // 26: nango.gateway.v1.ListFunctionsResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	17, // 27: nango.gateway.v1.ListFunctionsResponse.pagination:type_name -> nango.gateway.v1.Pagination
-	29, // 28: nango.gateway.v1.ListFunctionsResponse.extra:type_name -> google.protobuf.Struct
-	29, // 29: nango.gateway.v1.Pagination.extra:type_name -> google.protobuf.Struct
-	31, // 30: nango.gateway.v1.GetFunctionResponse.data:type_name -> nango.gateway.v1.NangoFunction
-	29, // 31: nango.gateway.v1.GetFunctionResponse.extra:type_name -> google.protobuf.Struct
-	29, // 32: nango.gateway.v1.GetFunctionCodeResponse.extra:type_name -> google.protobuf.Struct
-	32, // 33: nango.gateway.v1.DeleteFunctionResponse.data:type_name -> nango.gateway.v1.SuccessResponse
-	29, // 34: nango.gateway.v1.DeleteFunctionResponse.extra:type_name -> google.protobuf.Struct
-	2,  // 35: nango.gateway.v1.IntegrationsService.ListIntegrations:input_type -> nango.gateway.v1.ListIntegrationsRequest
-	4,  // 36: nango.gateway.v1.IntegrationsService.GetIntegration:input_type -> nango.gateway.v1.GetIntegrationRequest
-	6,  // 37: nango.gateway.v1.IntegrationsService.CreateIntegration:input_type -> nango.gateway.v1.CreateIntegrationRequest
-	8,  // 38: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:input_type -> nango.gateway.v1.CreateQuickstartIntegrationRequest
-	10, // 39: nango.gateway.v1.IntegrationsService.UpdateIntegration:input_type -> nango.gateway.v1.UpdateIntegrationRequest
-	13, // 40: nango.gateway.v1.IntegrationsService.DeleteIntegration:input_type -> nango.gateway.v1.DeleteIntegrationRequest
-	15, // 41: nango.gateway.v1.IntegrationsService.ListFunctions:input_type -> nango.gateway.v1.ListFunctionsRequest
-	18, // 42: nango.gateway.v1.IntegrationsService.GetFunction:input_type -> nango.gateway.v1.GetFunctionRequest
-	20, // 43: nango.gateway.v1.IntegrationsService.GetFunctionCode:input_type -> nango.gateway.v1.GetFunctionCodeRequest
-	22, // 44: nango.gateway.v1.IntegrationsService.DeleteFunction:input_type -> nango.gateway.v1.DeleteFunctionRequest
-	3,  // 45: nango.gateway.v1.IntegrationsService.ListIntegrations:output_type -> nango.gateway.v1.ListIntegrationsResponse
-	5,  // 46: nango.gateway.v1.IntegrationsService.GetIntegration:output_type -> nango.gateway.v1.GetIntegrationResponse
-	7,  // 47: nango.gateway.v1.IntegrationsService.CreateIntegration:output_type -> nango.gateway.v1.CreateIntegrationResponse
-	9,  // 48: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:output_type -> nango.gateway.v1.CreateQuickstartIntegrationResponse
-	12, // 49: nango.gateway.v1.IntegrationsService.UpdateIntegration:output_type -> nango.gateway.v1.UpdateIntegrationResponse
-	14, // 50: nango.gateway.v1.IntegrationsService.DeleteIntegration:output_type -> nango.gateway.v1.DeleteIntegrationResponse
-	16, // 51: nango.gateway.v1.IntegrationsService.ListFunctions:output_type -> nango.gateway.v1.ListFunctionsResponse
-	19, // 52: nango.gateway.v1.IntegrationsService.GetFunction:output_type -> nango.gateway.v1.GetFunctionResponse
-	21, // 53: nango.gateway.v1.IntegrationsService.GetFunctionCode:output_type -> nango.gateway.v1.GetFunctionCodeResponse
-	23, // 54: nango.gateway.v1.IntegrationsService.DeleteFunction:output_type -> nango.gateway.v1.DeleteFunctionResponse
-	45, // [45:55] is the sub-list for method output_type
-	35, // [35:45] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	29, // 0: nango.gateway.v1.Integration.credentials_label:type_name -> google.protobuf.Value
+	29, // 1: nango.gateway.v1.Integration.preconfigured_credentials:type_name -> google.protobuf.Value
+	29, // 2: nango.gateway.v1.Integration.webhook_url:type_name -> google.protobuf.Value
+	1,  // 3: nango.gateway.v1.Integration.credentials:type_name -> nango.gateway.v1.IntegrationCredentialsInfo
+	30, // 4: nango.gateway.v1.Integration.aws_sigv4:type_name -> google.protobuf.Struct
+	30, // 5: nango.gateway.v1.Integration.extra:type_name -> google.protobuf.Struct
+	30, // 6: nango.gateway.v1.IntegrationCredentialsInfo.extra:type_name -> google.protobuf.Struct
+	31, // 7: nango.gateway.v1.IntegrationCredentials.scopes:type_name -> google.protobuf.StringValue
+	31, // 8: nango.gateway.v1.IntegrationCredentials.webhook_secret:type_name -> google.protobuf.StringValue
+	0,  // 9: nango.gateway.v1.ListIntegrationsResponse.data:type_name -> nango.gateway.v1.Integration
+	30, // 10: nango.gateway.v1.ListIntegrationsResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 11: nango.gateway.v1.GetIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	30, // 12: nango.gateway.v1.GetIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	2,  // 13: nango.gateway.v1.CreateIntegrationRequest.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
+	25, // 14: nango.gateway.v1.CreateIntegrationRequest.integration_config:type_name -> nango.gateway.v1.CreateIntegrationRequest.IntegrationConfigEntry
+	26, // 15: nango.gateway.v1.CreateIntegrationRequest.custom:type_name -> nango.gateway.v1.CreateIntegrationRequest.CustomEntry
+	0,  // 16: nango.gateway.v1.CreateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	30, // 17: nango.gateway.v1.CreateIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	0,  // 18: nango.gateway.v1.CreateQuickstartIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	30, // 19: nango.gateway.v1.CreateQuickstartIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	12, // 20: nango.gateway.v1.UpdateIntegrationRequest.patch:type_name -> nango.gateway.v1.IntegrationPatch
+	2,  // 21: nango.gateway.v1.IntegrationPatch.credentials:type_name -> nango.gateway.v1.IntegrationCredentials
+	27, // 22: nango.gateway.v1.IntegrationPatch.integration_config:type_name -> nango.gateway.v1.IntegrationPatch.IntegrationConfigEntry
+	28, // 23: nango.gateway.v1.IntegrationPatch.custom:type_name -> nango.gateway.v1.IntegrationPatch.CustomEntry
+	0,  // 24: nango.gateway.v1.UpdateIntegrationResponse.data:type_name -> nango.gateway.v1.Integration
+	30, // 25: nango.gateway.v1.UpdateIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	30, // 26: nango.gateway.v1.DeleteIntegrationResponse.extra:type_name -> google.protobuf.Struct
+	32, // 27: nango.gateway.v1.ListFunctionsResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	18, // 28: nango.gateway.v1.ListFunctionsResponse.pagination:type_name -> nango.gateway.v1.Pagination
+	30, // 29: nango.gateway.v1.ListFunctionsResponse.extra:type_name -> google.protobuf.Struct
+	30, // 30: nango.gateway.v1.Pagination.extra:type_name -> google.protobuf.Struct
+	32, // 31: nango.gateway.v1.GetFunctionResponse.data:type_name -> nango.gateway.v1.NangoFunction
+	30, // 32: nango.gateway.v1.GetFunctionResponse.extra:type_name -> google.protobuf.Struct
+	30, // 33: nango.gateway.v1.GetFunctionCodeResponse.extra:type_name -> google.protobuf.Struct
+	33, // 34: nango.gateway.v1.DeleteFunctionResponse.data:type_name -> nango.gateway.v1.SuccessResponse
+	30, // 35: nango.gateway.v1.DeleteFunctionResponse.extra:type_name -> google.protobuf.Struct
+	3,  // 36: nango.gateway.v1.IntegrationsService.ListIntegrations:input_type -> nango.gateway.v1.ListIntegrationsRequest
+	5,  // 37: nango.gateway.v1.IntegrationsService.GetIntegration:input_type -> nango.gateway.v1.GetIntegrationRequest
+	7,  // 38: nango.gateway.v1.IntegrationsService.CreateIntegration:input_type -> nango.gateway.v1.CreateIntegrationRequest
+	9,  // 39: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:input_type -> nango.gateway.v1.CreateQuickstartIntegrationRequest
+	11, // 40: nango.gateway.v1.IntegrationsService.UpdateIntegration:input_type -> nango.gateway.v1.UpdateIntegrationRequest
+	14, // 41: nango.gateway.v1.IntegrationsService.DeleteIntegration:input_type -> nango.gateway.v1.DeleteIntegrationRequest
+	16, // 42: nango.gateway.v1.IntegrationsService.ListFunctions:input_type -> nango.gateway.v1.ListFunctionsRequest
+	19, // 43: nango.gateway.v1.IntegrationsService.GetFunction:input_type -> nango.gateway.v1.GetFunctionRequest
+	21, // 44: nango.gateway.v1.IntegrationsService.GetFunctionCode:input_type -> nango.gateway.v1.GetFunctionCodeRequest
+	23, // 45: nango.gateway.v1.IntegrationsService.DeleteFunction:input_type -> nango.gateway.v1.DeleteFunctionRequest
+	4,  // 46: nango.gateway.v1.IntegrationsService.ListIntegrations:output_type -> nango.gateway.v1.ListIntegrationsResponse
+	6,  // 47: nango.gateway.v1.IntegrationsService.GetIntegration:output_type -> nango.gateway.v1.GetIntegrationResponse
+	8,  // 48: nango.gateway.v1.IntegrationsService.CreateIntegration:output_type -> nango.gateway.v1.CreateIntegrationResponse
+	10, // 49: nango.gateway.v1.IntegrationsService.CreateQuickstartIntegration:output_type -> nango.gateway.v1.CreateQuickstartIntegrationResponse
+	13, // 50: nango.gateway.v1.IntegrationsService.UpdateIntegration:output_type -> nango.gateway.v1.UpdateIntegrationResponse
+	15, // 51: nango.gateway.v1.IntegrationsService.DeleteIntegration:output_type -> nango.gateway.v1.DeleteIntegrationResponse
+	17, // 52: nango.gateway.v1.IntegrationsService.ListFunctions:output_type -> nango.gateway.v1.ListFunctionsResponse
+	20, // 53: nango.gateway.v1.IntegrationsService.GetFunction:output_type -> nango.gateway.v1.GetFunctionResponse
+	22, // 54: nango.gateway.v1.IntegrationsService.GetFunctionCode:output_type -> nango.gateway.v1.GetFunctionCodeResponse
+	24, // 55: nango.gateway.v1.IntegrationsService.DeleteFunction:output_type -> nango.gateway.v1.DeleteFunctionResponse
+	46, // [46:56] is the sub-list for method output_type
+	36, // [36:46] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_integrations_proto_init() }
@@ -1891,19 +2028,20 @@ func file_nango_gateway_v1_integrations_proto_init() {
 	file_nango_gateway_v1_types_proto_init()
 	file_nango_gateway_v1_integrations_proto_msgTypes[0].OneofWrappers = []any{}
 	file_nango_gateway_v1_integrations_proto_msgTypes[1].OneofWrappers = []any{}
-	file_nango_gateway_v1_integrations_proto_msgTypes[6].OneofWrappers = []any{}
-	file_nango_gateway_v1_integrations_proto_msgTypes[8].OneofWrappers = []any{}
-	file_nango_gateway_v1_integrations_proto_msgTypes[11].OneofWrappers = []any{}
-	file_nango_gateway_v1_integrations_proto_msgTypes[15].OneofWrappers = []any{}
-	file_nango_gateway_v1_integrations_proto_msgTypes[18].OneofWrappers = []any{}
-	file_nango_gateway_v1_integrations_proto_msgTypes[20].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[2].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[7].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[9].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[12].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[16].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[19].OneofWrappers = []any{}
+	file_nango_gateway_v1_integrations_proto_msgTypes[21].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_integrations_proto_rawDesc), len(file_nango_gateway_v1_integrations_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

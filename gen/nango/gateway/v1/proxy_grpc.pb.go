@@ -27,8 +27,8 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ProxyService mirrors the SDK's proxy, get, post, put, patch and delete: one RPC for every
-// method. On the REST face, /proxy/** is served by a plain handler that calls this RPC, so raw
-// paths, queries, bodies and methods such as PROPFIND pass through untouched.
+// method. It has no /v1 mapping: over HTTP, Nango's own /proxy/** is relayed, raw paths,
+// queries, bodies and methods such as PROPFIND untouched.
 type ProxyServiceClient interface {
 	// Proxy sends a request to the provider's API through Nango and returns its answer.
 	Proxy(ctx context.Context, in *ProxyRequest, opts ...grpc.CallOption) (*ProxyResponse, error)
@@ -57,8 +57,8 @@ func (c *proxyServiceClient) Proxy(ctx context.Context, in *ProxyRequest, opts .
 // for forward compatibility.
 //
 // ProxyService mirrors the SDK's proxy, get, post, put, patch and delete: one RPC for every
-// method. On the REST face, /proxy/** is served by a plain handler that calls this RPC, so raw
-// paths, queries, bodies and methods such as PROPFIND pass through untouched.
+// method. It has no /v1 mapping: over HTTP, Nango's own /proxy/** is relayed, raw paths,
+// queries, bodies and methods such as PROPFIND untouched.
 type ProxyServiceServer interface {
 	// Proxy sends a request to the provider's API through Nango and returns its answer.
 	Proxy(context.Context, *ProxyRequest) (*ProxyResponse, error)

@@ -31,9 +31,12 @@ const (
 // RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
 // of a model as one server stream.
 type RecordsServiceClient interface {
-	// ListRecords returns one page of a model's records.
+	// ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
+	// GET /records on the REST face.)
 	ListRecords(ctx context.Context, in *ListRecordsRequest, opts ...grpc.CallOption) (*ListRecordsResponse, error)
 	// StreamRecords sends every record from the cursor on, following next_cursor to the end.
+	// Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
+	// as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
 	StreamRecords(ctx context.Context, in *StreamRecordsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamRecordsResponse], error)
 	// PruneRecords empties record payloads up to a cursor, keeping their metadata.
 	PruneRecords(ctx context.Context, in *PruneRecordsRequest, opts ...grpc.CallOption) (*PruneRecordsResponse, error)
@@ -93,9 +96,12 @@ func (c *recordsServiceClient) PruneRecords(ctx context.Context, in *PruneRecord
 // RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
 // of a model as one server stream.
 type RecordsServiceServer interface {
-	// ListRecords returns one page of a model's records.
+	// ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
+	// GET /records on the REST face.)
 	ListRecords(context.Context, *ListRecordsRequest) (*ListRecordsResponse, error)
 	// StreamRecords sends every record from the cursor on, following next_cursor to the end.
+	// Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
+	// as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
 	StreamRecords(*StreamRecordsRequest, grpc.ServerStreamingServer[StreamRecordsResponse]) error
 	// PruneRecords empties record payloads up to a cursor, keeping their metadata.
 	PruneRecords(context.Context, *PruneRecordsRequest) (*PruneRecordsResponse, error)
