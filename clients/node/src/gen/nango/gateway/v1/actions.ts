@@ -691,8 +691,8 @@ export const ActionsServiceService = {
     responseDeserialize: (value: Buffer): TriggerActionResponse => TriggerActionResponse.decode(value),
   },
   /**
-   * TriggerActionAsync queues an action and returns its id and status URL at once. On the
-   * REST face it is POST /action/trigger with `X-Async: true`, as with Nango.
+   * TriggerActionAsync queues an action and returns its id and status URL at once. Nango's
+   * own route is POST /action/trigger with `X-Async: true`.
    */
   triggerActionAsync: {
     path: "/nango.gateway.v1.ActionsService/TriggerActionAsync" as const,
@@ -726,8 +726,8 @@ export interface ActionsServiceServer extends UntypedServiceImplementation {
   /** TriggerAction runs an action and returns its output (any JSON). */
   triggerAction: handleUnaryCall<TriggerActionRequest, TriggerActionResponse>;
   /**
-   * TriggerActionAsync queues an action and returns its id and status URL at once. On the
-   * REST face it is POST /action/trigger with `X-Async: true`, as with Nango.
+   * TriggerActionAsync queues an action and returns its id and status URL at once. Nango's
+   * own route is POST /action/trigger with `X-Async: true`.
    */
   triggerActionAsync: handleUnaryCall<TriggerActionAsyncRequest, TriggerActionAsyncResponse>;
   /**
@@ -755,8 +755,8 @@ export interface ActionsServiceClient extends Client {
     callback: (error: ServiceError | null, response: TriggerActionResponse) => void,
   ): ClientUnaryCall;
   /**
-   * TriggerActionAsync queues an action and returns its id and status URL at once. On the
-   * REST face it is POST /action/trigger with `X-Async: true`, as with Nango.
+   * TriggerActionAsync queues an action and returns its id and status URL at once. Nango's
+   * own route is POST /action/trigger with `X-Async: true`.
    */
   triggerActionAsync(
     request: TriggerActionAsyncRequest,

@@ -45,15 +45,43 @@ export interface Integration {
   webhookUrl?:
     | any
     | undefined;
-  /** With include=credentials: the app credentials, or null. */
+  /**
+   * With include=credentials: the app credentials. A null (an integration without app
+   * credentials) is kept in extra.
+   */
   credentials?:
-    | any
+    | IntegrationCredentialsInfo
     | undefined;
   /** AWS SigV4 settings of aws-sigv4 integrations: provider-defined keys. */
   awsSigv4?:
     | { [key: string]: any }
     | undefined;
   /** Keys of Nango's object that this message does not know. */
+  extra?: { [key: string]: any } | undefined;
+}
+
+/**
+ * IntegrationCredentialsInfo are the app credentials of an integration as Nango answers
+ * them, by type: OAUTH1/OAUTH2/TBA have client_id, client_secret, scopes and
+ * webhook_secret; APP has app_id, app_link and private_key; CUSTOM client_id,
+ * client_secret, app_id, app_link and private_key. Each value may be null (kept in extra).
+ * Secrets: never logged.
+ */
+export interface IntegrationCredentialsInfo {
+  type?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?:
+    | string
+    | undefined;
+  /** Comma-separated scopes. */
+  scopes?: string | undefined;
+  webhookSecret?: string | undefined;
+  appId?: string | undefined;
+  appLink?: string | undefined;
+  privateKey?:
+    | string
+    | undefined;
+  /** Keys of Nango's object that this message does not know, and null values. */
   extra?: { [key: string]: any } | undefined;
 }
 
@@ -325,7 +353,7 @@ export const Integration: MessageFns<Integration> = {
       Value.encode(Value.wrap(message.webhookUrl), writer.uint32(82).fork()).join();
     }
     if (message.credentials !== undefined) {
-      Value.encode(Value.wrap(message.credentials), writer.uint32(90).fork()).join();
+      IntegrationCredentialsInfo.encode(message.credentials, writer.uint32(106).fork()).join();
     }
     if (message.awsSigv4 !== undefined) {
       Struct.encode(Struct.wrap(message.awsSigv4), writer.uint32(98).fork()).join();
@@ -429,12 +457,12 @@ export const Integration: MessageFns<Integration> = {
             message.webhookUrl = Value.unwrap(Value.decode(reader, reader.uint32()));
             continue;
           }
-          case 11: {
-            if (tag !== 90) {
+          case 13: {
+            if (tag !== 106) {
               break;
             }
 
-            message.credentials = Value.unwrap(Value.decode(reader, reader.uint32()));
+            message.credentials = IntegrationCredentialsInfo.decode(reader, reader.uint32());
             continue;
           }
           case 12: {
@@ -509,7 +537,7 @@ export const Integration: MessageFns<Integration> = {
         : isSet(object?.webhook_url)
         ? object.webhook_url
         : undefined,
-      credentials: isSet(object?.credentials) ? object.credentials : undefined,
+      credentials: isSet(object.credentials) ? IntegrationCredentialsInfo.fromJSON(object.credentials) : undefined,
       awsSigv4: isObject(object.awsSigv4) ? object.awsSigv4 : isObject(object.aws_sigv4) ? object.aws_sigv4 : undefined,
       extra: isObject(object.extra) ? object.extra : undefined,
     };
@@ -548,7 +576,7 @@ export const Integration: MessageFns<Integration> = {
       obj.webhookUrl = message.webhookUrl;
     }
     if (message.credentials !== undefined) {
-      obj.credentials = message.credentials;
+      obj.credentials = IntegrationCredentialsInfo.toJSON(message.credentials);
     }
     if (message.awsSigv4 !== undefined) {
       obj.awsSigv4 = message.awsSigv4;
@@ -576,8 +604,241 @@ export const Integration: MessageFns<Integration> = {
       ? undefined
       : object.preconfiguredCredentials;
     message.webhookUrl = object.webhookUrl === undefined ? undefined : object.webhookUrl;
-    message.credentials = object.credentials === undefined ? undefined : object.credentials;
+    message.credentials = (object.credentials !== undefined && object.credentials !== null)
+      ? IntegrationCredentialsInfo.fromPartial(object.credentials)
+      : undefined;
     message.awsSigv4 = object.awsSigv4 ?? undefined;
+    message.extra = object.extra ?? undefined;
+    return message;
+  },
+};
+
+function createBaseIntegrationCredentialsInfo(): IntegrationCredentialsInfo {
+  return {
+    type: "",
+    clientId: undefined,
+    clientSecret: undefined,
+    scopes: undefined,
+    webhookSecret: undefined,
+    appId: undefined,
+    appLink: undefined,
+    privateKey: undefined,
+    extra: undefined,
+  };
+}
+
+export const IntegrationCredentialsInfo: MessageFns<IntegrationCredentialsInfo> = {
+  encode(message: IntegrationCredentialsInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== undefined && message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.clientId !== undefined) {
+      writer.uint32(18).string(message.clientId);
+    }
+    if (message.clientSecret !== undefined) {
+      writer.uint32(26).string(message.clientSecret);
+    }
+    if (message.scopes !== undefined) {
+      writer.uint32(34).string(message.scopes);
+    }
+    if (message.webhookSecret !== undefined) {
+      writer.uint32(42).string(message.webhookSecret);
+    }
+    if (message.appId !== undefined) {
+      writer.uint32(50).string(message.appId);
+    }
+    if (message.appLink !== undefined) {
+      writer.uint32(58).string(message.appLink);
+    }
+    if (message.privateKey !== undefined) {
+      writer.uint32(66).string(message.privateKey);
+    }
+    if (message.extra !== undefined) {
+      Struct.encode(Struct.wrap(message.extra), writer.uint32(802).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IntegrationCredentialsInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIntegrationCredentialsInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clientSecret = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.scopes = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.webhookSecret = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.appLink = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.privateKey = reader.string();
+            continue;
+          }
+          case 100: {
+            if (tag !== 802) {
+              break;
+            }
+
+            message.extra = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IntegrationCredentialsInfo {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : undefined,
+      clientSecret: isSet(object.clientSecret)
+        ? globalThis.String(object.clientSecret)
+        : isSet(object.client_secret)
+        ? globalThis.String(object.client_secret)
+        : undefined,
+      scopes: isSet(object.scopes) ? globalThis.String(object.scopes) : undefined,
+      webhookSecret: isSet(object.webhookSecret)
+        ? globalThis.String(object.webhookSecret)
+        : isSet(object.webhook_secret)
+        ? globalThis.String(object.webhook_secret)
+        : undefined,
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : undefined,
+      appLink: isSet(object.appLink)
+        ? globalThis.String(object.appLink)
+        : isSet(object.app_link)
+        ? globalThis.String(object.app_link)
+        : undefined,
+      privateKey: isSet(object.privateKey)
+        ? globalThis.String(object.privateKey)
+        : isSet(object.private_key)
+        ? globalThis.String(object.private_key)
+        : undefined,
+      extra: isObject(object.extra) ? object.extra : undefined,
+    };
+  },
+
+  toJSON(message: IntegrationCredentialsInfo): unknown {
+    const obj: any = {};
+    if (message.type !== undefined && message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.clientId !== undefined) {
+      obj.clientId = message.clientId;
+    }
+    if (message.clientSecret !== undefined) {
+      obj.clientSecret = message.clientSecret;
+    }
+    if (message.scopes !== undefined) {
+      obj.scopes = message.scopes;
+    }
+    if (message.webhookSecret !== undefined) {
+      obj.webhookSecret = message.webhookSecret;
+    }
+    if (message.appId !== undefined) {
+      obj.appId = message.appId;
+    }
+    if (message.appLink !== undefined) {
+      obj.appLink = message.appLink;
+    }
+    if (message.privateKey !== undefined) {
+      obj.privateKey = message.privateKey;
+    }
+    if (message.extra !== undefined) {
+      obj.extra = message.extra;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IntegrationCredentialsInfo>, I>>(base?: I): IntegrationCredentialsInfo {
+    return IntegrationCredentialsInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IntegrationCredentialsInfo>, I>>(object: I): IntegrationCredentialsInfo {
+    const message = createBaseIntegrationCredentialsInfo();
+    message.type = object.type ?? "";
+    message.clientId = object.clientId ?? undefined;
+    message.clientSecret = object.clientSecret ?? undefined;
+    message.scopes = object.scopes ?? undefined;
+    message.webhookSecret = object.webhookSecret ?? undefined;
+    message.appId = object.appId ?? undefined;
+    message.appLink = object.appLink ?? undefined;
+    message.privateKey = object.privateKey ?? undefined;
     message.extra = object.extra ?? undefined;
     return message;
   },

@@ -878,8 +878,8 @@ export const ProxyResponse_HeadersEntry: MessageFns<ProxyResponse_HeadersEntry> 
 
 /**
  * ProxyService mirrors the SDK's proxy, get, post, put, patch and delete: one RPC for every
- * method. On the REST face, /proxy/** is served by a plain handler that calls this RPC, so raw
- * paths, queries, bodies and methods such as PROPFIND pass through untouched.
+ * method. It has no /v1 mapping: over HTTP, Nango's own /proxy/** is relayed, raw paths,
+ * queries, bodies and methods such as PROPFIND untouched.
  */
 export type ProxyServiceService = typeof ProxyServiceService;
 export const ProxyServiceService = {

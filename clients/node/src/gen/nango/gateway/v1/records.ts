@@ -1422,7 +1422,10 @@ export const PruneRecordsResponse: MessageFns<PruneRecordsResponse> = {
  */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
-  /** ListRecords returns one page of a model's records. */
+  /**
+   * ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
+   * GET /records on the REST face.)
+   */
   listRecords: {
     path: "/nango.gateway.v1.RecordsService/ListRecords" as const,
     requestStream: false as const,
@@ -1432,7 +1435,11 @@ export const RecordsServiceService = {
     responseSerialize: (value: ListRecordsResponse): Buffer => Buffer.from(ListRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRecordsResponse => ListRecordsResponse.decode(value),
   },
-  /** StreamRecords sends every record from the cursor on, following next_cursor to the end. */
+  /**
+   * StreamRecords sends every record from the cursor on, following next_cursor to the end.
+   * Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
+   * as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
+   */
   streamRecords: {
     path: "/nango.gateway.v1.RecordsService/StreamRecords" as const,
     requestStream: false as const,
@@ -1457,16 +1464,26 @@ export const RecordsServiceService = {
 } as const;
 
 export interface RecordsServiceServer extends UntypedServiceImplementation {
-  /** ListRecords returns one page of a model's records. */
+  /**
+   * ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
+   * GET /records on the REST face.)
+   */
   listRecords: handleUnaryCall<ListRecordsRequest, ListRecordsResponse>;
-  /** StreamRecords sends every record from the cursor on, following next_cursor to the end. */
+  /**
+   * StreamRecords sends every record from the cursor on, following next_cursor to the end.
+   * Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
+   * as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
+   */
   streamRecords: handleServerStreamingCall<StreamRecordsRequest, StreamRecordsResponse>;
   /** PruneRecords empties record payloads up to a cursor, keeping their metadata. */
   pruneRecords: handleUnaryCall<PruneRecordsRequest, PruneRecordsResponse>;
 }
 
 export interface RecordsServiceClient extends Client {
-  /** ListRecords returns one page of a model's records. */
+  /**
+   * ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
+   * GET /records on the REST face.)
+   */
   listRecords(
     request: ListRecordsRequest,
     callback: (error: ServiceError | null, response: ListRecordsResponse) => void,
@@ -1482,7 +1499,11 @@ export interface RecordsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRecordsResponse) => void,
   ): ClientUnaryCall;
-  /** StreamRecords sends every record from the cursor on, following next_cursor to the end. */
+  /**
+   * StreamRecords sends every record from the cursor on, following next_cursor to the end.
+   * Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
+   * as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
+   */
   streamRecords(
     request: StreamRecordsRequest,
     options?: Partial<CallOptions>,

@@ -44,8 +44,8 @@ class ActionsServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def TriggerActionAsync(self, request, context):
-        """TriggerActionAsync queues an action and returns its id and status URL at once. On the
-        REST face it is POST /action/trigger with `X-Async: true`, as with Nango.
+        """TriggerActionAsync queues an action and returns its id and status URL at once. Nango's
+        own route is POST /action/trigger with `X-Async: true`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

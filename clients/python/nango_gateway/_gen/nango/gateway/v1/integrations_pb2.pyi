@@ -173,7 +173,7 @@ class Integration(_message.Message):
     WEBHOOK_URL_FIELD_NUMBER: _ClassVar[int]
     aws_sigv4: _struct_pb2.Struct
     created_at: str
-    credentials: _struct_pb2.Value
+    credentials: IntegrationCredentialsInfo
     credentials_label: _struct_pb2.Value
     display_name: str
     extra: _struct_pb2.Struct
@@ -184,7 +184,7 @@ class Integration(_message.Message):
     unique_key: str
     updated_at: str
     webhook_url: _struct_pb2.Value
-    def __init__(self, unique_key: _Optional[str] = ..., provider: _Optional[str] = ..., display_name: _Optional[str] = ..., logo: _Optional[str] = ..., forward_webhooks: bool = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., credentials_label: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., preconfigured_credentials: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., webhook_url: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., credentials: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., aws_sigv4: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., extra: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    def __init__(self, unique_key: _Optional[str] = ..., provider: _Optional[str] = ..., display_name: _Optional[str] = ..., logo: _Optional[str] = ..., forward_webhooks: bool = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., credentials_label: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., preconfigured_credentials: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., webhook_url: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., credentials: _Optional[_Union[IntegrationCredentialsInfo, _Mapping]] = ..., aws_sigv4: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., extra: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class IntegrationCredentials(_message.Message):
     __slots__ = ["app_id", "app_link", "client_id", "client_secret", "private_key", "scopes", "type", "webhook_secret"]
@@ -205,6 +205,28 @@ class IntegrationCredentials(_message.Message):
     type: str
     webhook_secret: _wrappers_pb2.StringValue
     def __init__(self, type: _Optional[str] = ..., client_id: _Optional[str] = ..., client_secret: _Optional[str] = ..., scopes: _Optional[_Union[_wrappers_pb2.StringValue, _Mapping]] = ..., webhook_secret: _Optional[_Union[_wrappers_pb2.StringValue, _Mapping]] = ..., app_id: _Optional[str] = ..., app_link: _Optional[str] = ..., private_key: _Optional[str] = ...) -> None: ...
+
+class IntegrationCredentialsInfo(_message.Message):
+    __slots__ = ["app_id", "app_link", "client_id", "client_secret", "extra", "private_key", "scopes", "type", "webhook_secret"]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_LINK_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_KEY_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_SECRET_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    app_link: str
+    client_id: str
+    client_secret: str
+    extra: _struct_pb2.Struct
+    private_key: str
+    scopes: str
+    type: str
+    webhook_secret: str
+    def __init__(self, type: _Optional[str] = ..., client_id: _Optional[str] = ..., client_secret: _Optional[str] = ..., scopes: _Optional[str] = ..., webhook_secret: _Optional[str] = ..., app_id: _Optional[str] = ..., app_link: _Optional[str] = ..., private_key: _Optional[str] = ..., extra: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class IntegrationPatch(_message.Message):
     __slots__ = ["credentials", "custom", "display_name", "forward_webhooks", "integration_config", "unique_key"]

@@ -7,8 +7,8 @@ from nango_gateway._gen.nango.gateway.v1 import proxy_pb2 as nango_dot_gateway_d
 
 class ProxyServiceStub(object):
     """ProxyService mirrors the SDK's proxy, get, post, put, patch and delete: one RPC for every
-    method. On the REST face, /proxy/** is served by a plain handler that calls this RPC, so raw
-    paths, queries, bodies and methods such as PROPFIND pass through untouched.
+    method. It has no /v1 mapping: over HTTP, Nango's own /proxy/** is relayed, raw paths,
+    queries, bodies and methods such as PROPFIND untouched.
     """
 
     def __init__(self, channel):
@@ -26,8 +26,8 @@ class ProxyServiceStub(object):
 
 class ProxyServiceServicer(object):
     """ProxyService mirrors the SDK's proxy, get, post, put, patch and delete: one RPC for every
-    method. On the REST face, /proxy/** is served by a plain handler that calls this RPC, so raw
-    paths, queries, bodies and methods such as PROPFIND pass through untouched.
+    method. It has no /v1 mapping: over HTTP, Nango's own /proxy/** is relayed, raw paths,
+    queries, bodies and methods such as PROPFIND untouched.
     """
 
     def Proxy(self, request, context):
@@ -54,8 +54,8 @@ def add_ProxyServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class ProxyService(object):
     """ProxyService mirrors the SDK's proxy, get, post, put, patch and delete: one RPC for every
-    method. On the REST face, /proxy/** is served by a plain handler that calls this RPC, so raw
-    paths, queries, bodies and methods such as PROPFIND pass through untouched.
+    method. It has no /v1 mapping: over HTTP, Nango's own /proxy/** is relayed, raw paths,
+    queries, bodies and methods such as PROPFIND untouched.
     """
 
     @staticmethod

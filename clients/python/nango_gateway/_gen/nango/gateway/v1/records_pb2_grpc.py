@@ -39,7 +39,8 @@ class RecordsServiceServicer(object):
     """
 
     def ListRecords(self, request, context):
-        """ListRecords returns one page of a model's records.
+        """ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
+        GET /records on the REST face.)
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -47,6 +48,8 @@ class RecordsServiceServicer(object):
 
     def StreamRecords(self, request, context):
         """StreamRecords sends every record from the cursor on, following next_cursor to the end.
+        Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
+        as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
