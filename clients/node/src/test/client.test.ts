@@ -124,3 +124,11 @@ test("a CANCELLED reset at the deadline reads as DEADLINE_EXCEEDED, before it as
   ];
   for (const [name, deadline, want] of tests) assert.equal(deadlineAware(cancelled, deadline).code, want, name);
 });
+
+// Compile-time: the promise clients keep the generated request and response types.
+type UnaryResponse = Awaited<ReturnType<GatewayClient["connections"]["getConnection"]>>;
+type UnaryRequest = Parameters<GatewayClient["records"]["listRecords"]>[0];
+type Exactly<A, B> = [A] extends [never] ? never : [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const typedResponse: Exactly<UnaryResponse, gateway.GetConnectionResponse> = true;
+const typedRequest: Exactly<UnaryRequest, gateway.ListRecordsRequest> = true;
+test("promise clients are typed (checked when compiling)", () => assert.ok(typedResponse && typedRequest));
