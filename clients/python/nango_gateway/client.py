@@ -39,16 +39,18 @@ class Client:
     ``token`` is this service's bearer token from the gateway's clients file. With
     ``insecure=True`` the channel is plaintext and gRPC sends the token only to a loopback
     address (local credentials); otherwise TLS with ``root_certificates`` (PEM bytes; None
-    means the system roots).
+    means the system roots) and, when the gateway asks for a client certificate,
+    ``private_key`` and ``certificate_chain`` (PEM bytes).
     """
 
     def __init__(self, address: str, token: Optional[str] = None, *, insecure: bool = False,
-                 root_certificates: Optional[bytes] = None,
-                 service_config: str = DEFAULT_SERVICE_CONFIG, options: tuple = ()):
+                 root_certificates: Optional[bytes] = None, private_key: Optional[bytes] = None,
+                 certificate_chain: Optional[bytes] = None, service_config: str = DEFAULT_SERVICE_CONFIG, options: tuple = ()):
         if insecure:
             creds = grpc.local_channel_credentials(grpc.LocalConnectionType.LOCAL_TCP)
         else:
-            creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+            creds = grpc.ssl_channel_credentials(root_certificates=root_certificates, private_key=private_key,
+                                                 certificate_chain=certificate_chain)
         if token:
             creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
         opts = [("grpc.service_config", service_config), ("grpc.enable_retries", 1), *options]
