@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ type summary struct {
 	ResumedRecords int      `json:"resumed_records"`
 	Events         []string `json:"events"`
 	ResumedEvents  []string `json:"resumed_events"`
+	Missing        string   `json:"missing"`
 }
 
 // startGateway runs a gateway over a seeded simulator on free loopback ports. Its clients
@@ -92,6 +94,12 @@ func runExample(t *testing.T, cmd *exec.Cmd) {
 		Records: simulator.SeedGithubIssueCount, ResumedAt: 1000, ResumedRecords: simulator.SeedGithubIssueCount - 1000,
 		Events: []string{"e1", "e2"}, ResumedEvents: []string{"e3", "e4"},
 	}
+	// Each language names the gRPC code its own way; Nango's code and status are the same.
+	code, rest, _ := strings.Cut(got.Missing, " ")
+	if !strings.EqualFold(strings.ReplaceAll(code, "_", ""), "notfound") || rest != "not_found 404" {
+		t.Errorf("missing connection gave %q, want NotFound with Nango's not_found and HTTP 404", got.Missing)
+	}
+	got.Missing = ""
 	if g, w := mustJSON(got), mustJSON(want); g != w {
 		t.Fatalf("summary\n got %s\nwant %s", g, w)
 	}

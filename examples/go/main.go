@@ -35,6 +35,7 @@ type summary struct {
 	ResumedRecords int      `json:"resumed_records"`
 	Events         []string `json:"events"`
 	ResumedEvents  []string `json:"resumed_events"`
+	Missing        string   `json:"missing"` // gRPC code, Nango's code and HTTP status of a failed call
 }
 
 func main() {
@@ -69,6 +70,16 @@ func run(ctx context.Context) error {
 	}
 	// [/unary]
 	out.Connection, out.Provider = got.GetConnection().GetConnectionId(), got.GetConnection().GetProvider()
+
+	// [error]
+	_, err = gatewayv1.NewConnectionsServiceClient(conn).GetConnection(callCtx, &gatewayv1.GetConnectionRequest{
+		ProviderConfigKey: "github",
+		ConnectionId:      "no-such-connection",
+	})
+	if e, ok := client.AsError(err); ok {
+		out.Missing = fmt.Sprintf("%s %s %d", e.Code, e.Reason, e.HTTPStatus) // NotFound not_found 404
+	}
+	// [/error]
 
 	if err := readRecords(ctx, gatewayv1.NewRecordsServiceClient(conn), &out); err != nil {
 		return err

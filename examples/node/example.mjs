@@ -37,6 +37,13 @@ async function main() {
     // [/unary]
     out.connection = got.connection?.connectionId;
     out.provider = got.connection?.provider;
+    // [error]
+    try {
+      await client.connections.getConnection({ providerConfigKey: "github", connectionId: "no-such-connection" }, { timeoutMs: 5000 });
+    } catch (err) {
+      out.missing = `${status[err.code]} ${err.reason} ${err.httpStatus}`; // NOT_FOUND not_found 404
+    }
+    // [/error]
     await readRecords(client, out);
     await followEvents(client, out);
   } finally {

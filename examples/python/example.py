@@ -15,6 +15,8 @@ import secrets
 import sys
 import urllib.request
 
+import grpc
+
 from nango_gateway import Client, GatewayError, gateway
 
 
@@ -35,6 +37,15 @@ def main() -> None:
             sys.exit(f"GetConnection: {e.code.name} (nango code {e.reason!r}, HTTP {e.http_status})")
         # [/unary]
         out["connection"], out["provider"] = got.connection.connection_id, got.connection.provider
+        # [error]
+        try:
+            client.connections.GetConnection(
+                gateway.GetConnectionRequest(provider_config_key="github", connection_id="no-such-connection"),
+                timeout=5)
+        except grpc.RpcError as err:
+            e = GatewayError.from_rpc_error(err)
+            out["missing"] = f"{e.code.name} {e.reason} {e.http_status}"  # NOT_FOUND not_found 404
+        # [/error]
         read_records(client, out)
         follow_events(client, out)
     print(json.dumps(out))
