@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF := tools/node_modules/.bin/buf
 GO ?= go
 
-.PHONY: run test race generate check-generated lint tools bench build image clean
+.PHONY: run test race generate check-generated lint tools bench build image clean client-deps generate-clients
 
 run: ## the gateway with its built-in Nango simulator (no account needed)
 	$(GO) run ./cmd/server --demo
@@ -56,3 +56,23 @@ image: ## bin/nango-gateway-image.tar: load with docker/podman load, push with s
 
 clean:
 	rm -rf bin .protodeps
+
+# What the client examples and packages need: npm packages for Node and, as root on Debian,
+# python3-grpcio and python3-protobuf (apt-get only when they are missing).
+DEBIAN_PY := python3-grpcio python3-protobuf
+client-deps:
+	npm ci --prefix clients/node --no-audit --no-fund --loglevel=error
+	npm ci --prefix examples/node --no-audit --no-fund --loglevel=error
+	@missing=$$(for p in $(DEBIAN_PY); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		else echo "install for the Python client: apt-get install $$missing" >&2; fi; \
+	fi
+
+# Regenerates the committed stubs of clients/python and clients/node with Debian's protoc
+# (apt-get install protobuf-compiler protobuf-compiler-grpc libprotobuf-dev).
+generate-clients:
+	npm ci --prefix clients/node --no-audit --no-fund --loglevel=error
+	clients/python/generate.sh
+	clients/node/generate.sh
