@@ -96,7 +96,7 @@ class RecordMetadata(_message.Message):
     def __init__(self, cursor: _Optional[str] = ..., last_action: _Optional[str] = ..., deleted_at: _Optional[_Union[_wrappers_pb2.StringValue, _Mapping]] = ..., first_seen_at: _Optional[str] = ..., last_modified_at: _Optional[str] = ..., pruned_at: _Optional[_Union[_wrappers_pb2.StringValue, _Mapping]] = ...) -> None: ...
 
 class StreamRecordsRequest(_message.Message):
-    __slots__ = ["as_struct", "connection_id", "cursor", "filter", "ids", "model", "modified_after", "page_size", "provider_config_key", "variant"]
+    __slots__ = ["as_struct", "connection_id", "cursor", "filter", "ids", "model", "modified_after", "page_size", "provider_config_key", "records_per_message", "variant"]
     AS_STRUCT_FIELD_NUMBER: _ClassVar[int]
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class StreamRecordsRequest(_message.Message):
     MODIFIED_AFTER_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_CONFIG_KEY_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_PER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     VARIANT_FIELD_NUMBER: _ClassVar[int]
     as_struct: bool
     connection_id: str
@@ -116,17 +117,20 @@ class StreamRecordsRequest(_message.Message):
     modified_after: str
     page_size: int
     provider_config_key: str
+    records_per_message: int
     variant: str
-    def __init__(self, provider_config_key: _Optional[str] = ..., connection_id: _Optional[str] = ..., model: _Optional[str] = ..., variant: _Optional[str] = ..., modified_after: _Optional[str] = ..., filter: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., cursor: _Optional[str] = ..., page_size: _Optional[int] = ..., as_struct: bool = ...) -> None: ...
+    def __init__(self, provider_config_key: _Optional[str] = ..., connection_id: _Optional[str] = ..., model: _Optional[str] = ..., variant: _Optional[str] = ..., modified_after: _Optional[str] = ..., filter: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., cursor: _Optional[str] = ..., page_size: _Optional[int] = ..., as_struct: bool = ..., records_per_message: _Optional[int] = ...) -> None: ...
 
 class StreamRecordsResponse(_message.Message):
-    __slots__ = ["id", "json", "metadata", "payload"]
+    __slots__ = ["id", "json", "metadata", "payload", "records"]
     ID_FIELD_NUMBER: _ClassVar[int]
     JSON_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
     id: str
     json: bytes
     metadata: RecordMetadata
     payload: _struct_pb2.Struct
-    def __init__(self, json: _Optional[bytes] = ..., id: _Optional[str] = ..., metadata: _Optional[_Union[RecordMetadata, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    records: _containers.RepeatedCompositeFieldContainer[Record]
+    def __init__(self, json: _Optional[bytes] = ..., id: _Optional[str] = ..., metadata: _Optional[_Union[RecordMetadata, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ...) -> None: ...
