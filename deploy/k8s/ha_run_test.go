@@ -201,8 +201,8 @@ func runNATSCluster(t *testing.T, r *rendered) []string {
 	return urls
 }
 
-// reportStreamReplicas checks the gateway created its stream on the cluster and says how
-// many replicas it has: the gateway has no setting for them yet (see overlays/ha).
+// reportStreamReplicas checks the gateway created its stream on the cluster with the
+// replicas the overlay asks for (EVENT_BUS_STREAM_REPLICAS).
 func reportStreamReplicas(t *testing.T, natsURL string, r *rendered) {
 	t.Helper()
 	_, c := r.gateway(t)
@@ -226,5 +226,11 @@ func reportStreamReplicas(t *testing.T, natsURL string, r *rendered) {
 	if info.Cluster == nil || info.Cluster.Name == "" {
 		t.Errorf("stream %s is not placed in the NATS cluster", name)
 	}
-	t.Logf("stream %s: %d replica(s) in cluster %s", name, info.Config.Replicas, info.Cluster.Name)
+	want := 1
+	if v, ok := envValue(r.podEnv(t, c), "EVENT_BUS_STREAM_REPLICAS"); ok {
+		want, _ = strconv.Atoi(v)
+	}
+	if want != 3 || info.Config.Replicas != want {
+		t.Errorf("stream %s has %d replica(s), want the overlay's %d (and three for ha)", name, info.Config.Replicas, want)
+	}
 }

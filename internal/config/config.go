@@ -59,6 +59,7 @@ type Config struct {
 	WebhookAllowLegacySignature bool
 	EventBusURL                 string
 	EventBusStream              string
+	EventBusStreamReplicas      int
 	EventRetentionMaxEvents     int
 	EventRetentionMaxAge        time.Duration
 	EventRetentionMaxBytes      int
@@ -117,6 +118,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "webhook-allow-legacy-signature", env: "WEBHOOK_ALLOW_LEGACY_SIGNATURE", def: "false", usage: "also accept the legacy X-Nango-Signature"},
 		{flag: "event-bus-url", env: "EVENT_BUS_URL", usage: "nats://… to share webhook events between replicas over JetStream; empty keeps them in memory"},
 		{flag: "event-bus-stream", env: "EVENT_BUS_STREAM", def: "NANGO_WEBHOOKS", usage: "JetStream stream name"},
+		{flag: "event-bus-stream-replicas", env: "EVENT_BUS_STREAM_REPLICAS", def: "1", usage: "copies of the JetStream stream in a NATS cluster (1 to 5; 3 survives a lost node)"},
 		{flag: "event-retention-max-events", env: "EVENT_RETENTION_MAX_EVENTS", def: "100000", usage: "events kept for subscribers that resume"},
 		{flag: "event-retention-max-age", env: "EVENT_RETENTION_MAX_AGE", def: "24h", usage: "how long events are kept"},
 		{flag: "clients-file", env: "CLIENTS_FILE", usage: "YAML file listing the clients, their token hashes and the calls they may make"},
@@ -255,7 +257,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("webhook-max-body-bytes"), &cfg.WebhookMaxBodyBytes}, {get("event-retention-max-events"), &cfg.EventRetentionMaxEvents},
 		{get("subscriber-buffer"), &cfg.SubscriberBuffer}, {get("upstream-max-attempts"), &cfg.UpstreamMaxAttempts},
 		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns}, {get("grpc-max-concurrent-streams"), &cfg.GRPCMaxConcurrentStreams},
-		{get("event-retention-max-bytes"), &cfg.EventRetentionMaxBytes},
+		{get("event-retention-max-bytes"), &cfg.EventRetentionMaxBytes}, {get("event-bus-stream-replicas"), &cfg.EventBusStreamReplicas},
 	} {
 		n, err := strconv.Atoi(p.s.value)
 		if err != nil || n <= 0 {
@@ -263,6 +265,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = n
+	}
+	if cfg.EventBusStreamReplicas > 5 {
+		errs = append(errs, fmt.Errorf("EVENT_BUS_STREAM_REPLICAS %d is more than JetStream's 5", cfg.EventBusStreamReplicas))
 	}
 	if cfg.EventRetentionMaxBytes > 0 && cfg.WebhookMaxBodyBytes > 0 && cfg.EventRetentionMaxBytes < cfg.WebhookMaxBodyBytes {
 		// Otherwise the largest webhook accepted could not be kept for a subscriber that resumes.

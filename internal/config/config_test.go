@@ -104,6 +104,7 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad grace", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SHUTDOWN_GRACE": "soon"}, "SHUTDOWN_GRACE"},
 		{"bad size", nil, map[string]string{"NANGO_SECRET_KEY": "k", "MAX_MESSAGE_BYTES": "-1"}, "MAX_MESSAGE_BYTES"},
 		{"bad event bus url", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_BUS_URL": "redis://x"}, "EVENT_BUS_URL"},
+		{"too many stream replicas", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_STREAM_REPLICAS": "7"}, "EVENT_BUS_STREAM_REPLICAS"},
 		{"bad retention age", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_AGE": "a day"}, "EVENT_RETENTION_MAX_AGE"},
 		{"bad retention bytes", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_BYTES": "lots"}, "EVENT_RETENTION_MAX_BYTES"},
 		{"retention bytes below the largest webhook", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_BYTES": "1000", "WEBHOOK_MAX_BODY_BYTES": "2000"}, "EVENT_RETENTION_MAX_BYTES"},

@@ -457,6 +457,7 @@ func newEventBus(ctx context.Context, cfg config.Config) (eventbus.Bus, error) {
 	bus, err := eventbus.NewJetStream(ctx, eventbus.JetStreamOptions{
 		URL:       cfg.EventBusURL,
 		Stream:    cfg.EventBusStream,
+		Replicas:  cfg.EventBusStreamReplicas,
 		MaxEvents: int64(cfg.EventRetentionMaxEvents),
 		MaxAge:    cfg.EventRetentionMaxAge,
 		MaxBytes:  int64(cfg.EventRetentionMaxBytes),
