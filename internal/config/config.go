@@ -43,6 +43,7 @@ type Config struct {
 	HTTPIdleTimeout          time.Duration
 	GRPCMaxConcurrentStreams int
 	GRPCKeepaliveMinTime     time.Duration
+	GRPCReflection           bool
 
 	// Upstream calls to Nango.
 	UpstreamTimeout             time.Duration
@@ -131,6 +132,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "http-write-timeout", env: "HTTP_WRITE_TIMEOUT", def: "16m", usage: "time to answer a unary HTTP request (streams are not bounded)"},
 		{flag: "http-idle-timeout", env: "HTTP_IDLE_TIMEOUT", def: "2m", usage: "how long an idle keep-alive connection stays open"},
 		{flag: "grpc-max-concurrent-streams", env: "GRPC_MAX_CONCURRENT_STREAMS", def: "1000", usage: "concurrent calls per gRPC connection"},
+		{flag: "grpc-reflection", env: "GRPC_REFLECTION", def: "true", usage: "serve gRPC server reflection (it describes the public API only)"},
 		{flag: "grpc-keepalive-min-time", env: "GRPC_KEEPALIVE_MIN_TIME", def: "10s", usage: "clients pinging more often than this are disconnected"},
 		{flag: "event-retention-max-bytes", env: "EVENT_RETENTION_MAX_BYTES", def: strconv.Itoa(256 << 20), usage: "total size of the webhook bodies kept; the oldest go first"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
@@ -223,7 +225,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	for _, p := range []struct {
 		s   *setting
 		dst *bool
-	}{{get("webhook-allow-legacy-signature"), &cfg.WebhookAllowLegacySignature}, {get("upstream-rate-governor"), &cfg.UpstreamRateGovernor}, {get("insecure-no-auth"), &cfg.InsecureNoAuth}} {
+	}{{get("webhook-allow-legacy-signature"), &cfg.WebhookAllowLegacySignature}, {get("upstream-rate-governor"), &cfg.UpstreamRateGovernor}, {get("insecure-no-auth"), &cfg.InsecureNoAuth}, {get("grpc-reflection"), &cfg.GRPCReflection}} {
 		b, err := strconv.ParseBool(p.s.value)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %q is not true or false", p.s.env, p.s.value))

@@ -195,7 +195,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s.grpcServer, s.health)
-	reflection.Register(s.grpcServer)
+	if cfg.GRPCReflection {
+		reflection.Register(s.grpcServer)
+	}
 
 	// The /v1 mapping is a real client of the gRPC server, so its calls pass through every
 	// interceptor and streams work. It connects in process: no TCP, no TLS, and the gRPC

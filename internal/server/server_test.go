@@ -103,6 +103,29 @@ func TestReflectionListsTheTwelveServices(t *testing.T) {
 	}
 }
 
+// GRPC_REFLECTION=false leaves reflection unregistered: a client asking gets Unimplemented.
+func TestReflectionCanBeSwitchedOff(t *testing.T) {
+	sim := simulator.New(simulator.Options{APIKey: testKey})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	cfg := testConfig(t, upstream.URL, testKey)
+	cfg.GRPCReflection = false
+	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	stream, err := reflectionpb.NewServerReflectionClient(dial(t, srv)).ServerReflectionInfo(context.Background())
+	if err == nil {
+		_ = stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}})
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.Unimplemented {
+		t.Fatalf("reflection answered %v, want Unimplemented", err)
+	}
+}
+
 func TestHealthReadinessAndOpenAPIAreServed(t *testing.T) {
 	srv, conn := startGateway(t, simulator.New(simulator.Options{APIKey: testKey}), time.Second)
 	defer srv.Shutdown()
