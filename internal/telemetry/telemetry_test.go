@@ -33,11 +33,12 @@ func TestTracingFollowsTheStandardVariables(t *testing.T) {
 		exporter  string // in the start-up log line; "" when New must fail
 		recording bool
 	}{
-		{"nothing set: spans made, not exported", env(), "none", true},
+		{"nothing set: spans carry ids, not recorded", env(), "none", false},
+		{"nothing exported but a sampler asked for", env("OTEL_TRACES_SAMPLER", "always_on"), "none", true},
 		{"SDK disabled: no spans, context still passes", env("OTEL_SDK_DISABLED", "true", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"), "none", false},
 		{"endpoint set: OTLP over HTTP by default", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"), "otlp/http/protobuf", true},
 		{"traces endpoint and grpc protocol", env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), "otlp/grpc", true},
-		{"exporter none wins over an endpoint", env("OTEL_TRACES_EXPORTER", "none", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"), "none", true},
+		{"exporter none wins over an endpoint", env("OTEL_TRACES_EXPORTER", "none", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"), "none", false},
 		{"an exporter the gateway lacks is refused", env("OTEL_TRACES_EXPORTER", "zipkin"), "", false},
 		{"an unknown protocol is refused", env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"), "", false},
 	}

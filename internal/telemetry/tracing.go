@@ -29,8 +29,8 @@ type tracing struct {
 
 // newTracing builds the tracer provider the standard variables describe:
 //   - OTEL_SDK_DISABLED=true: no spans at all; trace context still passes through;
-//   - OTEL_TRACES_EXPORTER=none, or no OTLP endpoint set: spans are made (logs and Nango
-//     get trace ids) but not exported;
+//   - OTEL_TRACES_EXPORTER=none, or no OTLP endpoint set: spans carry ids (logs and Nango
+//     get trace ids) but are not recorded, unless OTEL_TRACES_SAMPLER asks for it;
 //   - OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set (or
 //     OTEL_TRACES_EXPORTER=otlp): exported over OTLP, protocol from
 //     OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL (http/protobuf by default, or grpc); the
@@ -61,6 +61,10 @@ func newTracing(ctx context.Context, getenv func(string) string, extra []sdktrac
 	if exporter != nil {
 		opts = append(opts, sdktrace.WithBatcher(exporter.SpanExporter))
 		t.exporter = exporter.name
+	} else if len(extra) == 0 && getenv("OTEL_TRACES_SAMPLER") == "" {
+		// Nothing would read a recorded span: make them non-recording. They still carry
+		// trace and span ids, so logs and Nango get them, at a fraction of the cost.
+		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	t.provider, t.shutdown = tp, tp.Shutdown
