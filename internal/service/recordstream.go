@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"hash/fnv"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -160,20 +161,75 @@ func fetchRecordPages(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsR
 			return false
 		}
 	}
+	var progress cursorProgress
+	if c := pageReq.GetCursor(); c != "" {
+		progress.remember(c) // the client's own cursor coming back is a loop too
+	}
 	for {
 		page, err := fetchRecordsPage(ctx, d, pageReq)
 		if err != nil {
 			emit(recordPage{err: err})
 			return
 		}
-		if page.hasNextCursor && (page.nextCursor == "" || page.nextCursor == pageReq.GetCursor()) {
-			// Following it would ask for the same page forever.
-			emit(recordPage{err: status.Errorf(codes.Internal, "Nango returned next_cursor %q for a page requested with that cursor", page.nextCursor)})
-			return
+		if page.hasNextCursor {
+			if err := progress.next(page.nextCursor, len(page.records)); err != nil {
+				// Following it would spend the rate limit every caller shares, forever.
+				emit(recordPage{err: err})
+				return
+			}
 		}
 		if !emit(recordPage{records: page.records}) || !page.hasNextCursor {
 			return
 		}
 		pageReq.Cursor = proto.String(page.nextCursor)
 	}
+}
+
+// maxEmptyPages is how many pages in a row may carry no record yet point further: Nango
+// may answer an empty page while a sync writes, but a run of them is a loop.
+const maxEmptyPages = 10
+
+// maxRememberedCursors bounds the memory of cycle detection (8 bytes a page); a stream
+// longer than that is still bounded by maxEmptyPages.
+const maxRememberedCursors = 1 << 20
+
+// cursorProgress checks, over the whole stream, that following next_cursor goes
+// somewhere: no cursor twice (A→B→A as well as A→A), and no long run of empty pages.
+type cursorProgress struct {
+	seen  map[uint64]struct{}
+	empty int
+}
+
+func (p *cursorProgress) next(cursor string, records int) error {
+	if cursor == "" {
+		return status.Error(codes.Internal, "Nango returned an empty next_cursor")
+	}
+	if !p.remember(cursor) {
+		return status.Errorf(codes.Internal, "Nango returned next_cursor %q a second time: following it would loop", cursor)
+	}
+	if records == 0 {
+		if p.empty++; p.empty >= maxEmptyPages {
+			return status.Errorf(codes.Internal, "Nango returned %d pages in a row without records, each pointing further", p.empty)
+		}
+	} else {
+		p.empty = 0
+	}
+	return nil
+}
+
+// remember notes cursor and reports whether it is new.
+func (p *cursorProgress) remember(cursor string) bool {
+	if p.seen == nil {
+		p.seen = map[uint64]struct{}{}
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(cursor))
+	key := h.Sum64()
+	if _, again := p.seen[key]; again {
+		return false
+	}
+	if len(p.seen) < maxRememberedCursors {
+		p.seen[key] = struct{}{}
+	}
+	return true
 }

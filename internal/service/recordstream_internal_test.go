@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -662,5 +663,50 @@ func sampleHeapPeak(b *testing.B) func() uint64 {
 	return func() uint64 {
 		once.Do(func() { close(stop); <-done })
 		return peak.Load()
+	}
+}
+
+// A next_cursor that leads nowhere ends the stream with an error after a bounded number
+// of pages, wherever the loop closes: before, only A→A was caught, and A→B→A or empty pages
+// each with a new cursor spent the shared rate limit as fast as Nango answered.
+func TestStreamRecordsEndsCursorLoopsAfterBoundedPages(t *testing.T) {
+	record := `{"id":"r%d","_nango_metadata":{"cursor":"c%d","last_action":"ADDED","first_seen_at":"2026-11-01T00:00:00Z","last_modified_at":"2026-11-01T00:00:00Z","deleted_at":null,"pruned_at":null}}`
+	page := func(records int, next string) string {
+		var rs []string
+		for i := range records {
+			rs = append(rs, fmt.Sprintf(record, i, i))
+		}
+		return `{"records":[` + strings.Join(rs, ",") + `],"next_cursor":"` + next + `"}`
+	}
+	tests := []struct {
+		name     string
+		cursor   string             // the client's starting cursor
+		answer   func(n int) string // the n-th page Nango answers
+		maxPages int                // upstream requests at most
+	}{
+		{"A then B then A", "", func(n int) string { return page(1, map[int]string{1: "A", 2: "B", 3: "A"}[n]) }, 3},
+		{"the client's own cursor back", "Z", func(int) string { return page(1, "Z") }, 1},
+		{"empty pages, each with a new cursor", "", func(n int) string { return page(0, fmt.Sprintf("e%d", n)) }, maxEmptyPages},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newRecordStreamEnv(t)
+			env.hook = func(n int, w http.ResponseWriter, _ *http.Request) bool {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, tt.answer(n))
+				return true
+			}
+			req := githubIssuesRequest()
+			if tt.cursor != "" {
+				req.Cursor = proto.String(tt.cursor)
+			}
+			_, err := env.collect(t.Context(), req)
+			if status.Code(err) != codes.Internal {
+				t.Fatalf("error = %v, want Internal naming the loop", err)
+			}
+			if n := int(env.requests.Load()); n > tt.maxPages {
+				t.Errorf("%d pages fetched, want at most %d", n, tt.maxPages)
+			}
+		})
 	}
 }

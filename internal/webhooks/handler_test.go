@@ -131,6 +131,9 @@ func TestHandlerStatuses(t *testing.T) {
 		{"an unsigned oversize body is still 413", webhooks.HandlerOptions{MaxBodyBytes: 100}, request{method: http.MethodPost, body: []byte(big)}, 413, "payload_too_large", false},
 		{"signed but not JSON", webhooks.HandlerOptions{}, signed(`type=sync&from=nango`), 400, "invalid_json", false},
 		{"signed but truncated JSON", webhooks.HandlerOptions{}, signed(syncBody[:40]), 400, "invalid_json", false},
+		// Nango signs the forward webhooks it relays, so a third party picks such a body:
+		// stored, it would fail every subscriber that reaches it.
+		{"signed but nested 5,000 levels", webhooks.HandlerOptions{MaxBodyBytes: 1 << 20}, signed(`{"from":"nango","type":"forward","payload":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`), 400, "invalid_json", false},
 		{"unknown type passes through", webhooks.HandlerOptions{}, signed(`{"from":"nango","type":"brand_new"}`), 200, "", true},
 		{"GET is not allowed", webhooks.HandlerOptions{}, request{method: http.MethodGet}, 405, "method_not_allowed", false},
 		{"PUT is not allowed", webhooks.HandlerOptions{}, func() request { r := signed(syncBody); r.method = http.MethodPut; return r }(), 405, "method_not_allowed", false},

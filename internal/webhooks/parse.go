@@ -30,6 +30,11 @@ var ErrNotJSON = errors.New("webhooks: body is not JSON")
 // could not attribute to a connection and forwarded as is: it becomes a forward whose
 // payload is the whole body, with Type "". Any other type keeps only Type, From and Raw.
 func Parse(raw []byte) (*gatewayv1.WebhookEvent, error) {
+	// A body nested past this bound decodes here but cannot be encoded for a subscriber
+	// (protobuf's nesting limit): refused before anything is stored, it poisons no stream.
+	if err := jsonvalue.CheckDocument(raw); errors.Is(err, jsonvalue.ErrTooDeep) {
+		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
 	var v structpb.Value
 	if err := protojson.Unmarshal(raw, &v); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
