@@ -60,49 +60,32 @@ func (r Resume) wait(ctx context.Context, n int) bool {
 	}
 }
 
-// RecordStream reads StreamRecords to the end, reopening it after the last record received
-// when the connection breaks. Use it like bufio.Scanner: for s.Next() { s.Record() }; s.Err().
-type RecordStream struct {
+// resuming is what both streams share: open the call, read it, and open it again after
+// a retryable failure, with backoff, until it ends or fails for good. open builds the
+// request from where the stream stopped; got notes each message received.
+type resuming[M any] struct {
 	ctx    context.Context
-	client gatewayv1.RecordsServiceClient
-	req    *gatewayv1.StreamRecordsRequest
 	resume Resume
-	opts   []grpc.CallOption
+	open   func() (grpc.ServerStreamingClient[M], error)
+	got    func(*M)
 
-	stream grpc.ServerStreamingClient[gatewayv1.StreamRecordsResponse]
-	rec    *gatewayv1.StreamRecordsResponse
-	cursor string
+	stream grpc.ServerStreamingClient[M]
 	err    error
 	done   bool
 }
 
-// StreamRecords starts reading req's records. A cursor in req starts after that record.
-func StreamRecords(ctx context.Context, c gatewayv1.RecordsServiceClient, req *gatewayv1.StreamRecordsRequest, resume Resume, opts ...grpc.CallOption) *RecordStream {
-	s := &RecordStream{ctx: ctx, client: c, req: proto.CloneOf(req), resume: resume, opts: opts}
-	s.cursor = req.GetCursor()
-	return s
-}
-
-// Next advances to the next record; false at the end or on an error (see Err).
-func (s *RecordStream) Next() bool {
+func (s *resuming[M]) next() bool {
 	if s.done {
 		return false
 	}
 	for failures := 0; ; {
 		if s.stream == nil {
-			req := proto.CloneOf(s.req)
-			if s.cursor != "" {
-				req.Cursor = &s.cursor
-			}
-			s.stream, s.err = s.client.StreamRecords(s.ctx, req, s.opts...)
+			s.stream, s.err = s.open()
 		}
 		if s.err == nil {
-			var rec *gatewayv1.StreamRecordsResponse
-			if rec, s.err = s.stream.Recv(); s.err == nil {
-				s.rec = rec
-				if c := rec.GetMetadata().GetCursor(); c != "" {
-					s.cursor = c
-				}
+			var msg *M
+			if msg, s.err = s.stream.Recv(); s.err == nil {
+				s.got(msg)
 				return true
 			}
 		}
@@ -117,6 +100,40 @@ func (s *RecordStream) Next() bool {
 		}
 	}
 }
+
+// RecordStream reads StreamRecords to the end, reopening it after the last record received
+// when the connection breaks. Use it like bufio.Scanner: for s.Next() { s.Record() }; s.Err().
+type RecordStream struct {
+	resuming[gatewayv1.StreamRecordsResponse]
+	rec    *gatewayv1.StreamRecordsResponse
+	cursor string
+}
+
+// StreamRecords starts reading req's records. A cursor in req starts after that record.
+func StreamRecords(ctx context.Context, c gatewayv1.RecordsServiceClient, req *gatewayv1.StreamRecordsRequest, resume Resume, opts ...grpc.CallOption) *RecordStream {
+	req = proto.CloneOf(req)
+	s := &RecordStream{cursor: req.GetCursor()}
+	s.resuming = resuming[gatewayv1.StreamRecordsResponse]{
+		ctx: ctx, resume: resume,
+		open: func() (grpc.ServerStreamingClient[gatewayv1.StreamRecordsResponse], error) {
+			r := proto.CloneOf(req)
+			if s.cursor != "" {
+				r.Cursor = &s.cursor
+			}
+			return c.StreamRecords(ctx, r, opts...)
+		},
+		got: func(rec *gatewayv1.StreamRecordsResponse) {
+			s.rec = rec
+			if cursor := rec.GetMetadata().GetCursor(); cursor != "" {
+				s.cursor = cursor
+			}
+		},
+	}
+	return s
+}
+
+// Next advances to the next record; false at the end or on an error (see Err).
+func (s *RecordStream) Next() bool { return s.next() }
 
 // Record is the record Next moved to.
 func (s *RecordStream) Record() *gatewayv1.StreamRecordsResponse { return s.rec }
@@ -131,60 +148,37 @@ func (s *RecordStream) Err() error { return s.err }
 // EventStream reads StreamWebhookEvents, reopening it after the last sequence received when
 // the connection breaks, so no event is lost or repeated across reconnects.
 type EventStream struct {
-	ctx    context.Context
-	client gatewayv1.WebhooksServiceClient
-	req    *gatewayv1.StreamWebhookEventsRequest
-	resume Resume
-	opts   []grpc.CallOption
-
-	stream   grpc.ServerStreamingClient[gatewayv1.StreamWebhookEventsResponse]
+	resuming[gatewayv1.StreamWebhookEventsResponse]
 	ev       *gatewayv1.StreamWebhookEventsResponse
 	sequence uint64
 	resumed  bool
-	err      error
-	done     bool
 }
 
 // StreamWebhookEvents starts reading req's events.
 func StreamWebhookEvents(ctx context.Context, c gatewayv1.WebhooksServiceClient, req *gatewayv1.StreamWebhookEventsRequest, resume Resume, opts ...grpc.CallOption) *EventStream {
-	s := &EventStream{ctx: ctx, client: c, req: proto.CloneOf(req), resume: resume, opts: opts}
+	req = proto.CloneOf(req)
+	s := &EventStream{}
 	if seq, ok := req.GetStart().(*gatewayv1.StreamWebhookEventsRequest_AfterSequence); ok {
 		s.sequence, s.resumed = seq.AfterSequence, true
+	}
+	s.resuming = resuming[gatewayv1.StreamWebhookEventsResponse]{
+		ctx: ctx, resume: resume,
+		open: func() (grpc.ServerStreamingClient[gatewayv1.StreamWebhookEventsResponse], error) {
+			r := proto.CloneOf(req)
+			if s.resumed { // after an event was received, or when asked: exactly after it
+				r.Start = &gatewayv1.StreamWebhookEventsRequest_AfterSequence{AfterSequence: s.sequence}
+			}
+			return c.StreamWebhookEvents(ctx, r, opts...)
+		},
+		got: func(ev *gatewayv1.StreamWebhookEventsResponse) {
+			s.ev, s.sequence, s.resumed = ev, ev.GetSequence(), true
+		},
 	}
 	return s
 }
 
 // Next waits for the next event; false when the stream ended (see Err).
-func (s *EventStream) Next() bool {
-	if s.done {
-		return false
-	}
-	for failures := 0; ; {
-		if s.stream == nil {
-			req := proto.CloneOf(s.req)
-			if s.resumed { // after an event was received, or when asked: exactly after it
-				req.Start = &gatewayv1.StreamWebhookEventsRequest_AfterSequence{AfterSequence: s.sequence}
-			}
-			s.stream, s.err = s.client.StreamWebhookEvents(s.ctx, req, s.opts...)
-		}
-		if s.err == nil {
-			var ev *gatewayv1.StreamWebhookEventsResponse
-			if ev, s.err = s.stream.Recv(); s.err == nil {
-				s.ev, s.sequence, s.resumed = ev, ev.GetSequence(), true
-				return true
-			}
-		}
-		s.stream = nil
-		if s.err == io.EOF {
-			s.err, s.done = nil, true
-			return false
-		}
-		if failures++; !retryable(s.err) || failures > s.resume.attempts() || !s.resume.wait(s.ctx, failures) {
-			s.done = true
-			return false
-		}
-	}
-}
+func (s *EventStream) Next() bool { return s.next() }
 
 // Event is the event Next moved to.
 func (s *EventStream) Event() *gatewayv1.StreamWebhookEventsResponse { return s.ev }
