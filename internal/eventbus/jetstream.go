@@ -110,11 +110,36 @@ func NewJetStream(ctx context.Context, opts JetStreamOptions) (*JetStream, error
 		nc.Close()
 		return nil, fmt.Errorf("eventbus: JetStream: %w", err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+	if err := createStream(ctx, js, cfg); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("eventbus: create or update stream %q: %w", opts.Stream, err)
 	}
 	return &JetStream{nc: nc, js: js, stream: opts.Stream, subject: opts.Subject}, nil
+}
+
+// streamSetupTimeout bounds how long start-up waits for JetStream to take the stream. A
+// NATS cluster starting beside the gateway (pods of one release) elects its JetStream
+// leader only once a quorum of servers is up; until then every request times out.
+const streamSetupTimeout = 30 * time.Second
+
+// createStream creates or updates the stream, trying again until JetStream answers or
+// streamSetupTimeout has passed; the last error is returned.
+func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
+	ctx, cancel := context.WithTimeout(ctx, streamSetupTimeout)
+	defer cancel()
+	for {
+		attemptCtx, cancelAttempt := context.WithTimeout(ctx, 5*time.Second)
+		_, err := js.CreateOrUpdateStream(attemptCtx, cfg)
+		cancelAttempt()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // limit maps 0 to the default and a negative value to JetStream's "no limit" (-1).
