@@ -19,8 +19,9 @@ const (
 // Event is one published message. Body is shared by every subscriber: read it, never
 // modify it.
 type Event struct {
-	// Sequence is the event's position on the bus, from 1, without gaps except where
-	// retention removed events.
+	// Sequence is the event's position on the bus, rising without gaps except where
+	// retention removed events: from 1 on JetStream and by default in memory; the gateway's
+	// memory bus starts above its start time (MemoryOptions.StartAfter).
 	Sequence uint64
 	// ID is the de-duplication id given to Publish.
 	ID string

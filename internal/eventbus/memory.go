@@ -2,6 +2,7 @@ package eventbus
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -28,6 +29,10 @@ type MemoryOptions struct {
 	DedupeWindow time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// StartAfter is the sequence the first event follows; 0 numbers events from 1. The
+	// gateway passes EpochBase(time.Now()), so that after a restart no sequence repeats
+	// and one given before it is recognised (StaleSequenceError).
+	StartAfter uint64
 }
 
 // Memory is a Bus held in this process: events are lost when it stops and other
@@ -40,6 +45,7 @@ type Memory struct {
 	log    []stored // retained events, ascending and contiguous sequences
 	bytes  int64    // total size of the retained bodies
 	last   uint64   // last sequence assigned
+	base   uint64   // the sequence this bus started after (epochBase); set once
 	seen   map[string]seen
 	order  []seenID   // ids in publication order, to expire seen
 	live   []*liveSub // subscriptions that caught up; replaced, never modified in place
@@ -94,7 +100,26 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Memory{opts: opts, seen: map[string]seen{}}
+	return &Memory{opts: opts, seen: map[string]seen{}, base: opts.StartAfter, last: opts.StartAfter}
+}
+
+// EpochBase is where a memory bus started at now numbers from: its start time in
+// seconds, shifted so that each second leaves room for 65,536 events. A gateway that
+// restarts continues above every sequence its previous process gave, so a sequence from
+// before the restart is never mistaken for one of this process, and is recognised.
+func EpochBase(now time.Time) uint64 {
+	return uint64(max(now.Unix(), 1)) << 16
+}
+
+// StaleSequenceError refuses to resume after a sequence this bus never gave: one from
+// before the gateway restarted, or from another gateway's memory. The events after it
+// that were kept in memory are gone; the subscriber can only start again.
+type StaleSequenceError struct {
+	After, First uint64
+}
+
+func (e *StaleSequenceError) Error() string {
+	return fmt.Sprintf("after_sequence %d is not from this gateway's event log, which starts after %d (the gateway restarted, and events kept in memory before it are gone): resume with from_oldest", e.After, e.First)
 }
 
 // Publish implements Bus. It never waits for subscribers: an event that does not fit
@@ -242,6 +267,13 @@ func (m *Memory) Subscribe(ctx context.Context, from Start, buffer int) (*Subscr
 		// Close may be waiting for this subscription already: end it the usual way.
 		s.run(subCtx, &m.subs, func(context.Context) error { return ErrClosed }, func() {})
 		return nil, ErrClosed
+	}
+	if from.kind == startAfter && from.after != 0 && (from.after < m.base || from.after > m.last) {
+		// A sequence this bus never gave: from before a restart, or another process.
+		m.mu.Unlock()
+		err := &StaleSequenceError{After: from.after, First: m.base}
+		s.run(subCtx, &m.subs, func(context.Context) error { return err }, func() {})
+		return nil, err
 	}
 	var first uint64
 	if i := m.firstLive(m.opts.Now()); i < len(m.log) {

@@ -1,6 +1,7 @@
 package eventbus_test
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -146,5 +147,58 @@ func TestMemorySubscriberBehindTheRetentionIsCutOff(t *testing.T) {
 	}
 	if ev := receive(t, subscribe(t, bus, eventbus.AfterSequence(o.LastDelivered), 0)); ev.Sequence != 4 {
 		t.Fatalf("resuming after %d starts at %d, want the oldest retained 4", o.LastDelivered, ev.Sequence)
+	}
+}
+
+// A memory bus numbers after the time it started, so a restarted gateway never hands out
+// a sequence again; a subscriber resuming after a sequence from the previous process (or
+// from another replica's memory) is told, instead of silently waiting past events it will
+// never see.
+func TestMemoryRefusesToResumeAfterASequenceItNeverGave(t *testing.T) {
+	start := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	before := eventbus.NewMemory(eventbus.MemoryOptions{StartAfter: eventbus.EpochBase(start)})
+	var lastBefore uint64
+	for i := range 10 {
+		seq, _, err := before.Publish(t.Context(), fmt.Sprint("e", i), []byte(`{}`), start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastBefore = seq
+	}
+	_ = before.Close()
+
+	after := eventbus.NewMemory(eventbus.MemoryOptions{StartAfter: eventbus.EpochBase(start.Add(time.Second))})
+	t.Cleanup(func() { _ = after.Close() })
+	first, _, err := after.Publish(t.Context(), "new", []byte(`{}`), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first <= lastBefore {
+		t.Fatalf("the restarted bus gave %d, not above the previous process's %d", first, lastBefore)
+	}
+	tests := []struct {
+		name  string
+		after uint64
+		stale bool
+	}{
+		{"a sequence from before the restart", lastBefore, true},
+		{"a sequence beyond the newest", first + 100, true},
+		{"the bus's own sequence", first, false},
+		{"the start of this bus", eventbus.EpochBase(start.Add(time.Second)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub, err := after.Subscribe(t.Context(), eventbus.AfterSequence(tt.after), 0)
+			var stale *eventbus.StaleSequenceError
+			if got := errors.As(err, &stale); got != tt.stale {
+				t.Fatalf("err = %v, want stale=%v", err, tt.stale)
+			}
+			if sub != nil {
+				sub.Close()
+			}
+			if tt.stale && !strings.Contains(err.Error(), "from_oldest") {
+				t.Errorf("error %q does not say what to do", err)
+			}
+		})
 	}
 }

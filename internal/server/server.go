@@ -451,9 +451,10 @@ func (s *Server) webhookHandler(key, previous string) (http.Handler, error) {
 func newEventBus(ctx context.Context, cfg config.Config) (eventbus.Bus, error) {
 	if cfg.EventBusURL == "" {
 		return eventbus.NewMemory(eventbus.MemoryOptions{
-			MaxEvents: cfg.EventRetentionMaxEvents,
-			MaxAge:    cfg.EventRetentionMaxAge,
-			MaxBytes:  int64(cfg.EventRetentionMaxBytes),
+			StartAfter: eventbus.EpochBase(time.Now()),
+			MaxEvents:  cfg.EventRetentionMaxEvents,
+			MaxAge:     cfg.EventRetentionMaxAge,
+			MaxBytes:   int64(cfg.EventRetentionMaxBytes),
 		}), nil
 	}
 	bus, err := eventbus.NewJetStream(ctx, eventbus.JetStreamOptions{

@@ -65,6 +65,15 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 		if ctx.Err() != nil {
 			return status.FromContextError(ctx.Err()).Err()
 		}
+		var stale *eventbus.StaleSequenceError
+		if errors.As(err, &stale) {
+			// Resuming cannot recover what a restart lost: say so, and how to go on.
+			st, _ := status.New(codes.FailedPrecondition, stale.Error()).WithDetails(&errdetails.ErrorInfo{
+				Reason: "stale_sequence", Domain: "nango-gateway",
+				Metadata: map[string]string{"first_sequence": strconv.FormatUint(stale.First, 10)},
+			})
+			return st.Err()
+		}
 		return status.Errorf(codes.Unavailable, "subscribe to the event bus: %v", err)
 	}
 	defer sub.Close()
