@@ -31,6 +31,20 @@ type Event struct {
 	ReceivedAt time.Time
 }
 
+// HealthChecker is implemented by buses that can be unreachable (JetStream): Healthy is
+// nil while they can take events.
+type HealthChecker interface {
+	Healthy() error
+}
+
+// Healthy asks b, when it can tell, whether it can take events now.
+func Healthy(b Bus) error {
+	if h, ok := b.(HealthChecker); ok {
+		return h.Healthy()
+	}
+	return nil
+}
+
 // Bus is an ordered, retained, de-duplicating event log with live subscriptions.
 type Bus interface {
 	// Publish appends body unless an event with the same id was published within the

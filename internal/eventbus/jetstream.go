@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -140,6 +141,15 @@ func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Str
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// Healthy reports whether the bus can take events now: its NATS connection is up. While
+// NATS is away a publish would only wait for its deadline.
+func (b *JetStream) Healthy() error {
+	if st := b.nc.Status(); st != nats.CONNECTED {
+		return fmt.Errorf("eventbus: NATS connection %s", strings.ToLower(st.String()))
+	}
+	return nil
 }
 
 // limit maps 0 to the default and a negative value to JetStream's "no limit" (-1).

@@ -55,8 +55,9 @@ type Server struct {
 
 	drain drainGate
 
-	mu    sync.Mutex
-	ready bool
+	mu     sync.Mutex
+	ready  bool
+	busErr error // the event bus's last answer to Healthy
 
 	serveErr chan error
 }
@@ -313,6 +314,10 @@ func (s *Server) Start() {
 		}
 	}()
 	s.setReady(true)
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { defer close(watched); s.watchBus(watchCtx) }()
+	s.closers = append(s.closers, func() { stopWatch(); <-watched })
 	// Config.String never prints a secret.
 	s.logger.Info("gateway serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr(), "config", s.cfg.String())
 	if s.demo != nil {
@@ -405,11 +410,45 @@ func (s *Server) setReady(ready bool) {
 	}
 }
 
+// busCheckInterval is how often readiness asks the event bus whether it can take events.
+const busCheckInterval = time.Second
+
+// watchBus keeps readiness in step with the event bus until ctx ends: while NATS is away
+// the gateway says NOT_SERVING, so traffic (and Nango's webhooks) go to replicas that can
+// take it, and SERVING again once it is back.
+func (s *Server) watchBus(ctx context.Context) {
+	t := time.NewTicker(busCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := eventbus.Healthy(s.bus)
+		s.mu.Lock()
+		changed := (err == nil) != (s.busErr == nil)
+		s.busErr = err
+		ready := s.ready
+		s.mu.Unlock()
+		if !changed || !ready {
+			continue
+		}
+		if err != nil {
+			s.logger.Warn("not ready: the event bus cannot take events", "error", err)
+			s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+		} else {
+			s.logger.Info("ready again: the event bus takes events")
+			s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+		}
+	}
+}
+
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	ready := s.ready
+	ready, busErr := s.ready, s.busErr
 	s.mu.Unlock()
-	if !ready {
+	if !ready || busErr != nil {
 		writePlain(w, http.StatusServiceUnavailable, "not ready")
 		return
 	}

@@ -47,3 +47,6 @@ func (b *observedBus) Subscribe(ctx context.Context, from eventbus.Start, buffer
 	}()
 	return sub, nil
 }
+
+// Healthy passes the wrapped bus's answer on, so readiness still sees it.
+func (b *observedBus) Healthy() error { return eventbus.Healthy(b.Bus) }

@@ -169,6 +169,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if err := eventbus.Healthy(h.opts.Bus); err != nil {
+		// Waiting out the publish deadline would only delay the same answer: Nango
+		// delivers the webhook again later.
+		h.publishFailures.Add(1)
+		log.Error("webhook not published", "type", typeOf(body), "error", err)
+		writeError(w, http.StatusServiceUnavailable, "event_bus_unavailable", "The event could not be stored; retry later")
+		return
+	}
 	sum := sha256.Sum256(body)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.opts.PublishTimeout)
 	defer cancel()
