@@ -13,6 +13,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -77,6 +78,11 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 		return status.Errorf(codes.Unavailable, "subscribe to the event bus: %v", err)
 	}
 	defer sub.Close()
+	// Headers now, not with the first event (which may be hours away): the client learns at
+	// once that its subscription stands.
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
 
 	match := newEventFilter(req)
 	// Only a handler that calls SetSendCompressor changes a stream's encoding; this one does not.

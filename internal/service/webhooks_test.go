@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/status"
@@ -235,6 +236,9 @@ type blockedStream struct {
 }
 
 func (s *blockedStream) Context() context.Context { return s.ctx }
+
+// SendHeader goes out at once, as on a real stream: flow control holds messages only.
+func (s *blockedStream) SendHeader(metadata.MD) error { return nil }
 
 func (s *blockedStream) Send(m *gatewayv1.StreamWebhookEventsResponse) error {
 	s.once.Do(func() { close(s.entered) })
@@ -504,5 +508,33 @@ func TestStreamWebhookEventsSharedEncodingReachesEverySubscriber(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A subscription's headers arrive at once, before any event: a client knows its stream
+// stands even when the first event is hours away.
+func TestStreamWebhookEventsSendsHeadersBeforeAnyEvent(t *testing.T) {
+	client := webhooksHarness(t, webhooksMemoryBus(t), 0)
+	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{})
+	got := make(chan error, 1)
+	go func() { _, err := stream.Header(); got <- err }()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no headers without an event")
+	}
+}
+
+// Resuming after a sequence this bus never gave (a restarted gateway's memory) is
+// FAILED_PRECONDITION stale_sequence, naming what to do.
+func TestStreamWebhookEventsRefusesAStaleSequence(t *testing.T) {
+	client := webhooksHarness(t, webhooksMemoryBus(t), 0)
+	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{Start: &gatewayv1.StreamWebhookEventsRequest_AfterSequence{AfterSequence: 42}})
+	_, err := stream.Recv()
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "from_oldest") {
+		t.Fatalf("err = %v, want FailedPrecondition saying to resume from_oldest", err)
 	}
 }
