@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF := tools/node_modules/.bin/buf
 GO ?= go
 
-.PHONY: run test race generate check-generated lint tools bench build image clean client-deps generate-clients
+.PHONY: run test fuzz race generate check-generated lint tools bench build image clean client-deps generate-clients
 
 run: ## the gateway with its built-in Nango simulator (no account needed)
 	$(GO) run ./cmd/server --demo
@@ -11,9 +11,13 @@ run: ## the gateway with its built-in Nango simulator (no account needed)
 build:
 	$(GO) build -o bin/nango-gateway ./cmd/server
 
-test: check-generated ## every test, after checking gen/ is fresh
+test: check-generated ## every test, after checking gen/ is fresh, and a short run of each fuzz target
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
+	FUZZTIME=3s scripts/fuzz.sh
+
+fuzz: ## every fuzz target for FUZZTIME each (default 5s)
+	scripts/fuzz.sh
 
 race: check-generated ## every test under the race detector
 	$(GO) test -race -count=1 -timeout 15m ./...

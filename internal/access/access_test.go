@@ -201,3 +201,28 @@ func TestHTTPRefusesSeveralAuthorizationHeadersAndNamesTheClient(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParsePolicy: no clients file panics the parser, and one it accepts only grants what
+// it names: every client has a name and a way to be recognised, and every rule is well formed.
+func FuzzParsePolicy(f *testing.F) {
+	f.Add(string(policyYAML(entry("billing", "t", "nango.gateway.v1.RecordsService/*"))))
+	f.Add("clients:\n  - name: a\n    certificate_identity: spiffe://corp/a\n    allow: [\"*\"]\n")
+	f.Add("clients: [")
+	f.Add("clients:\n  - name: a\n    token_sha256: zz\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		p, err := ParsePolicy([]byte(doc))
+		if err != nil {
+			return
+		}
+		for _, c := range p.clients {
+			if c.Name == "" || (c.tokenSHA256 == nil && c.identity == "") {
+				t.Fatalf("accepted a client that cannot be named or recognised: %+v", c)
+			}
+			for _, rule := range c.allow {
+				if checkRule(rule) != nil {
+					t.Fatalf("accepted a malformed rule %q", rule)
+				}
+			}
+		}
+	})
+}

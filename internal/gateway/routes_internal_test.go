@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -87,4 +88,27 @@ func TestEveryRPCThatMirrorsANangoRouteIsInTheRelayTable(t *testing.T) {
 	if seen < 40 {
 		t.Fatalf("found %d RPCs; the generated descriptors were not registered", seen)
 	}
+}
+
+// FuzzRouteName: every request the relay may see gets a name, and only two kinds: an RPC
+// of the gateway's API, or the relay name of exactly that method and path, so the
+// allowlist never meets a name it cannot govern.
+func FuzzRouteName(f *testing.F) {
+	for _, s := range [][2]string{{"GET", "/connections/x"}, {"PATCH", "/connections/metadata"}, {"POST", "/action/trigger"}, {"PROPFIND", "/proxy/a/b"}, {"GET", "//"}, {"GET", "/some/new/route"}} {
+		f.Add(s[0], s[1], "")
+	}
+	f.Add("POST", "/action/trigger", "true")
+	f.Fuzz(func(t *testing.T, method, path, async string) {
+		h := http.Header{}
+		if async != "" {
+			h.Set("X-Async", async)
+		}
+		name := routeName(method, path, h)
+		if name == RelayRoutePrefix+method+" "+path {
+			return
+		}
+		if !strings.HasPrefix(name, "nango.gateway.v1.") || !strings.Contains(name, "Service/") {
+			t.Fatalf("routeName(%q, %q) = %q: neither an RPC nor the relay name", method, path, name)
+		}
+	})
 }

@@ -608,3 +608,31 @@ func TestSendKeepsRawTransportErrorsForRetryDecisions(t *testing.T) {
 		t.Fatalf("send error = %v, want the raw dial error (a request that never left)", err)
 	}
 }
+
+// FuzzCheckPath: a path the upstream client accepts starts with "/", holds no byte it
+// would have to escape, and no segment that is "." or ".." once unescaped, so nothing an
+// intermediary normalises can reach Nango with the gateway's key.
+func FuzzCheckPath(f *testing.F) {
+	for _, p := range []string{"/connections/a", "/proxy/%2e%2e/x", "/proxy/a/./b", "/x y", "/%zz", "/proxy/.%2E", "/records/"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if checkPath(p) != nil {
+			return
+		}
+		if !strings.HasPrefix(p, "/") {
+			t.Fatalf("accepted %q without a leading slash", p)
+		}
+		for _, seg := range strings.Split(p, "/") {
+			dec, err := url.PathUnescape(seg)
+			if err != nil || dec == "." || dec == ".." {
+				t.Fatalf("accepted %q with segment %q", p, seg)
+			}
+		}
+		for i := 0; i < len(p); i++ {
+			if b := p[i]; b <= ' ' || b >= 0x7f || b == '?' || b == '#' {
+				t.Fatalf("accepted %q with byte %#x", p, b)
+			}
+		}
+	})
+}
