@@ -418,6 +418,12 @@ func (c *Client) send(ctx context.Context, out *outgoing) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !out.hasBody {
+		// Go's transport resends a bodiless GET or HEAD by itself when a kept-alive
+		// connection breaks before the answer, behind the retry policy's back. A body it
+		// cannot replay stops that; empty, it sends no bytes and no length header.
+		hreq.Body = noReplay{}
+	}
 	u := out.url
 	hreq.URL = &u
 	hreq.Header = out.header.Clone()
@@ -439,6 +445,12 @@ func (c *Client) send(ctx context.Context, out *outgoing) (*Response, error) {
 	resp.Body = data
 	return resp, nil
 }
+
+// noReplay is an empty request body without GetBody: the transport cannot send it twice.
+type noReplay struct{}
+
+func (noReplay) Read([]byte) (int, error) { return 0, io.EOF }
+func (noReplay) Close() error             { return nil }
 
 // readLimited reads at most limit+1 bytes of the body, into a buffer of the announced
 // length when there is one: a large answer then costs its size once, not the doublings

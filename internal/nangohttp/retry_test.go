@@ -626,3 +626,30 @@ func TestNeverLeftRecognisesDialErrorsOnly(t *testing.T) {
 		}
 	}
 }
+
+// Go's transport resends a bodiless GET by itself when a kept-alive connection is reset
+// before the answer; counted against nothing, that made 6 requests of 3 attempts. Every
+// request that reaches Nango is one of the attempts configured, whatever the connection.
+func TestResetOnAKeptAliveConnectionCostsOneRequestPerAttempt(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		t.Run(method, func(t *testing.T) {
+			w := newWire(t, simulator.Options{RateLimit: -1})
+			c := newTestClient(t, w.srv.URL, func(cfg *Config) { cfg.Retry = RetryConfig{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond} })
+			// A first call leaves a connection in the pool, so the next attempts reuse one.
+			if _, err := c.Do(t.Context(), &Request{Method: method, Path: "/providers"}); err != nil {
+				t.Fatal(err)
+			}
+			if r := w.sim.Requests()[0]; r.Header.Get("Transfer-Encoding") != "" || r.Header.Get("Content-Length") != "" || len(r.Body) != 0 {
+				t.Fatalf("a bodiless %s went out with a body: %v %q", method, r.Header, r.Body)
+			}
+			w.sim.ResetRequests()
+			w.sim.InjectFault(simulator.Fault{PathPrefix: "/providers", Reset: true, Times: 100})
+			if _, err := c.DoRaw(t.Context(), &Request{Method: method, Path: "/providers"}); err == nil {
+				t.Fatal("a call reset every time succeeded")
+			}
+			if n := w.count(); n != 3 {
+				t.Fatalf("Nango received %d requests for 3 attempts", n)
+			}
+		})
+	}
+}
