@@ -634,7 +634,9 @@ func TestResetOnAKeptAliveConnectionCostsOneRequestPerAttempt(t *testing.T) {
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		t.Run(method, func(t *testing.T) {
 			w := newWire(t, simulator.Options{RateLimit: -1})
-			c := newTestClient(t, w.srv.URL, func(cfg *Config) { cfg.Retry = RetryConfig{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond} })
+			c := newTestClient(t, w.srv.URL, func(cfg *Config) {
+				cfg.Retry = RetryConfig{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+			})
 			// A first call leaves a connection in the pool, so the next attempts reuse one.
 			if _, err := c.Do(t.Context(), &Request{Method: method, Path: "/providers"}); err != nil {
 				t.Fatal(err)
