@@ -103,15 +103,24 @@ func (s *resuming[M]) next() bool {
 
 // RecordStream reads StreamRecords to the end, reopening it after the last record received
 // when the connection breaks. Use it like bufio.Scanner: for s.Next() { s.Record() }; s.Err().
+// Unless the request says otherwise it asks for a page of records per message, which
+// spares both ends gRPC's cost per message, and hands them out one at a time.
 type RecordStream struct {
 	resuming[gatewayv1.StreamRecordsResponse]
+	queue  []*gatewayv1.StreamRecordsResponse // received, not yet handed out
 	rec    *gatewayv1.StreamRecordsResponse
 	cursor string
 }
 
+// defaultRecordsPerMessage is the batch asked for when the request names none.
+const defaultRecordsPerMessage = 1000
+
 // StreamRecords starts reading req's records. A cursor in req starts after that record.
 func StreamRecords(ctx context.Context, c gatewayv1.RecordsServiceClient, req *gatewayv1.StreamRecordsRequest, resume Resume, opts ...grpc.CallOption) *RecordStream {
 	req = proto.CloneOf(req)
+	if req.GetRecordsPerMessage() == 0 {
+		req.RecordsPerMessage = defaultRecordsPerMessage
+	}
 	s := &RecordStream{cursor: req.GetCursor()}
 	s.resuming = resuming[gatewayv1.StreamRecordsResponse]{
 		ctx: ctx, resume: resume,
@@ -122,10 +131,13 @@ func StreamRecords(ctx context.Context, c gatewayv1.RecordsServiceClient, req *g
 			}
 			return c.StreamRecords(ctx, r, opts...)
 		},
-		got: func(rec *gatewayv1.StreamRecordsResponse) {
-			s.rec = rec
-			if cursor := rec.GetMetadata().GetCursor(); cursor != "" {
-				s.cursor = cursor
+		got: func(msg *gatewayv1.StreamRecordsResponse) {
+			if len(msg.GetRecords()) == 0 {
+				s.queue = append(s.queue, msg)
+				return
+			}
+			for _, r := range msg.GetRecords() {
+				s.queue = append(s.queue, &gatewayv1.StreamRecordsResponse{Json: r.GetJson(), Id: r.GetId(), Metadata: r.GetMetadata(), Payload: r.GetPayload()})
 			}
 		},
 	}
@@ -133,12 +145,23 @@ func StreamRecords(ctx context.Context, c gatewayv1.RecordsServiceClient, req *g
 }
 
 // Next advances to the next record; false at the end or on an error (see Err).
-func (s *RecordStream) Next() bool { return s.next() }
+func (s *RecordStream) Next() bool {
+	for len(s.queue) == 0 {
+		if !s.next() {
+			return false
+		}
+	}
+	s.rec, s.queue = s.queue[0], s.queue[1:]
+	if cursor := s.rec.GetMetadata().GetCursor(); cursor != "" {
+		s.cursor = cursor
+	}
+	return true
+}
 
-// Record is the record Next moved to.
+// Record is the record Next moved to, in the flat form of one record per message.
 func (s *RecordStream) Record() *gatewayv1.StreamRecordsResponse { return s.rec }
 
-// Cursor is the cursor of the last record received (or the request's cursor before any):
+// Cursor is the cursor of the last record handed out (or the request's cursor before any):
 // save it to resume later with StreamRecordsRequest.cursor.
 func (s *RecordStream) Cursor() string { return s.cursor }
 
