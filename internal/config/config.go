@@ -102,7 +102,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "webhook-signing-key", env: "NANGO_WEBHOOK_SIGNING_KEY", secret: true, usage: "key that signs Nango's webhooks"},
 		{flag: "webhook-signing-key-previous", env: "NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS", secret: true, usage: "previous signing key, accepted during a rotation"},
 		{flag: "grpc-addr", env: "GRPC_ADDR", def: ":50051", usage: "gRPC listen address"},
-		{flag: "http-addr", env: "HTTP_ADDR", def: ":8080", usage: "HTTP listen address (REST face, health, webhooks)"},
+		{flag: "http-addr", env: "HTTP_ADDR", def: ":8080", usage: "HTTP listen address (Nango's REST API relayed, /v1, webhooks, health, metrics)"},
 		{flag: "log-level", env: "LOG_LEVEL", def: "info", usage: "debug, info, warn or error"},
 		{flag: "shutdown-grace", env: "SHUTDOWN_GRACE", def: "15s", usage: "how long in-flight calls may drain on shutdown"},
 		{flag: "max-message-bytes", env: "MAX_MESSAGE_BYTES", def: strconv.Itoa(64 << 20), usage: "largest gRPC message and REST body accepted"},

@@ -102,7 +102,7 @@ func isTooLarge(st *status.Status) bool {
 	return strings.Contains(msg, "request body too large") || strings.Contains(msg, "larger than max")
 }
 
-// writeTooLarge answers a body over a limit of the REST face itself.
+// writeTooLarge answers a body over a limit of the HTTP face itself.
 func writeTooLarge(w http.ResponseWriter, msg string) {
 	writeJSON(w, http.StatusRequestEntityTooLarge, envelope{Error: envelopeError{Code: "payload_too_large", Message: msg}})
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/certs"
 )
 
-// Nango reads these request values from headers; the REST face accepts them there too.
+// Nango reads these request values from headers; /v1 accepts them there too.
 // Each header fills the request field of the same meaning when the body or query left it empty.
 var headerFields = map[string]protoreflect.Name{
 	"connection-id":       "connection_id",
@@ -47,7 +47,7 @@ func certificateMetadata(_ context.Context, r *http.Request) metadata.MD {
 	return metadata.MD{access.CertificateIdentityMetadata: ids}
 }
 
-// DialOptions are the options the REST face's own client connection needs: interceptors
+// DialOptions are the options the /v1 mapping's own client connection needs: interceptors
 // that copy header values into empty request fields before the call leaves, so the server's
 // validation sees the complete request.
 func DialOptions() []grpc.DialOption {

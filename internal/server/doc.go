@@ -1,6 +1,7 @@
 // Package server wires the gateway together: configuration in, the gRPC server (interceptor
-// chain, services, health, reflection) and the HTTP server (REST face, webhooks, health,
-// OpenAPI) out, with an orderly shutdown: NOT_SERVING first, then the event bus closes (ending
-// the endless webhook-event streams), then HTTP drains, then gRPC drains, forced after the
-// grace period.
+// chain, services, health, reflection) and the HTTP server (Nango's REST API relayed, /v1,
+// webhooks, health, metrics, OpenAPI) out. Shutdown stops taking work on both at once —
+// NOT_SERVING, gRPC refusing new calls, HTTP answering 503, the event bus closing the
+// endless webhook-event streams — and lets what is in progress drain within the grace
+// period before cutting it off.
 package server

@@ -212,7 +212,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
 	)...)
 	if err != nil {
-		return nil, fmt.Errorf("connect the REST face to gRPC: %w", err)
+		return nil, fmt.Errorf("connect the /v1 mapping to gRPC: %w", err)
 	}
 	rest, err := gateway.New(ctx, gateway.Options{
 		Conn:              s.selfConn,
