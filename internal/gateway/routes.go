@@ -16,10 +16,6 @@ type nangoRoute struct {
 	rpc     string   // full method name without the leading "/"
 }
 
-// RelayRoutePrefix starts the name of a request to a Nango route no RPC corresponds to (a
-// route Nango added after this table was written): "relay/GET /some/new/route".
-const RelayRoutePrefix = access.RelayPrefix
-
 const rpcPrefix = "nango.gateway.v1."
 
 // nangoRoutes lists Nango's public routes. Where two patterns could match, the more literal
@@ -91,7 +87,7 @@ func buildRoutes(rows []struct{ method, path, rpc string }) []nangoRoute {
 }
 
 // routeName names a request to Nango's REST API: the full name of the RPC that does the
-// same thing ("nango.gateway.v1.ConnectionsService/GetConnection"), or RelayRoutePrefix
+// same thing ("nango.gateway.v1.ConnectionsService/GetConnection"), or access.RelayPrefix
 // followed by the method and path for a route no RPC corresponds to. A trailing slash is
 // ignored (the SDK calls GET /records/).
 func routeName(method, path string, header http.Header) string {
@@ -108,7 +104,7 @@ func routeName(method, path string, header http.Header) string {
 			return r.rpc
 		}
 	}
-	return RelayRoutePrefix + method + " " + path
+	return access.RelayPrefix + method + " " + path
 }
 
 func matchSegments(pattern, segments []string) bool {

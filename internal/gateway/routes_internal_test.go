@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/nango-gateway/nango-gateway/internal/access"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func FuzzRouteName(f *testing.F) {
 			h.Set("X-Async", async)
 		}
 		name := routeName(method, path, h)
-		if name == RelayRoutePrefix+method+" "+path {
+		if name == access.RelayPrefix+method+" "+path {
 			return
 		}
 		if !strings.HasPrefix(name, "nango.gateway.v1.") || !strings.Contains(name, "Service/") {

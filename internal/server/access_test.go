@@ -35,15 +35,7 @@ func startGuardedGateway(t *testing.T) (*Server, *grpc.ClientConn, *simulator.Si
 	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
-	hash := func(tok string) string { s := sha256.Sum256([]byte(tok)); return hex.EncodeToString(s[:]) }
-	path := filepath.Join(t.TempDir(), "clients.yaml")
-	clients := "clients:\n" +
-		"  - name: billing\n    token_sha256: " + hash(billingToken) + "\n" +
-		"    allow: [\"nango.gateway.v1.RecordsService/*\", \"nango.gateway.v1.WebhooksService/StreamWebhookEvents\"]\n" +
-		"  - name: ops\n    token_sha256: " + hash(opsToken) + "\n    allow: [\"*\"]\n"
-	if err := os.WriteFile(path, []byte(clients), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeBillingAndOpsClients(t)
 	cfg := testConfig(t, upstream.URL, testKey)
 	cfg.InsecureNoAuth, cfg.ClientsFile = false, path
 	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
@@ -53,6 +45,22 @@ func startGuardedGateway(t *testing.T) (*Server, *grpc.ClientConn, *simulator.Si
 	srv.Start()
 	t.Cleanup(srv.Shutdown)
 	return srv, dial(t, srv), sim
+}
+
+// writeBillingAndOpsClients writes a clients file: billing may read records and stream
+// webhook events, ops may call anything. It returns the file's path.
+func writeBillingAndOpsClients(t *testing.T) string {
+	t.Helper()
+	hash := func(tok string) string { s := sha256.Sum256([]byte(tok)); return hex.EncodeToString(s[:]) }
+	path := filepath.Join(t.TempDir(), "clients.yaml")
+	clients := "clients:\n" +
+		"  - name: billing\n    token_sha256: " + hash(billingToken) + "\n" +
+		"    allow: [\"nango.gateway.v1.RecordsService/*\", \"nango.gateway.v1.WebhooksService/StreamWebhookEvents\"]\n" +
+		"  - name: ops\n    token_sha256: " + hash(opsToken) + "\n    allow: [\"*\"]\n"
+	if err := os.WriteFile(path, []byte(clients), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func withToken(t *testing.T, token string) context.Context {

@@ -2,14 +2,10 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,15 +38,7 @@ func startObservedGateway(t *testing.T, key string) *observed {
 	o := &observed{sim: simulator.New(simulator.Options{APIKey: key, Seed: true}), spans: tracetest.NewInMemoryExporter(), logs: &syncBuffer{}}
 	upstream := httptest.NewServer(o.sim)
 	t.Cleanup(upstream.Close)
-	hash := func(tok string) string { s := sha256.Sum256([]byte(tok)); return hex.EncodeToString(s[:]) }
-	path := filepath.Join(t.TempDir(), "clients.yaml")
-	clients := "clients:\n" +
-		"  - name: billing\n    token_sha256: " + hash(billingToken) + "\n" +
-		"    allow: [\"nango.gateway.v1.RecordsService/*\", \"nango.gateway.v1.WebhooksService/StreamWebhookEvents\"]\n" +
-		"  - name: ops\n    token_sha256: " + hash(opsToken) + "\n    allow: [\"*\"]\n"
-	if err := os.WriteFile(path, []byte(clients), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeBillingAndOpsClients(t)
 	cfg := testConfig(t, upstream.URL, key)
 	cfg.InsecureNoAuth, cfg.ClientsFile = false, path
 	cfg.LogLevel = slog.LevelDebug
