@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	wrapperspb "google.golang.org/protobuf/types/known/wrapperspb"
 	reflect "reflect"
 	sync "sync"
@@ -524,11 +525,58 @@ func (x *SuccessResponse) GetExtra() *structpb.Struct {
 	return nil
 }
 
+// Heartbeat is a stream's sign of life while nothing else is sent, so that proxies and load
+// balancers that end idle connections keep a quiet stream open. Clients skip it.
+type Heartbeat struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the gateway sent it.
+	SentAt        *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Heartbeat) Reset() {
+	*x = Heartbeat{}
+	mi := &file_nango_gateway_v1_types_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Heartbeat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Heartbeat) ProtoMessage() {}
+
+func (x *Heartbeat) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_types_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
+func (*Heartbeat) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_types_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Heartbeat) GetSentAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SentAt
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_types_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x1cnango/gateway/v1/types.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x94\x06\n" +
+	"\x1cnango/gateway/v1/types.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x94\x06\n" +
 	"\rNangoFunction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12%\n" +
@@ -592,7 +640,9 @@ const file_nango_gateway_v1_types_proto_rawDesc = "" +
 	"\r_display_name\"Z\n" +
 	"\x0fSuccessResponse\x12\x18\n" +
 	"\asuccess\x18\x01 \x01(\bR\asuccess\x12-\n" +
-	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extraBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x05extra\x18d \x01(\v2\x17.google.protobuf.StructR\x05extra\"@\n" +
+	"\tHeartbeat\x123\n" +
+	"\asent_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAtBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_types_proto_rawDescOnce sync.Once
@@ -606,7 +656,7 @@ func file_nango_gateway_v1_types_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_types_proto_rawDescData
 }
 
-var file_nango_gateway_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_nango_gateway_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_nango_gateway_v1_types_proto_goTypes = []any{
 	(*NangoFunction)(nil),          // 0: nango.gateway.v1.NangoFunction
 	(*EndUser)(nil),                // 1: nango.gateway.v1.EndUser
@@ -614,32 +664,35 @@ var file_nango_gateway_v1_types_proto_goTypes = []any{
 	(*EndUserInput)(nil),           // 3: nango.gateway.v1.EndUserInput
 	(*OrganizationInput)(nil),      // 4: nango.gateway.v1.OrganizationInput
 	(*SuccessResponse)(nil),        // 5: nango.gateway.v1.SuccessResponse
-	nil,                            // 6: nango.gateway.v1.EndUserInput.TagsEntry
-	(*structpb.ListValue)(nil),     // 7: google.protobuf.ListValue
-	(*structpb.Value)(nil),         // 8: google.protobuf.Value
-	(*structpb.Struct)(nil),        // 9: google.protobuf.Struct
-	(*wrapperspb.StringValue)(nil), // 10: google.protobuf.StringValue
+	(*Heartbeat)(nil),              // 6: nango.gateway.v1.Heartbeat
+	nil,                            // 7: nango.gateway.v1.EndUserInput.TagsEntry
+	(*structpb.ListValue)(nil),     // 8: google.protobuf.ListValue
+	(*structpb.Value)(nil),         // 9: google.protobuf.Value
+	(*structpb.Struct)(nil),        // 10: google.protobuf.Struct
+	(*wrapperspb.StringValue)(nil), // 11: google.protobuf.StringValue
+	(*timestamppb.Timestamp)(nil),  // 12: google.protobuf.Timestamp
 }
 var file_nango_gateway_v1_types_proto_depIdxs = []int32{
-	7,  // 0: nango.gateway.v1.NangoFunction.scopes:type_name -> google.protobuf.ListValue
-	7,  // 1: nango.gateway.v1.NangoFunction.returns:type_name -> google.protobuf.ListValue
-	8,  // 2: nango.gateway.v1.NangoFunction.json_schema:type_name -> google.protobuf.Value
-	8,  // 3: nango.gateway.v1.NangoFunction.runs:type_name -> google.protobuf.Value
-	9,  // 4: nango.gateway.v1.NangoFunction.extra:type_name -> google.protobuf.Struct
-	10, // 5: nango.gateway.v1.EndUser.display_name:type_name -> google.protobuf.StringValue
-	10, // 6: nango.gateway.v1.EndUser.email:type_name -> google.protobuf.StringValue
-	9,  // 7: nango.gateway.v1.EndUser.tags:type_name -> google.protobuf.Struct
+	8,  // 0: nango.gateway.v1.NangoFunction.scopes:type_name -> google.protobuf.ListValue
+	8,  // 1: nango.gateway.v1.NangoFunction.returns:type_name -> google.protobuf.ListValue
+	9,  // 2: nango.gateway.v1.NangoFunction.json_schema:type_name -> google.protobuf.Value
+	9,  // 3: nango.gateway.v1.NangoFunction.runs:type_name -> google.protobuf.Value
+	10, // 4: nango.gateway.v1.NangoFunction.extra:type_name -> google.protobuf.Struct
+	11, // 5: nango.gateway.v1.EndUser.display_name:type_name -> google.protobuf.StringValue
+	11, // 6: nango.gateway.v1.EndUser.email:type_name -> google.protobuf.StringValue
+	10, // 7: nango.gateway.v1.EndUser.tags:type_name -> google.protobuf.Struct
 	2,  // 8: nango.gateway.v1.EndUser.organization:type_name -> nango.gateway.v1.Organization
-	9,  // 9: nango.gateway.v1.EndUser.extra:type_name -> google.protobuf.Struct
-	10, // 10: nango.gateway.v1.Organization.display_name:type_name -> google.protobuf.StringValue
-	9,  // 11: nango.gateway.v1.Organization.extra:type_name -> google.protobuf.Struct
-	6,  // 12: nango.gateway.v1.EndUserInput.tags:type_name -> nango.gateway.v1.EndUserInput.TagsEntry
-	9,  // 13: nango.gateway.v1.SuccessResponse.extra:type_name -> google.protobuf.Struct
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	10, // 9: nango.gateway.v1.EndUser.extra:type_name -> google.protobuf.Struct
+	11, // 10: nango.gateway.v1.Organization.display_name:type_name -> google.protobuf.StringValue
+	10, // 11: nango.gateway.v1.Organization.extra:type_name -> google.protobuf.Struct
+	7,  // 12: nango.gateway.v1.EndUserInput.tags:type_name -> nango.gateway.v1.EndUserInput.TagsEntry
+	10, // 13: nango.gateway.v1.SuccessResponse.extra:type_name -> google.protobuf.Struct
+	12, // 14: nango.gateway.v1.Heartbeat.sent_at:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_types_proto_init() }
@@ -656,7 +709,7 @@ func file_nango_gateway_v1_types_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_types_proto_rawDesc), len(file_nango_gateway_v1_types_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

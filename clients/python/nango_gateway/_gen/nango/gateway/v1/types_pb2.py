@@ -12,10 +12,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.protobuf import wrappers_pb2 as google_dot_protobuf_dot_wrappers__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cnango/gateway/v1/types.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x87\x05\n\rNangoFunction\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x18\n\x0b\x64\x65scription\x18\x03 \x01(\tH\x00\x88\x01\x01\x12/\n\x06scopes\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x01\x88\x01\x01\x12\x0f\n\x02id\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x14\n\x07\x65nabled\x18\x06 \x01(\x08H\x03\x88\x01\x01\x12\x1a\n\rlast_deployed\x18\x07 \x01(\tH\x04\x88\x01\x01\x12\x13\n\x06source\x18\x08 \x01(\tH\x05\x88\x01\x01\x12\x12\n\x05input\x18\t \x01(\tH\x06\x88\x01\x01\x12\x30\n\x07returns\x18\n \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x07\x88\x01\x01\x12\x30\n\x0bjson_schema\x18\x0b \x01(\x0b\x32\x16.google.protobuf.ValueH\x08\x88\x01\x01\x12)\n\x04runs\x18\x0c \x01(\x0b\x32\x16.google.protobuf.ValueH\t\x88\x01\x01\x12\x17\n\nauto_start\x18\r \x01(\x08H\n\x88\x01\x01\x12\x1a\n\rtrack_deletes\x18\x0e \x01(\x08H\x0b\x88\x01\x01\x12\x12\n\x05\x65vent\x18\x0f \x01(\tH\x0c\x88\x01\x01\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.StructB\x0e\n\x0c_descriptionB\t\n\x07_scopesB\x05\n\x03_idB\n\n\x08_enabledB\x10\n\x0e_last_deployedB\t\n\x07_sourceB\x08\n\x06_inputB\n\n\x08_returnsB\x0e\n\x0c_json_schemaB\x07\n\x05_runsB\r\n\x0b_auto_startB\x10\n\x0e_track_deletesB\x08\n\x06_event\"\x81\x02\n\x07\x45ndUser\x12\n\n\x02id\x18\x01 \x01(\t\x12\x32\n\x0c\x64isplay_name\x18\x02 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12+\n\x05\x65mail\x18\x03 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12%\n\x04tags\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x34\n\x0corganization\x18\x05 \x01(\x0b\x32\x1e.nango.gateway.v1.Organization\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.StructJ\x04\x08\x04\x10\x05\"v\n\x0cOrganization\x12\n\n\x02id\x18\x01 \x01(\t\x12\x32\n\x0c\x64isplay_name\x18\x02 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc9\x01\n\x0c\x45ndUserInput\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64isplay_name\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x36\n\x04tags\x18\x04 \x03(\x0b\x32(.nango.gateway.v1.EndUserInput.TagsEntry\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06_emailB\x0f\n\r_display_name\"K\n\x11OrganizationInput\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0f\n\r_display_name\"J\n\x0fSuccessResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.StructBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cnango/gateway/v1/types.proto\x12\x10nango.gateway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x87\x05\n\rNangoFunction\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x18\n\x0b\x64\x65scription\x18\x03 \x01(\tH\x00\x88\x01\x01\x12/\n\x06scopes\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x01\x88\x01\x01\x12\x0f\n\x02id\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x14\n\x07\x65nabled\x18\x06 \x01(\x08H\x03\x88\x01\x01\x12\x1a\n\rlast_deployed\x18\x07 \x01(\tH\x04\x88\x01\x01\x12\x13\n\x06source\x18\x08 \x01(\tH\x05\x88\x01\x01\x12\x12\n\x05input\x18\t \x01(\tH\x06\x88\x01\x01\x12\x30\n\x07returns\x18\n \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x07\x88\x01\x01\x12\x30\n\x0bjson_schema\x18\x0b \x01(\x0b\x32\x16.google.protobuf.ValueH\x08\x88\x01\x01\x12)\n\x04runs\x18\x0c \x01(\x0b\x32\x16.google.protobuf.ValueH\t\x88\x01\x01\x12\x17\n\nauto_start\x18\r \x01(\x08H\n\x88\x01\x01\x12\x1a\n\rtrack_deletes\x18\x0e \x01(\x08H\x0b\x88\x01\x01\x12\x12\n\x05\x65vent\x18\x0f \x01(\tH\x0c\x88\x01\x01\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.StructB\x0e\n\x0c_descriptionB\t\n\x07_scopesB\x05\n\x03_idB\n\n\x08_enabledB\x10\n\x0e_last_deployedB\t\n\x07_sourceB\x08\n\x06_inputB\n\n\x08_returnsB\x0e\n\x0c_json_schemaB\x07\n\x05_runsB\r\n\x0b_auto_startB\x10\n\x0e_track_deletesB\x08\n\x06_event\"\x81\x02\n\x07\x45ndUser\x12\n\n\x02id\x18\x01 \x01(\t\x12\x32\n\x0c\x64isplay_name\x18\x02 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12+\n\x05\x65mail\x18\x03 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12%\n\x04tags\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x34\n\x0corganization\x18\x05 \x01(\x0b\x32\x1e.nango.gateway.v1.Organization\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.StructJ\x04\x08\x04\x10\x05\"v\n\x0cOrganization\x12\n\n\x02id\x18\x01 \x01(\t\x12\x32\n\x0c\x64isplay_name\x18\x02 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc9\x01\n\x0c\x45ndUserInput\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64isplay_name\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x36\n\x04tags\x18\x04 \x03(\x0b\x32(.nango.gateway.v1.EndUserInput.TagsEntry\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06_emailB\x0f\n\r_display_name\"K\n\x11OrganizationInput\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0f\n\r_display_name\"J\n\x0fSuccessResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.Struct\"8\n\tHeartbeat\x12+\n\x07sent_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nango.gateway.v1.types_pb2', globals())
@@ -25,18 +26,20 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'ZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1'
   _ENDUSERINPUT_TAGSENTRY._options = None
   _ENDUSERINPUT_TAGSENTRY._serialized_options = b'8\001'
-  _NANGOFUNCTION._serialized_start=113
-  _NANGOFUNCTION._serialized_end=760
-  _ENDUSER._serialized_start=763
-  _ENDUSER._serialized_end=1020
-  _ORGANIZATION._serialized_start=1022
-  _ORGANIZATION._serialized_end=1140
-  _ENDUSERINPUT._serialized_start=1143
-  _ENDUSERINPUT._serialized_end=1344
-  _ENDUSERINPUT_TAGSENTRY._serialized_start=1274
-  _ENDUSERINPUT_TAGSENTRY._serialized_end=1317
-  _ORGANIZATIONINPUT._serialized_start=1346
-  _ORGANIZATIONINPUT._serialized_end=1421
-  _SUCCESSRESPONSE._serialized_start=1423
-  _SUCCESSRESPONSE._serialized_end=1497
+  _NANGOFUNCTION._serialized_start=146
+  _NANGOFUNCTION._serialized_end=793
+  _ENDUSER._serialized_start=796
+  _ENDUSER._serialized_end=1053
+  _ORGANIZATION._serialized_start=1055
+  _ORGANIZATION._serialized_end=1173
+  _ENDUSERINPUT._serialized_start=1176
+  _ENDUSERINPUT._serialized_end=1377
+  _ENDUSERINPUT_TAGSENTRY._serialized_start=1307
+  _ENDUSERINPUT_TAGSENTRY._serialized_end=1350
+  _ORGANIZATIONINPUT._serialized_start=1379
+  _ORGANIZATIONINPUT._serialized_end=1454
+  _SUCCESSRESPONSE._serialized_start=1456
+  _SUCCESSRESPONSE._serialized_end=1530
+  _HEARTBEAT._serialized_start=1532
+  _HEARTBEAT._serialized_end=1588
 # @@protoc_insertion_point(module_scope)
