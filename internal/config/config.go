@@ -65,6 +65,8 @@ type Config struct {
 	EventRetentionMaxAge        time.Duration
 	EventRetentionMaxBytes      int
 	SubscriberBuffer            int
+	// WatchPollInterval is how often WatchRecords polls when no webhook can announce changes.
+	WatchPollInterval time.Duration
 }
 
 // String never prints a secret.
@@ -136,6 +138,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "grpc-keepalive-min-time", env: "GRPC_KEEPALIVE_MIN_TIME", def: "10s", usage: "clients pinging more often than this are disconnected"},
 		{flag: "event-retention-max-bytes", env: "EVENT_RETENTION_MAX_BYTES", def: strconv.Itoa(256 << 20), usage: "total size of the webhook bodies kept; the oldest go first"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
+		{flag: "watch-poll-interval", env: "WATCH_POLL_INTERVAL", def: "30s", usage: "how often WatchRecords polls Nango when no webhook signing key or event bus can announce changes (at least 1s)"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -213,7 +216,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("upstream-tls-handshake-timeout"), &cfg.UpstreamTLSHandshakeTimeout},
 		{get("http-read-header-timeout"), &cfg.HTTPReadHeaderTimeout}, {get("http-read-body-timeout"), &cfg.HTTPReadBodyTimeout},
 		{get("http-write-timeout"), &cfg.HTTPWriteTimeout}, {get("http-idle-timeout"), &cfg.HTTPIdleTimeout},
-		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime},
+		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime}, {get("watch-poll-interval"), &cfg.WatchPollInterval},
 	} {
 		d, err := time.ParseDuration(p.s.value)
 		if err != nil || d < 0 {
@@ -221,6 +224,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = d
+	}
+	if d, err := time.ParseDuration(get("watch-poll-interval").value); err == nil && d < time.Second {
+		errs = append(errs, fmt.Errorf("WATCH_POLL_INTERVAL %q is below 1s: every watcher would poll Nango's rate limit away", get("watch-poll-interval").value))
 	}
 	for _, p := range []struct {
 		s   *setting

@@ -32,7 +32,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // streamRoutes are the server streams; they answer newline-delimited JSON.
-var streamRoutes = map[string]bool{"/v1/records/stream": true, "/v1/webhooks/events": true}
+var streamRoutes = map[string]bool{"/v1/records/stream": true, "/v1/records/watch": true, "/v1/webhooks/events": true}
 
 // ndjsonWriter labels a successful stream application/x-ndjson (grpc-gateway says
 // application/json). A stream refused before its first message (bad input, unknown

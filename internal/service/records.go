@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -21,10 +22,17 @@ import (
 type recordsService struct {
 	gatewayv1.UnimplementedRecordsServiceServer
 	deps Deps
+	// pages shares upstream fetches among the WatchRecords streams of this replica.
+	pages *sharedPages
 }
 
 // NewRecordsService returns the RecordsService.
-func NewRecordsService(d Deps) *recordsService { return &recordsService{deps: d} }
+func NewRecordsService(d Deps) *recordsService {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &recordsService{deps: d, pages: newSharedPages()}
+}
 
 // pruneRecordsBody is PATCH /records/prune's body, keys in the SDK's order.
 type pruneRecordsBody struct {

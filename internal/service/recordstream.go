@@ -48,7 +48,9 @@ func streamRecords(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsRequ
 		}
 		var err error
 		if perMessage > 1 {
-			err = sendBatches(ctx, page.records, perMessage, asStruct, send)
+			err = sendBatches(ctx, page.records, perMessage, asStruct, func(batch []*gatewayv1.Record) error {
+				return send(&gatewayv1.StreamRecordsResponse{Records: batch})
+			})
 		} else {
 			err = sendEach(ctx, page.records, asStruct, send)
 		}
@@ -99,7 +101,7 @@ func sendEach(ctx context.Context, records []rawRecord, asStruct bool, send func
 const maxBatchJSONBytes = 2 << 20
 
 // sendBatches sends a page's records up to perMessage (and maxBatchJSONBytes) at a time.
-func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStruct bool, send func(*gatewayv1.StreamRecordsResponse) error) error {
+func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStruct bool, send func([]*gatewayv1.Record) error) error {
 	all := make([]gatewayv1.Record, len(records))
 	metas := make([]gatewayv1.RecordMetadata, len(records))
 	ptrs := make([]*gatewayv1.Record, len(records))
@@ -128,7 +130,7 @@ func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStr
 			size += len(raw.json)
 			end++
 		}
-		if err := send(&gatewayv1.StreamRecordsResponse{Records: ptrs[start:end]}); err != nil {
+		if err := send(ptrs[start:end]); err != nil {
 			return err
 		}
 		start = end
