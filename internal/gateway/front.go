@@ -15,6 +15,7 @@ type front struct {
 	mux          http.Handler
 	maxBodyBytes int64
 	records      *recordStream
+	watch        *recordWatch
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -23,6 +24,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == recordStreamPath && r.Method == http.MethodGet && f.records != nil {
 		f.records.ServeHTTP(w, r) // the fast path: records written as Nango sent them
+		return
+	}
+	if r.URL.Path == recordWatchPath && r.Method == http.MethodGet && f.watch != nil {
+		f.watch.ServeHTTP(w, r) // records as Nango sent them, not base64
 		return
 	}
 	if streamRoutes[r.URL.Path] {

@@ -78,7 +78,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		}
 	}
 	records := &recordStream{mux: mux, client: gatewayv1.NewRecordsServiceClient(opts.Conn), marshaler: newNangoJSON()}
-	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records})
+	watch := &recordWatch{mux: mux, client: records.client, marshaler: records.marshaler}
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records, watch: watch})
 	var policy []func(http.Handler) http.Handler
 	if opts.Access != nil {
 		policy = append(policy, opts.Access.HTTP(func(r *http.Request) string {
