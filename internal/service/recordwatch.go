@@ -197,19 +197,24 @@ func (w *watcher) runPolling(ctx context.Context) error {
 		}
 		before := w.cursor
 		err := w.catchUp(ctx, freshness{since: time.Now()})
-		switch {
-		case err == nil && w.cursor != before:
-			wait = w.poll
-		case err == nil || retryable(ctx, err):
-			wait = min(2*wait, maxPollBackoff*w.poll)
-		default:
+		if err != nil && !retryable(ctx, err) {
 			return err
 		}
 		if err == nil {
 			beat.Reset(w.beat)
 		}
+		wait = nextPollWait(wait, w.poll, err == nil && w.cursor != before)
 		pollTimer.Reset(jitter(wait))
 	}
+}
+
+// nextPollWait is the wait after a poll: the interval after one that found changes, else
+// twice the last wait, at most maxPollBackoff intervals.
+func nextPollWait(last, interval time.Duration, found bool) time.Duration {
+	if found {
+		return interval
+	}
+	return min(2*last, maxPollBackoff*interval)
 }
 
 // jitter spreads polls over [d/2, d] so that watchers started together do not poll

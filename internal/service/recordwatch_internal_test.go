@@ -2,6 +2,7 @@ package service
 
 import (
 	"testing"
+	"time"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 )
@@ -37,5 +38,31 @@ func TestWatcherFetchesOnlyForSuccessfulSyncsOfItsModel(t *testing.T) {
 				t.Errorf("matches = %t, want %t", got, tt.want)
 			}
 		})
+	}
+}
+
+// Polls that find nothing double the wait up to sixteen intervals; one that finds changes
+// brings it back to the interval.
+func TestPollWaitDoublesWhileNothingChangesAndResetsOnChange(t *testing.T) {
+	const interval = time.Second
+	wait := interval
+	var got []time.Duration
+	for range 6 {
+		wait = nextPollWait(wait, interval, false)
+		got = append(got, wait)
+	}
+	want := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 16 * time.Second, 16 * time.Second}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("waits %v, want %v", got, want)
+		}
+	}
+	if w := nextPollWait(wait, interval, true); w != interval {
+		t.Errorf("after a poll that found changes the wait is %v, want %v", w, interval)
+	}
+	for range 1000 {
+		if j := jitter(wait); j < wait/2 || j > wait {
+			t.Fatalf("jitter(%v) = %v, want within [%v, %v]", wait, j, wait/2, wait)
+		}
 	}
 }

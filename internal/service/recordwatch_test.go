@@ -2,13 +2,17 @@ package service_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
@@ -79,6 +83,8 @@ func untilCaughtUp(t *testing.T, stream grpc.ServerStreamingClient[gatewayv1.Wat
 	}
 }
 
+var publishedHooks atomic.Int64
+
 // publishSyncWebhook changes the watched model in the simulator and puts the sync webhook
 // Nango sends for it on the bus.
 func publishSyncWebhook(t *testing.T, h *harness, bus eventbus.Bus, ch simulator.RecordChanges) {
@@ -91,7 +97,10 @@ func publishSyncWebhook(t *testing.T, h *harness, bus eventbus.Bus, ch simulator
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := bus.Publish(t.Context(), string(body), body, time.Now()); err != nil {
+	// Two runs within a millisecond send the same body, which the bus would take for
+	// Nango's redelivery of one webhook: a test's runs get ids of their own.
+	id := fmt.Sprintf("%d %s", publishedHooks.Add(1), body)
+	if _, _, err := bus.Publish(t.Context(), id, body, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -277,4 +286,43 @@ func TestWatchRecordsRejectsInvalidRequestsWithoutCallingNango(t *testing.T) {
 		})},
 		{"a poll every two hours", "poll_interval", watch(func(r *gatewayv1.WatchRecordsRequest) { r.PollInterval = durationpb.New(2 * time.Hour) })},
 	})
+}
+
+func TestWatchRecordsPollingOutlivesNangoBeingAwayForAWhile(t *testing.T) {
+	h, c := watchHarness(t, nil, func(d *service.Deps) { d.WatchPollInterval = 20 * time.Millisecond })
+	stream := openWatch(t, c, watchRequest())
+	untilCaughtUp(t, stream)
+
+	h.sim.ResetRequests()
+	h.sim.InjectFault(simulator.Fault{PathPrefix: "/records", Status: http.StatusServiceUnavailable, Times: 5})
+	if _, err := h.sim.ChangeRecords(watchIntegration, watchConnection, watchSync, "", simulator.RecordChanges{Update: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		changes, _ := untilCaughtUp(t, stream) // the stream survives the failed polls
+		if len(changes) == 0 {
+			continue
+		}
+		if len(changes) != 1 || changes[0].GetMetadata().GetLastAction() != "UPDATED" {
+			t.Errorf("changes %v, want the one update", changes)
+		}
+		break
+	}
+	failed := 0
+	for _, r := range recordsRequests(h) {
+		if r.Query.Get("model") == watchModel {
+			failed++
+		}
+	}
+	if failed < 6 {
+		t.Errorf("%d /records requests, want the 5 that failed and the poll that succeeded", failed)
+	}
+}
+
+func TestWatchRecordsEndsWithNangosRefusal(t *testing.T) {
+	_, c := watchHarness(t, webhooksMemoryBus(t), nil)
+	req := watchRequest()
+	req.ConnectionId = "no-such-connection"
+	_, err := openWatch(t, c, req).Recv()
+	wantUpstreamError(t, err, codes.InvalidArgument, "unknown_connection", http.StatusBadRequest)
 }
