@@ -326,3 +326,40 @@ func TestWatchRecordsEndsWithNangosRefusal(t *testing.T) {
 	_, err := openWatch(t, c, req).Recv()
 	wantUpstreamError(t, err, codes.InvalidArgument, "unknown_connection", http.StatusBadRequest)
 }
+
+func TestWatchRecordsCoalescesWebhooksThatArriveDuringAFetch(t *testing.T) {
+	bus := webhooksMemoryBus(t)
+	// A heartbeat comes only once the watcher has been idle that long: every webhook
+	// before it has been dealt with.
+	h, c := watchHarness(t, bus, func(d *service.Deps) { d.HeartbeatInterval = 100 * time.Millisecond })
+	stream := openWatch(t, c, watchRequest())
+	untilCaughtUp(t, stream)
+	h.sim.ResetRequests()
+
+	// The fetch the first webhook starts is slow; three more syncs end while it runs.
+	h.sim.InjectFault(simulator.Fault{PathPrefix: "/records", Latency: 300 * time.Millisecond})
+	for range 4 {
+		publishSyncWebhook(t, h, bus, simulator.RecordChanges{Add: 1})
+	}
+	caughtUps, added := 0, 0
+	for {
+		msg, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.GetHeartbeat() != nil {
+			break
+		}
+		added += len(msg.GetRecords().GetRecords())
+		if msg.GetCaughtUp() != nil {
+			caughtUps++
+		}
+	}
+	if added != 4 {
+		t.Errorf("%d records added, want 4 once each", added)
+	}
+	// Without coalescing: a fetch and a caught_up per webhook, four of each.
+	if n := len(recordsRequests(h)); caughtUps > 2 || n > 2 {
+		t.Errorf("four webhooks, three during a slow fetch, made %d fetches and %d caught_ups; want at most 2", n, caughtUps)
+	}
+}
