@@ -1,10 +1,17 @@
 package service
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
 // Only a successful sync of the watched integration, connection and model (and variant,
@@ -64,5 +71,48 @@ func TestPollWaitDoublesWhileNothingChangesAndResetsOnChange(t *testing.T) {
 		if j := jitter(wait); j < wait/2 || j > wait {
 			t.Fatalf("jitter(%v) = %v, want within [%v, %v]", wait, j, wait/2, wait)
 		}
+	}
+}
+
+// The cursor-progress guard of StreamRecords applies to a watch's catch-up: a next_cursor
+// that comes back, or a record without a cursor to go on from, ends the watch with
+// Internal instead of fetching for ever.
+func TestWatchCatchUpEndsOnACursorThatGoesNowhere(t *testing.T) {
+	tests := []struct {
+		name, page string
+		sent       int
+	}{
+		{"next_cursor repeated", `{"records":[{"id":"1","_nango_metadata":{"cursor":"same"}}],"next_cursor":"same"}`, 1},
+		{"the request's cursor back", `{"records":[],"next_cursor":"start"}`, 0},
+		{"a record without a cursor", `{"records":[{"id":"1"}],"next_cursor":null}`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) })
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(tt.page))
+			}))
+			t.Cleanup(srv.Close)
+			upstream, err := nangohttp.New(nangohttp.Config{BaseURL: srv.URL, SecretKey: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(upstream.CloseIdleConnections)
+			sent := 0
+			w := &watcher{
+				deps:  Deps{Upstream: upstream, Now: time.Now},
+				pages: newSharedPages(),
+				req:   &gatewayv1.WatchRecordsRequest{ProviderConfigKey: "github", ConnectionId: "c1", Model: "GithubIssue"},
+				send: func(m *gatewayv1.WatchRecordsResponse) error {
+					sent += len(m.GetRecords().GetRecords())
+					return nil
+				},
+				limit: 10, cursor: "start", hasCursor: true,
+			}
+			err = w.catchUp(t.Context(), freshness{since: time.Now()})
+			if status.Code(err) != codes.Internal || sent != tt.sent {
+				t.Fatalf("error = %v after %d records; want Internal after %d", err, sent, tt.sent)
+			}
+		})
 	}
 }
