@@ -194,6 +194,8 @@ const (
 	// actionWaitBuffer holds the events that arrive while the trigger is in flight and
 	// between two reads; a waiter further behind falls back to polling.
 	actionWaitBuffer = 256
+	// actionWaitMargin is the most a wait ends before the caller's deadline.
+	actionWaitMargin = 100 * time.Millisecond
 )
 
 // TriggerActionAndWait queues the action, then returns its result as soon as Nango's
@@ -206,11 +208,19 @@ const (
 // can fetch the result later with GetAsyncActionResult.
 func (s *actionsService) TriggerActionAndWait(ctx context.Context, req *gatewayv1.TriggerActionAndWaitRequest) (*gatewayv1.TriggerActionAndWaitResponse, error) {
 	capped := false
-	if _, ok := ctx.Deadline(); !ok {
+	if deadline, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.actionWaitMax())
 		defer cancel()
 		capped = true
+	} else {
+		// The wait gives up a moment before the caller does, so that the caller gets
+		// this answer, which names the action and how to fetch it, rather than its own
+		// bare "deadline exceeded".
+		margin := min(time.Until(deadline)/20, actionWaitMargin)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+		defer cancel()
 	}
 	up, err := actionTriggerRequest(req.GetProviderConfigKey(), req.GetConnectionId(), req.GetActionName(), req.GetInput())
 	if err != nil {
