@@ -108,6 +108,29 @@ func TestSyncAndAsyncActionWebhooksAreDelivered(t *testing.T) {
 	}
 }
 
+// An async sleep stays pending while it sleeps; its webhook comes once the result is there.
+func TestAsyncSleepIsPendingUntilItsWebhookAndDoneAfter(t *testing.T) {
+	sink, srv := newHookSink()
+	defer srv.Close()
+	s := New(Options{Seed: true, WebhookURL: srv.URL, AsyncActionDelay: -1})
+	defer s.Close()
+	start := time.Now()
+	r := send(t, s, req{method: "POST", target: "/action/trigger", body: map[string]any{"action_name": "sleep", "input": map[string]any{"ms": 300}},
+		header: map[string]string{"Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": "github", "X-Async": "true"}})
+	expectStatus(t, r, 202)
+	id := r.json(t)["id"].(string)
+	expectError(t, get(t, s, "/action/"+id), 404, "not_found")
+	sink.wait(t, 1)
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("webhook after %s, before the sleep ended", d)
+	}
+	res := get(t, s, "/action/"+id)
+	expectStatus(t, res, 200)
+	if string(res.body) != `{"slept_ms":300}` {
+		t.Fatalf("result = %s", res.body)
+	}
+}
+
 func TestSendWebhookRetriesServerErrors(t *testing.T) {
 	sink, srv := newHookSink()
 	defer srv.Close()
