@@ -176,6 +176,10 @@ func ambiguousActionNotFound(err error, path string) error {
 	return out.Err()
 }
 
+// ReasonShuttingDown is the ErrorInfo reason of a TriggerActionAndWait ended by the
+// gateway's shutdown; metadata "action_id" names the action, which goes on in Nango.
+const ReasonShuttingDown = "gateway_shutting_down"
+
 // MetadataActionID is the response header (and trailer) metadata key that carries the id
 // of the action TriggerActionAndWait queued. grpc-gateway exposes it over /v1 as
 // Grpc-Metadata-Nango-Action-Id.
@@ -328,7 +332,12 @@ func (w *actionWait) run(ctx context.Context, sub *eventbus.Subscription) (*stru
 			return nil, w.ended(ctx, polls, lastErr)
 		case ev, ok := <-events:
 			if !ok {
-				// Fell behind or the bus is closing: polling alone still finds the result.
+				if errors.Is(sub.Err(), eventbus.ErrClosed) {
+					// The gateway is shutting down: end now so it can drain, and say how
+					// to get the result, rather than be cut off at the end of the grace.
+					return nil, w.shuttingDown()
+				}
+				// Fell behind: polling alone still finds the result.
 				w.s.logger().WarnContext(ctx, "trigger action and wait: event subscription ended, polling only",
 					"action_id", w.id, "error", sub.Err())
 				events = nil
@@ -398,10 +407,29 @@ func jittered(d time.Duration) time.Duration {
 	return half + rand.N(half+1)
 }
 
+// shuttingDown is the error of a wait cut short by the gateway's shutdown.
+func (w *actionWait) shuttingDown() error {
+	return actionWaitStatus(codes.Unavailable, ReasonShuttingDown, w.id, fmt.Sprintf(
+		"trigger action and wait: the gateway is shutting down while action %s is still running; %s", w.id, w.later()))
+}
+
+// later says how to get the result once the wait is over.
+func (w *actionWait) later() string {
+	return fmt.Sprintf("fetch its result later with GetAsyncActionResult id %q (GET /v1/action/%s)", w.id, w.id)
+}
+
+func actionWaitStatus(code codes.Code, reason, id, msg string) error {
+	st := status.New(code, msg)
+	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: nangohttp.Domain, Metadata: map[string]string{"action_id": id}}); err == nil {
+		st = d
+	}
+	return st.Err()
+}
+
 // ended is the error of a wait whose context ended, with the action's id so the caller
 // can fetch the result later (it is in the metadata too).
 func (w *actionWait) ended(ctx context.Context, polls int, lastErr error) error {
-	later := fmt.Sprintf("fetch its result later with GetAsyncActionResult id %q (GET /v1/action/%s)", w.id, w.id)
+	later := w.later()
 	code, reason := codes.DeadlineExceeded, nangohttp.ReasonDeadlineExceeded
 	var msg string
 	switch {
@@ -417,9 +445,5 @@ func (w *actionWait) ended(ctx context.Context, polls int, lastErr error) error 
 	if lastErr != nil {
 		msg += "; the last poll failed: " + status.Convert(lastErr).Message()
 	}
-	st := status.New(code, msg)
-	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: nangohttp.Domain, Metadata: map[string]string{"action_id": w.id}}); err == nil {
-		st = d
-	}
-	return st.Err()
+	return actionWaitStatus(code, reason, w.id, msg)
 }

@@ -348,3 +348,20 @@ func TestTriggerActionAndWaitIgnoresWebhooksOfOtherActions(t *testing.T) {
 		t.Errorf("first GET %s after the trigger: a webhook of another action ended the wait for the poll interval", gap)
 	}
 }
+
+func TestTriggerActionAndWaitEndsWithTheIDWhenTheGatewayShutsDown(t *testing.T) {
+	h := newWaitHarness(t, waitSetup{actionDelay: time.Minute})
+	// The bus closes, as on shutdown, once the wait has subscribed and Nango queues the action.
+	h.arrivals.onPost = func() { _ = h.bus.Close() }
+	var header metadata.MD
+	_, err := h.client.TriggerActionAndWait(rpcCtx(t), waitRequest(t, "echo", `{}`, 5*time.Minute), grpc.Header(&header))
+	st := wantCode(t, err, codes.Unavailable, service.ReasonShuttingDown)
+	ids := header.Get(service.MetadataActionID)
+	if len(ids) != 1 || !strings.Contains(st.Message(), ids[0]) {
+		t.Fatalf("message %q, header %v: want the action's id in both", st.Message(), ids)
+	}
+	wantTriggeredOnce(t, h, `{"action_name":"echo","input":{}}`)
+	if n := len(h.sim.Requests()); n != 1 {
+		t.Errorf("Nango got %d requests, want only the trigger", n)
+	}
+}
