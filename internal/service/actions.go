@@ -353,7 +353,7 @@ func (w *actionWait) run(ctx context.Context, sub *eventbus.Subscription) (*stru
 		}
 		resp, err := w.s.deps.Upstream.Do(ctx, &nangohttp.Request{Method: http.MethodGet, Path: w.path})
 		backoff = min(2*backoff, maxInterval)
-		next := jittered(backoff)
+		next := max(jittered(backoff), w.interval)
 		switch {
 		case err == nil:
 			return actionOutput(resp.Body)
