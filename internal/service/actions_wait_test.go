@@ -32,8 +32,9 @@ type arrival struct {
 // arrivals records every upstream request with its time and answer status, which the
 // simulator's own record leaves out and the polling rules are about.
 type arrivals struct {
-	// onPost, when set before the first request, runs as a POST arrives.
-	onPost func()
+	// onPost, when set before the first request, runs as a POST arrives; afterPost once
+	// Nango has answered it, before the answer goes back.
+	onPost, afterPost func()
 
 	mu   sync.Mutex
 	list []arrival
@@ -47,6 +48,9 @@ func (a *arrivals) wrap(next http.Handler) http.Handler {
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		if r.Method == http.MethodPost && a.afterPost != nil {
+			a.afterPost()
+		}
 		a.mu.Lock()
 		a.list = append(a.list, arrival{method: r.Method, path: r.URL.EscapedPath(), at: at, status: sw.status})
 		a.mu.Unlock()
@@ -185,6 +189,32 @@ func TestTriggerActionAndWaitReturnsTheResultOnceTheWebhookArrives(t *testing.T)
 	wantGatewayKey(t, reqs[1])
 	if a := h.arrivals.all(); a[1].status != http.StatusOK || a[1].at.Sub(a[0].at) < 300*time.Millisecond {
 		t.Errorf("the GET came %s after the trigger and got %d; want after the action finished, answered 200", a[1].at.Sub(a[0].at), a[1].status)
+	}
+}
+
+// The wait subscribes before it triggers: a webhook published before Nango's 202 reaches
+// the gateway is not missed.
+func TestTriggerActionAndWaitHearsAWebhookThatBeatsNangosAnswer(t *testing.T) {
+	h := newWaitHarness(t, waitSetup{webhooks: true, actionDelay: -1})
+	published, err := h.bus.Subscribe(t.Context(), eventbus.FromNow(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer published.Close()
+	h.arrivals.afterPost = func() {
+		for ev := range published.Events() {
+			if strings.Contains(string(ev.Body), `"async_action"`) {
+				return
+			}
+		}
+	}
+	got, err := h.client.TriggerActionAndWait(rpcCtx(t), waitRequest(t, "echo", `{"fast":true}`, 5*time.Minute))
+	if err != nil {
+		t.Fatalf("TriggerActionAndWait: %v", err)
+	}
+	wantJSON(t, []byte(actionsJSON(t, got.GetOutput())), `{"fast":true}`)
+	if n := len(h.sim.Requests()); n != 2 {
+		t.Errorf("Nango got %d requests, want the trigger and one GET", n)
 	}
 }
 
