@@ -196,7 +196,7 @@ func TestTriggerActionAndWaitReturnsTheResultOnceTheWebhookArrives(t *testing.T)
 // the gateway is not missed.
 func TestTriggerActionAndWaitHearsAWebhookThatBeatsNangosAnswer(t *testing.T) {
 	h := newWaitHarness(t, waitSetup{webhooks: true, actionDelay: -1})
-	published, err := h.bus.Subscribe(t.Context(), eventbus.FromNow(), 0)
+	published, err := h.bus.Subscribe(rpcCtx(t), eventbus.FromNow(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestTriggerActionAndWaitPollsWhenNoWebhookComes(t *testing.T) {
 
 func TestTriggerActionAndWaitPastItsDeadlineLeavesTheIDToFetchTheResultLater(t *testing.T) {
 	h := newWaitHarness(t, waitSetup{webhooks: true, actionDelay: 1500 * time.Millisecond})
-	finished, err := h.bus.Subscribe(t.Context(), eventbus.FromNow(), 0)
+	finished, err := h.bus.Subscribe(rpcCtx(t), eventbus.FromNow(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,10 +292,14 @@ func TestTriggerActionAndWaitPastItsDeadlineLeavesTheIDToFetchTheResultLater(t *
 	wantTriggeredOnce(t, h, `{"action_name":"create-issue","input":{"title":"Later"}}`)
 
 	// The action goes on; its webhook says when the result is there.
+	heard := false
 	for ev := range finished.Events() {
-		if strings.Contains(string(ev.Body), ids[0]) {
+		if heard = strings.Contains(string(ev.Body), ids[0]); heard {
 			break
 		}
+	}
+	if !heard {
+		t.Fatalf("no webhook for action %s: %v", ids[0], finished.Err())
 	}
 	got, err := h.client.GetAsyncActionResult(rpcCtx(t), &gatewayv1.GetAsyncActionResultRequest{Id: ids[0]})
 	if err != nil {
