@@ -78,6 +78,9 @@ type waitSetup struct {
 	// webhooks: the simulator posts its webhooks to the gateway's webhook handler, which
 	// publishes them on the bus (Nango's on_async_action_completion setting on).
 	webhooks bool
+	// asyncWebhooksOff: on_async_action_completion is off, so no async_action webhook comes
+	// (other webhooks still do).
+	asyncWebhooksOff bool
 	// noBus: the gateway has no event bus at all, so it cannot expect a webhook.
 	noBus         bool
 	actionDelay   time.Duration
@@ -102,7 +105,10 @@ func newWaitHarness(t *testing.T, setup waitSetup) *waitHarness {
 	}
 	hookServer := httptest.NewServer(handler)
 	t.Cleanup(hookServer.Close)
-	opts := simulator.Options{APIKey: testAPIKey, Seed: true, AsyncActionDelay: setup.actionDelay, WebhookSigningKey: webhooksTestKey}
+	opts := simulator.Options{
+		APIKey: testAPIKey, Seed: true, AsyncActionDelay: setup.actionDelay, WebhookSigningKey: webhooksTestKey,
+		AsyncActionWebhooksOff: setup.asyncWebhooksOff,
+	}
 	if setup.webhooks {
 		opts.WebhookURL = hookServer.URL
 	}
@@ -225,7 +231,8 @@ func TestTriggerActionAndWaitPollsWhenNoWebhookComes(t *testing.T) {
 		// firstPollAfter is the least time between the trigger and the first poll.
 		firstPollAfter time.Duration
 	}{
-		{"webhooks expected but none sent", waitSetup{actionDelay: 700 * time.Millisecond}, 100 * time.Millisecond},
+		{"on_async_action_completion off", waitSetup{webhooks: true, asyncWebhooksOff: true, actionDelay: 700 * time.Millisecond}, 100 * time.Millisecond},
+		{"webhook URL elsewhere", waitSetup{actionDelay: 700 * time.Millisecond}, 100 * time.Millisecond},
 		{"no event bus: polls from the start", waitSetup{noBus: true, actionDelay: 700 * time.Millisecond}, 0},
 	}
 	for _, tt := range tests {

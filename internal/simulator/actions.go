@@ -343,7 +343,7 @@ func (c *call) triggerAction() {
 	s.st.actions[id] = &asyncAction{id: id, readyAt: time.Now().Add(runFor), output: out, err: e}
 	s.mu.Unlock()
 	statusURL := "/action/" + id
-	if s.opts.WebhookURL != "" {
+	if s.opts.WebhookURL != "" && !s.opts.AsyncActionWebhooksOff {
 		s.sendWebhookAfter(runFor, obj{
 			{"from", "nango"},
 			{"type", "async_action"},
