@@ -12,7 +12,9 @@ import (
 
 // DefaultServiceConfig retries UNAVAILABLE with exponential backoff. RESOURCE_EXHAUSTED is
 // deliberately absent: the gateway already waited as long as the caller's deadline allowed,
-// and its RetryInfo says how long to wait before trying again.
+// and its RetryInfo says how long to wait before trying again. TriggerActionAndWait is never
+// retried: an UNAVAILABLE from it may come after Nango queued the action, and a retry would
+// run the action again.
 const DefaultServiceConfig = `{
   "methodConfig": [{
     "name": [{"service": "nango.gateway.v1.ProvidersService"}, {"service": "nango.gateway.v1.IntegrationsService"},
@@ -28,6 +30,8 @@ const DefaultServiceConfig = `{
       "backoffMultiplier": 2,
       "retryableStatusCodes": ["UNAVAILABLE"]
     }
+  }, {
+    "name": [{"service": "nango.gateway.v1.ActionsService", "method": "TriggerActionAndWait"}]
   }]
 }`
 

@@ -65,6 +65,9 @@ type Config struct {
 	EventRetentionMaxAge        time.Duration
 	EventRetentionMaxBytes      int
 	SubscriberBuffer            int
+
+	// ActionWaitMax bounds a TriggerActionAndWait whose caller set no deadline.
+	ActionWaitMax time.Duration
 }
 
 // String never prints a secret.
@@ -136,6 +139,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "grpc-keepalive-min-time", env: "GRPC_KEEPALIVE_MIN_TIME", def: "10s", usage: "clients pinging more often than this are disconnected"},
 		{flag: "event-retention-max-bytes", env: "EVENT_RETENTION_MAX_BYTES", def: strconv.Itoa(256 << 20), usage: "total size of the webhook bodies kept; the oldest go first"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
+		{flag: "action-wait-max", env: "ACTION_WAIT_MAX", def: "15m", usage: "longest TriggerActionAndWait when the caller sets no deadline"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -213,7 +217,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("upstream-tls-handshake-timeout"), &cfg.UpstreamTLSHandshakeTimeout},
 		{get("http-read-header-timeout"), &cfg.HTTPReadHeaderTimeout}, {get("http-read-body-timeout"), &cfg.HTTPReadBodyTimeout},
 		{get("http-write-timeout"), &cfg.HTTPWriteTimeout}, {get("http-idle-timeout"), &cfg.HTTPIdleTimeout},
-		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime},
+		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime}, {get("action-wait-max"), &cfg.ActionWaitMax},
 	} {
 		d, err := time.ParseDuration(p.s.value)
 		if err != nil || d < 0 {
@@ -267,6 +271,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = n
+	}
+	if d, err := time.ParseDuration(get("action-wait-max").value); err == nil && d == 0 {
+		// 0 would end every wait at once rather than mean "no limit".
+		errs = append(errs, fmt.Errorf("ACTION_WAIT_MAX %q must be more than 0", get("action-wait-max").value))
 	}
 	if cfg.EventBusStreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("EVENT_BUS_STREAM_REPLICAS %d is more than JetStream's 5", cfg.EventBusStreamReplicas))

@@ -41,6 +41,9 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 					!c.UpstreamRateGovernor || c.UpstreamMaxIdleConns != 64 || c.UpstreamDialTimeout != 5*time.Second {
 					t.Errorf("unexpected upstream defaults: %+v", c)
 				}
+				if c.ActionWaitMax != 15*time.Minute {
+					t.Errorf("ActionWaitMax = %s, want 15m", c.ActionWaitMax)
+				}
 				if c.ClientsFile != "/etc/gateway/clients.yaml" || c.InsecureNoAuth {
 					t.Errorf("access not from CLIENTS_FILE: %+v", c)
 				}
@@ -113,6 +116,8 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad max attempts", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_MAX_ATTEMPTS": "zero"}, "UPSTREAM_MAX_ATTEMPTS"},
 		{"bad governor switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_RATE_GOVERNOR": "on-ish"}, "UPSTREAM_RATE_GOVERNOR"},
 		{"bad demo switch", nil, map[string]string{"DEMO": "yes please"}, "DEMO"},
+		{"zero action wait", nil, map[string]string{"NANGO_SECRET_KEY": "k", "ACTION_WAIT_MAX": "0s"}, "ACTION_WAIT_MAX"},
+		{"bad action wait", nil, map[string]string{"NANGO_SECRET_KEY": "k", "ACTION_WAIT_MAX": "forever"}, "ACTION_WAIT_MAX"},
 		{"bad subscriber buffer", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SUBSCRIBER_BUFFER": "0"}, "SUBSCRIBER_BUFFER"},
 		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},

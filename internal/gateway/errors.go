@@ -179,6 +179,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // errorHandler plugs writeError into grpc-gateway.
 func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	pattern, _ := runtime.HTTPPathPattern(ctx)
+	setOutgoingHeaders(ctx, w)
 	writeError(w, r, pattern, err)
 }
 

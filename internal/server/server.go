@@ -196,6 +196,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		WebhookSigningKey:         signingKey,
 		WebhookSigningKeyPrevious: previousSigningKey,
 		SubscriberBuffer:          cfg.SubscriberBuffer,
+		ActionWaitMax:             cfg.ActionWaitMax,
 	})
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)

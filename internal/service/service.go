@@ -45,6 +45,9 @@ type Deps struct {
 	// SubscriberBuffer is each StreamWebhookEvents subscriber's buffer in events; 0 means
 	// eventbus.DefaultBuffer. A subscriber further behind is ended with ResourceExhausted.
 	SubscriberBuffer int
+	// ActionWaitMax bounds a TriggerActionAndWait whose caller set no deadline; 0 means
+	// DefaultActionWaitMax.
+	ActionWaitMax time.Duration
 }
 
 // RegisterAll registers every service on the gRPC server.

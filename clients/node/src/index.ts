@@ -38,6 +38,9 @@ export const DEFAULT_SERVICE_CONFIG = {
         retryableStatusCodes: ["UNAVAILABLE"],
       },
     },
+    // Never retried: an UNAVAILABLE may come after Nango queued the action, and a retry
+    // would run it again.
+    { name: [{ service: "nango.gateway.v1.ActionsService", method: "TriggerActionAndWait" }] },
   ],
 };
 

@@ -30,6 +30,10 @@ DEFAULT_SERVICE_CONFIG = json.dumps({
             "backoffMultiplier": 2,
             "retryableStatusCodes": ["UNAVAILABLE"],
         },
+    }, {
+        # Never retried: an UNAVAILABLE may come after Nango queued the action, and a retry
+        # would run it again.
+        "name": [{"service": "nango.gateway.v1.ActionsService", "method": "TriggerActionAndWait"}],
     }],
 })
 
