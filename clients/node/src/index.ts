@@ -38,9 +38,16 @@ export const DEFAULT_SERVICE_CONFIG = {
         retryableStatusCodes: ["UNAVAILABLE"],
       },
     },
-    // Never retried: an UNAVAILABLE may come after Nango queued the action, and a retry
-    // would run it again.
-    { name: [{ service: "nango.gateway.v1.ActionsService", method: "TriggerActionAndWait" }] },
+    // Calls that act on the world are never retried: an UNAVAILABLE may come after Nango ran
+    // the action or the provider took the proxied request, and a retry would do it twice.
+    {
+      name: [
+        { service: "nango.gateway.v1.ActionsService", method: "TriggerAction" },
+        { service: "nango.gateway.v1.ActionsService", method: "TriggerActionAsync" },
+        { service: "nango.gateway.v1.ActionsService", method: "TriggerActionAndWait" },
+        { service: "nango.gateway.v1.ProxyService", method: "Proxy" },
+      ],
+    },
   ],
 };
 
