@@ -192,6 +192,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		WebhookSigningKey:         signingKey,
 		WebhookSigningKeyPrevious: previousSigningKey,
 		SubscriberBuffer:          cfg.SubscriberBuffer,
+		HeartbeatInterval:         cfg.StreamHeartbeatInterval,
 	})
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)

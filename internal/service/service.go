@@ -45,6 +45,9 @@ type Deps struct {
 	// SubscriberBuffer is each StreamWebhookEvents subscriber's buffer in events; 0 means
 	// eventbus.DefaultBuffer. A subscriber further behind is ended with ResourceExhausted.
 	SubscriberBuffer int
+	// HeartbeatInterval is how long a long-lived stream (StreamWebhookEvents, WatchRecords)
+	// stays silent before it sends a heartbeat, when the request does not say; 0 means 15 s.
+	HeartbeatInterval time.Duration
 }
 
 // RegisterAll registers every service on the gRPC server.

@@ -87,7 +87,26 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 	match := newEventFilter(req)
 	// Only a handler that calls SetSendCompressor changes a stream's encoding; this one does not.
 	enc, encKnown := wireEncoding(ctx)
-	for ev := range sub.Events() {
+	// A stream may stay silent for hours between events; proxies that cut idle
+	// connections would end it, so it speaks up after each silent interval.
+	silence := newSilenceTimer(heartbeatInterval(req.GetHeartbeatInterval(), s.deps))
+	defer silence.stop()
+	events := sub.Events()
+	for {
+		var ev eventbus.Event
+		select {
+		case <-silence.C():
+			if err := stream.Send(&gatewayv1.StreamWebhookEventsResponse{Heartbeat: heartbeat(s.deps)}); err != nil {
+				return err
+			}
+			silence.sent()
+			continue
+		case e, ok := <-events:
+			if !ok {
+				return subscriptionError(ctx, sub.Err())
+			}
+			ev = e
+		}
 		p := s.prepared.get(ev)
 		if !p.parse() {
 			// Only the webhook handler publishes, and it checks the body first; something
@@ -107,8 +126,8 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 		if err != nil {
 			return err
 		}
+		silence.sent()
 	}
-	return subscriptionError(ctx, sub.Err())
 }
 
 // subscriptionError maps why a subscription ended to the stream's status.
