@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
 // defaultStreamPageSize is StreamRecords' page when the request sets none: ten times
@@ -167,8 +168,15 @@ func fetchRecordPages(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsR
 	}
 	for {
 		page, err := fetchRecordsPage(ctx, d, pageReq)
+		if isTooLarge(err) && pageReq.GetLimit() > 1 {
+			// Records weigh more than a page of this size can hold: the same page, smaller.
+			// The limit stays down for the pages after it, whose records are alike.
+			pageReq.Limit = proto.Int32(pageReq.GetLimit() / 2)
+			continue
+		}
 		if err != nil {
-			emit(recordPage{err: err})
+			// Only a page of one record gets here too large: that record alone is.
+			emit(recordPage{err: pageTooLarge(err, "page_size", "a single record is larger than that")})
 			return
 		}
 		if page.hasNextCursor {
@@ -183,6 +191,12 @@ func fetchRecordPages(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsR
 		}
 		pageReq.Cursor = proto.String(page.nextCursor)
 	}
+}
+
+// isTooLarge tells an answer over the upstream client's size limit.
+func isTooLarge(err error) bool {
+	info, ok := nangohttp.ErrorInfoFrom(err)
+	return ok && info.GetReason() == nangohttp.ReasonResponseTooLarge
 }
 
 // maxEmptyPages is how many pages in a row may carry no record yet point further: Nango
