@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -77,14 +76,19 @@ func tooLargeReason(rpc string, st *status.Status) string {
 	case rpc == rpcProxy:
 		want, code = service.ReasonProxyResponseTooLarge, codes.ResourceExhausted
 	}
-	var got string
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			got = info.GetReason()
-		}
-	}
+	got := reasonOf(st)
 	if st.Code() != code || got != want {
 		return fmt.Sprintf("ended %v reason %q, want %v reason %q", st.Code(), got, code, want)
+	}
+	return ""
+}
+
+// reasonOf is the reason of st's ErrorInfo, "" without one.
+func reasonOf(st *status.Status) string {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
 	}
 	return ""
 }
@@ -98,8 +102,8 @@ func cursorLoop(rpc string, st *status.Status) string {
 		}
 		return ""
 	}
-	if st.Code() != codes.Internal || !strings.Contains(st.Message(), "next_cursor") && !strings.Contains(st.Message(), "without records") {
-		return fmt.Sprintf("ended %v %q, want Internal naming the loop", st.Code(), st.Message())
+	if st.Code() != codes.Internal || reasonOf(st) != service.ReasonCursorLoop {
+		return fmt.Sprintf("ended %v %q reason %q, want Internal %q", st.Code(), st.Message(), reasonOf(st), service.ReasonCursorLoop)
 	}
 	return ""
 }

@@ -2,9 +2,11 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"sync"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -216,19 +218,28 @@ type cursorProgress struct {
 
 func (p *cursorProgress) next(cursor string, records int) error {
 	if cursor == "" {
-		return status.Error(codes.Internal, "Nango returned an empty next_cursor")
+		return cursorLoop("Nango returned an empty next_cursor")
 	}
 	if !p.remember(cursor) {
-		return status.Errorf(codes.Internal, "Nango returned next_cursor %q a second time: following it would loop", cursor)
+		return cursorLoop(fmt.Sprintf("Nango returned next_cursor %q a second time: following it would loop", cursor))
 	}
 	if records == 0 {
 		if p.empty++; p.empty >= maxEmptyPages {
-			return status.Errorf(codes.Internal, "Nango returned %d pages in a row without records, each pointing further", p.empty)
+			return cursorLoop(fmt.Sprintf("Nango returned %d pages in a row without records, each pointing further", p.empty))
 		}
 	} else {
 		p.empty = 0
 	}
 	return nil
+}
+
+// ReasonCursorLoop is the ErrorInfo reason of a StreamRecords stream ended because Nango's
+// next_cursor led nowhere (Internal: Nango's answer is wrong, not the request).
+const ReasonCursorLoop = "upstream_cursor_loop"
+
+func cursorLoop(msg string) error {
+	st, _ := status.New(codes.Internal, msg).WithDetails(&errdetails.ErrorInfo{Reason: ReasonCursorLoop, Domain: nangohttp.Domain})
+	return st.Err()
 }
 
 // remember notes cursor and reports whether it is new.
