@@ -46,7 +46,8 @@ func NewWebhooksService(d Deps) *webhooksService {
 // request's filters. Filtering happens here, so a subscriber pays only for what it asked
 // for; the sequence still counts every event, and the stream stays resumable. An event
 // is parsed and encoded once, whatever the number of subscribers: each one sends the
-// same prepared message, and no lock is held while it does.
+// same prepared message, and no lock is held while it does. After each heartbeat interval
+// in which it sent nothing, it sends a heartbeat.
 func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEventsRequest, stream grpc.ServerStreamingServer[gatewayv1.StreamWebhookEventsResponse]) error {
 	if s.deps.Bus == nil {
 		return status.Error(codes.FailedPrecondition, "no event bus configured")
