@@ -557,8 +557,8 @@ func isHeartbeat(msg *gatewayv1.StreamWebhookEventsResponse) bool {
 // carry no event and no sequence to resume from.
 func TestStreamWebhookEventsIdleStreamSendsHeartbeatsAtTheRequestedInterval(t *testing.T) {
 	client := heartbeatHarness(t, webhooksMemoryBus(t), time.Hour)
+	opened := time.Now() // before the server can start counting
 	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{HeartbeatInterval: durationpb.New(time.Second)})
-	opened := time.Now()
 	var sent []time.Time
 	for range 2 {
 		msg := webhooksRecv(t, stream)
@@ -567,7 +567,7 @@ func TestStreamWebhookEventsIdleStreamSendsHeartbeatsAtTheRequestedInterval(t *t
 		}
 		sent = append(sent, msg.GetHeartbeat().GetSentAt().AsTime())
 	}
-	if first := sent[0].Sub(opened); first < 900*time.Millisecond {
+	if first := sent[0].Sub(opened); first < time.Second {
 		t.Errorf("first heartbeat %v after opening, before the 1s interval", first)
 	}
 	if gap := sent[1].Sub(sent[0]); gap < time.Second {
@@ -610,21 +610,21 @@ func TestStreamWebhookEventsBusyStreamSendsNoHeartbeats(t *testing.T) {
 	if _, err := stream.Header(); err != nil {
 		t.Fatal(err)
 	}
-	var last time.Time
+	var last time.Time // when the last event was published: the server sent it later
 	for i := range 25 { // 2.5 s of events 100 ms apart: longer than the interval, never silent for it
+		last = time.Now()
 		seq := webhooksPublish(t, bus, fmt.Sprintf(`{"from":"nango","type":"auth","n":%d}`, i))
 		msg := webhooksRecv(t, stream)
 		if msg.GetHeartbeat() != nil || msg.GetSequence() != seq {
 			t.Fatalf("got %v between events, want event %d", msg, seq)
 		}
-		last = time.Now()
 		time.Sleep(100 * time.Millisecond) // the pace of a busy stream, not synchronisation
 	}
 	msg := webhooksRecv(t, stream)
 	if !isHeartbeat(msg) {
 		t.Fatalf("after the events: %v, want a heartbeat", msg)
 	}
-	if after := msg.GetHeartbeat().GetSentAt().AsTime().Sub(last); after < interval-100*time.Millisecond {
+	if after := msg.GetHeartbeat().GetSentAt().AsTime().Sub(last); after < interval {
 		t.Errorf("heartbeat %v after the last event, want the %v interval", after, interval)
 	}
 }
