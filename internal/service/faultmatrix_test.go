@@ -219,6 +219,7 @@ func TestFaultMatrixEveryRPCAnswersEachUpstreamFaultWithItsCode(t *testing.T) {
 func checkFault(t *testing.T, c corpus.Case, fault upstreamFault) {
 	method := corpusMethod(t, c.RPC)
 	var sent, running atomic.Int32
+	var first atomic.Pointer[string] // the first request Nango received: method and escaped path
 	answer := fault.answer
 	if fault.sim != nil {
 		sim := simulator.New(simulator.Options{APIKey: corpus.SecretKey})
@@ -228,6 +229,8 @@ func checkFault(t *testing.T, c corpus.Case, fault upstreamFault) {
 		answer = sim.ServeHTTP
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Method + " " + r.URL.EscapedPath()
+		first.CompareAndSwap(nil, &got)
 		sent.Add(1)
 		running.Add(1)
 		defer running.Add(-1)
@@ -288,6 +291,8 @@ func checkFault(t *testing.T, c corpus.Case, fault upstreamFault) {
 	line := c.Request.Method + " " + c.Request.Path
 	if sent.Load() == 0 {
 		t.Errorf("%s: never reached Nango, so the fault was not met (%v)", name, err)
+	} else if got := *first.Load(); got != line {
+		t.Errorf("%s: Nango received %s, want %s", name, got, line)
 	}
 	write := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
 	n := sent.Load()
@@ -310,7 +315,7 @@ func maxRequests(rpc string, fault upstreamFault) int32 {
 		return 3
 	}
 	switch {
-	case fault.check != nil && fault.sim.RecordPages != nil:
+	case fault.sim != nil && fault.sim.RecordPages != nil:
 		return 10 // the bound on pages that add nothing (maxEmptyPages)
 	case fault.sim != nil && fault.sim.HugeBody > 0:
 		return 11 // the page asked again, halved each time, from 1000 records to 1

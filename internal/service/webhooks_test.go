@@ -610,7 +610,7 @@ func TestStreamWebhookEventsBusyStreamSendsNoHeartbeats(t *testing.T) {
 	if _, err := stream.Header(); err != nil {
 		t.Fatal(err)
 	}
-	var last time.Time // when the last event was published: the server sent it later
+	var last time.Time  // when the last event was published: the server sent it later
 	for i := range 25 { // 2.5 s of events 100 ms apart: longer than the interval, never silent for it
 		last = time.Now()
 		seq := webhooksPublish(t, bus, fmt.Sprintf(`{"from":"nango","type":"auth","n":%d}`, i))
