@@ -62,6 +62,10 @@ const (
 // beyond it costs little to send.
 const matrixLimit = 256 << 10
 
+// hugeBody is far more than the limit and than what loopback sockets buffer, so an answer
+// read to its end would show in the bytes written.
+const hugeBody = 64 << 20
+
 // readsRecords are the RPCs that read /records pages.
 var readsRecords = map[string]bool{rpcListRecords: true, rpcStreamRecords: true}
 
@@ -152,7 +156,7 @@ var upstreamFaults = []upstreamFault{
 	{name: "error body slower than the deadline", sim: &simulator.Fault{SlowBody: 20 * time.Millisecond, Status: http.StatusBadGateway},
 		codes: []codes.Code{codes.DeadlineExceeded}, slow: true},
 	// An answer far beyond the body limit: read no further than the limit, and say so.
-	{name: "answer far beyond the body limit", sim: &simulator.Fault{HugeBody: 16 * matrixLimit},
+	{name: "answer far beyond the body limit", sim: &simulator.Fault{HugeBody: hugeBody},
 		codes: []codes.Code{codes.Internal, codes.ResourceExhausted}, check: tooLargeReason},
 	// next_cursor loops: A→B→A, and empty pages each pointing to a new cursor.
 	{name: "records cursors A B A", sim: &simulator.Fault{Method: http.MethodGet, PathPrefix: "/records", RecordPages: func(n int) (int, string) {
@@ -219,6 +223,7 @@ func TestFaultMatrixEveryRPCAnswersEachUpstreamFaultWithItsCode(t *testing.T) {
 func checkFault(t *testing.T, c corpus.Case, fault upstreamFault) {
 	method := corpusMethod(t, c.RPC)
 	var sent, running atomic.Int32
+	var written atomic.Int64
 	var first atomic.Pointer[string] // the first request Nango received: method and escaped path
 	answer := fault.answer
 	if fault.sim != nil {
@@ -234,6 +239,11 @@ func checkFault(t *testing.T, c corpus.Case, fault upstreamFault) {
 		sent.Add(1)
 		running.Add(1)
 		defer running.Add(-1)
+		if fault.sim != nil && fault.sim.HugeBody > 0 {
+			cw := &countingWriter{ResponseWriter: w}
+			defer func() { written.Add(cw.n) }()
+			w = cw
+		}
 		answer(w, r)
 	}))
 	defer srv.Close()
@@ -306,6 +316,10 @@ func checkFault(t *testing.T, c corpus.Case, fault upstreamFault) {
 	if !eventually(func() bool { return running.Load() == 0 }) {
 		t.Errorf("%s: %d requests to Nango still running after the call ended", name, running.Load())
 	}
+	// Memory stays bounded: the gateway stopped reading near its limit, far before the end.
+	if n := written.Load(); n > hugeBody/4*int64(sent.Load()) {
+		t.Errorf("%s: Nango wrote %d bytes in %d answers of %d: the gateway read an answer far past its limit", name, n, sent.Load(), hugeBody)
+	}
 }
 
 // maxRequests is how many upstream requests a call may make under fault: 3 attempts of
@@ -322,6 +336,20 @@ func maxRequests(rpc string, fault upstreamFault) int32 {
 	}
 	return 3
 }
+
+// countingWriter counts the bytes of an answer that its client took.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // waitReady connects conn: the deadline of a slow fault is for the upstream call, not for
 // a connection the machine was slow to make.
