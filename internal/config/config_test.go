@@ -34,7 +34,8 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 					t.Errorf("unexpected defaults: %+v", c)
 				}
 				if c.EventBusURL != "" || c.EventBusStream != "NANGO_WEBHOOKS" || c.EventRetentionMaxAge != 24*time.Hour ||
-					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 || c.EventRetentionMaxBytes != 256<<20 {
+					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 || c.EventRetentionMaxBytes != 256<<20 ||
+					c.StreamHeartbeatInterval != 15*time.Second {
 					t.Errorf("unexpected event defaults: %+v", c)
 				}
 				if c.UpstreamTimeout != 30*time.Second || c.UpstreamActionTimeout != 15*time.Minute || c.UpstreamMaxAttempts != 3 ||
@@ -119,6 +120,9 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"zero action wait", nil, map[string]string{"NANGO_SECRET_KEY": "k", "ACTION_WAIT_MAX": "0s"}, "ACTION_WAIT_MAX"},
 		{"bad action wait", nil, map[string]string{"NANGO_SECRET_KEY": "k", "ACTION_WAIT_MAX": "forever"}, "ACTION_WAIT_MAX"},
 		{"bad subscriber buffer", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SUBSCRIBER_BUFFER": "0"}, "SUBSCRIBER_BUFFER"},
+		{"heartbeat interval not a duration", nil, map[string]string{"NANGO_SECRET_KEY": "k", "STREAM_HEARTBEAT_INTERVAL": "often"}, "STREAM_HEARTBEAT_INTERVAL"},
+		{"heartbeat interval below a second", nil, map[string]string{"NANGO_SECRET_KEY": "k", "STREAM_HEARTBEAT_INTERVAL": "500ms"}, "STREAM_HEARTBEAT_INTERVAL"},
+		{"heartbeat interval above ten minutes", nil, map[string]string{"NANGO_SECRET_KEY": "k", "STREAM_HEARTBEAT_INTERVAL": "1h"}, "STREAM_HEARTBEAT_INTERVAL"},
 		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
 	}

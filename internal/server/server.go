@@ -197,6 +197,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		WebhookSigningKeyPrevious: previousSigningKey,
 		SubscriberBuffer:          cfg.SubscriberBuffer,
 		ActionWaitMax:             cfg.ActionWaitMax,
+		HeartbeatInterval:         cfg.StreamHeartbeatInterval,
 	})
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)

@@ -48,6 +48,9 @@ type Deps struct {
 	// ActionWaitMax bounds a TriggerActionAndWait whose caller set no deadline; 0 means
 	// DefaultActionWaitMax.
 	ActionWaitMax time.Duration
+	// HeartbeatInterval is how long a long-lived stream (StreamWebhookEvents, WatchRecords)
+	// stays silent before it sends a heartbeat, when the request does not say; 0 means 15 s.
+	HeartbeatInterval time.Duration
 }
 
 // RegisterAll registers every service on the gRPC server.

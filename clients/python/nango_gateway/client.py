@@ -263,7 +263,8 @@ class RecordStream(_ResumingStream):
 
 class EventStream(_ResumingStream):
     """Iterates StreamWebhookEventsResponse messages; ``sequence`` is the last one's (resume
-    later with after_sequence). Raises GatewayError when the stream fails for good."""
+    later with after_sequence). The gateway's heartbeats are skipped. Raises GatewayError
+    when the stream fails for good."""
 
     def __init__(self, stub: Any, request: Any, *, timeout: Optional[float] = None,
                  resume: Optional[Resume] = None):
@@ -279,5 +280,13 @@ class EventStream(_ResumingStream):
         return req
 
     def _receive(self, msg: Any) -> Any:
+        if msg.HasField("heartbeat"):
+            return None  # keeps idle connections open; neither an event nor a position
         self.sequence, self._resumed = msg.sequence, True
         return msg
+
+    def __next__(self) -> Any:
+        while True:
+            msg = super().__next__()
+            if msg is not None:
+                return msg
