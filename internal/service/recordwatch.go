@@ -20,7 +20,6 @@ import (
 
 // Defaults of WatchRecords when neither the request nor the Deps set them.
 const (
-	defaultHeartbeatInterval = 15 * time.Second
 	defaultWatchPollInterval = 30 * time.Second
 	// maxPollBackoff is how far polls that find nothing stretch the interval.
 	maxPollBackoff = 16
@@ -39,15 +38,9 @@ func (s *recordsService) WatchRecords(req *gatewayv1.WatchRecordsRequest, stream
 		req:     req,
 		send:    stream.Send,
 		limit:   defaultStreamPageSize,
-		beat:    s.deps.HeartbeatInterval,
+		beat:    heartbeatInterval(req.GetHeartbeatInterval(), s.deps),
 		poll:    s.deps.WatchPollInterval,
 		variant: baseVariant(req.GetVariant()),
-	}
-	if w.beat <= 0 {
-		w.beat = defaultHeartbeatInterval
-	}
-	if d := req.GetHeartbeatInterval(); d != nil {
-		w.beat = d.AsDuration()
 	}
 	if w.poll <= 0 {
 		w.poll = defaultWatchPollInterval
@@ -78,7 +71,7 @@ type watcher struct {
 	req     *gatewayv1.WatchRecordsRequest
 	send    func(*gatewayv1.WatchRecordsResponse) error
 	limit   int32
-	beat    time.Duration
+	beat    time.Duration // 0: no heartbeats
 	poll    time.Duration
 	variant string
 
@@ -109,19 +102,19 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 	if err := w.catchUp(ctx, freshness{since: time.Now()}); err != nil {
 		return err
 	}
-	beat := time.NewTimer(w.beat)
-	defer beat.Stop()
+	beat := newSilenceTimer(w.beat)
+	defer beat.stop()
 	for {
 		var need uint64
 		pending := false
 		select {
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
-		case <-beat.C:
+		case <-beat.C():
 			if err := w.heartbeat(); err != nil {
 				return err
 			}
-			beat.Reset(w.beat)
+			beat.sent()
 			continue
 		case ev, ok := <-sub.Events():
 			if !ok {
@@ -141,7 +134,7 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 				if err := w.catchUp(ctx, freshness{since: since}); err != nil {
 					return err
 				}
-				beat.Reset(w.beat)
+				beat.sent()
 				continue
 			}
 			if w.matches(ev.Body) {
@@ -167,7 +160,7 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 		if err := w.catchUp(ctx, freshness{seq: need}); err != nil {
 			return err
 		}
-		beat.Reset(w.beat)
+		beat.sent()
 	}
 }
 
@@ -181,17 +174,17 @@ func (w *watcher) runPolling(ctx context.Context) error {
 	wait := w.poll
 	pollTimer := time.NewTimer(jitter(wait))
 	defer pollTimer.Stop()
-	beat := time.NewTimer(w.beat)
-	defer beat.Stop()
+	beat := newSilenceTimer(w.beat)
+	defer beat.stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
-		case <-beat.C:
+		case <-beat.C():
 			if err := w.heartbeat(); err != nil {
 				return err
 			}
-			beat.Reset(w.beat)
+			beat.sent()
 			continue
 		case <-pollTimer.C:
 		}
@@ -201,7 +194,7 @@ func (w *watcher) runPolling(ctx context.Context) error {
 			return err
 		}
 		if err == nil {
-			beat.Reset(w.beat)
+			beat.sent()
 		}
 		wait = nextPollWait(wait, w.poll, err == nil && w.cursor != before)
 		pollTimer.Reset(jitter(wait))
@@ -249,7 +242,12 @@ func (w *watcher) catchUp(ctx context.Context, fresh freshness) error {
 			if ctx.Err() != nil {
 				return status.FromContextError(ctx.Err()).Err()
 			}
-			return err
+			if isTooLarge(err) && w.limit > 1 {
+				// As in StreamRecords: the same page, smaller, and smaller pages from now on.
+				w.limit /= 2
+				continue
+			}
+			return pageTooLarge(err, "page_size", "a single record is larger than that")
 		}
 		if page.hasNextCursor {
 			if err := progress.next(page.nextCursor, len(page.records)); err != nil {
@@ -289,9 +287,7 @@ func (w *watcher) catchUp(ctx context.Context, fresh freshness) error {
 }
 
 func (w *watcher) heartbeat() error {
-	return w.send(&gatewayv1.WatchRecordsResponse{Event: &gatewayv1.WatchRecordsResponse_Heartbeat{
-		Heartbeat: &gatewayv1.Heartbeat{SentAt: timestamppb.New(w.deps.Now())},
-	}})
+	return w.send(&gatewayv1.WatchRecordsResponse{Event: &gatewayv1.WatchRecordsResponse_Heartbeat{Heartbeat: heartbeat(w.deps)}})
 }
 
 func (w *watcher) pageKey() pageKey {

@@ -601,8 +601,9 @@ type WatchRecordsRequest struct {
 	// Records per message, at most 10000; 0 means 1. A message also stops short of 2 MiB
 	// of records.
 	RecordsPerMessage uint32 `protobuf:"varint,7,opt,name=records_per_message,json=recordsPerMessage,proto3" json:"records_per_message,omitempty"`
-	// A heartbeat is sent after this long with nothing sent; 1s to 10m, unset = the
-	// server's default (15s).
+	// A heartbeat is sent after this long with nothing sent. Unset: the gateway's default
+	// (STREAM_HEARTBEAT_INTERVAL, 15s unless configured); 0s: no heartbeats; otherwise from
+	// 1s to 10m.
 	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,8,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
 	// Only when the gateway has no webhooks to wait for and polls: the time between polls
 	// that find changes; 1s to 1h, unset = the server's WATCH_POLL_INTERVAL. Polls that find
@@ -1117,7 +1118,7 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"deleted_at\x18\x03 \x01(\v2\x1c.google.protobuf.StringValueR\tdeletedAt\x12\"\n" +
 	"\rfirst_seen_at\x18\x04 \x01(\tR\vfirstSeenAt\x12(\n" +
 	"\x10last_modified_at\x18\x05 \x01(\tR\x0elastModifiedAt\x129\n" +
-	"\tpruned_at\x18\x06 \x01(\v2\x1c.google.protobuf.StringValueR\bprunedAt\"\x99\x05\n" +
+	"\tpruned_at\x18\x06 \x01(\v2\x1c.google.protobuf.StringValueR\bprunedAt\"\xab\x06\n" +
 	"\x13WatchRecordsRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
@@ -1127,8 +1128,9 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xe8\aH\x01R\x06cursor\x88\x01\x01\x12,\n" +
 	"\tpage_size\x18\x06 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x01H\x02R\bpageSize\x88\x01\x01\x128\n" +
-	"\x13records_per_message\x18\a \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\x11recordsPerMessage\x12Y\n" +
-	"\x12heartbeat_interval\x18\b \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x03\b\xd8\x042\x02\b\x01R\x11heartbeatInterval\x12O\n" +
+	"\x13records_per_message\x18\a \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\x11recordsPerMessage\x12\xea\x01\n" +
+	"\x12heartbeat_interval\x18\b \x01(\v2\x19.google.protobuf.DurationB\x9f\x01\xbaH\x9b\x01\xba\x01\x97\x01\n" +
+	"\x18heartbeat_interval.range\x12,must be 0s (no heartbeats) or from 1s to 10m\x1aMthis == duration('0s') || (this >= duration('1s') && this <= duration('10m'))R\x11heartbeatInterval\x12O\n" +
 	"\rpoll_interval\x18\t \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x03\b\x90\x1c2\x02\b\x01R\fpollIntervalB\n" +
 	"\n" +
 	"\b_variantB\t\n" +

@@ -189,8 +189,9 @@ export interface WatchRecordsRequest {
     | number
     | undefined;
   /**
-   * A heartbeat is sent after this long with nothing sent; 1s to 10m, unset = the
-   * server's default (15s).
+   * A heartbeat is sent after this long with nothing sent. Unset: the gateway's default
+   * (STREAM_HEARTBEAT_INTERVAL, 15s unless configured); 0s: no heartbeats; otherwise from
+   * 1s to 10m.
    */
   heartbeatInterval?:
     | Duration
