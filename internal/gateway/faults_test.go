@@ -115,8 +115,13 @@ func checkHTTPFault(t *testing.T, fault simulator.Fault, route faultRoute, want 
 	}))
 	defer upstreamServer.Close()
 	// The caller of the relay sets no deadline: the gateway's own default for a call to
-	// Nango bounds it, short here for the slow faults.
-	up, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamServer.URL, SecretKey: testKey, DefaultTimeout: time.Second,
+	// Nango bounds it, short for the slow faults and roomy for the others, whose retries
+	// must not run out of time on a loaded machine.
+	timeout := 10 * time.Second
+	if fault.Latency > 0 || fault.SlowBody > 0 {
+		timeout = time.Second
+	}
+	up, err := nangohttp.New(nangohttp.Config{BaseURL: upstreamServer.URL, SecretKey: testKey, DefaultTimeout: timeout,
 		MaxResponseBytes: 256 << 10, Retry: nangohttp.RetryConfig{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
 	if err != nil {
 		t.Error(err)
