@@ -659,7 +659,7 @@ func (g *governor) lease(view Window, want int, epoch uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), govLeaseTimeout)
 	l, err := g.shared.Lease(ctx, view, want)
 	cancel()
-	if bm, ok := g.metrics.(BudgetMetrics); ok {
+	if bm, ok := g.metrics.(BudgetMetrics); ok && (want > 0 || err != nil) {
 		bm.BudgetLease(l.Points, err)
 	}
 	g.mu.Lock()
