@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/config"
+	"github.com/nango-gateway/nango-gateway/internal/eventbus/natstest"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+)
+
+// startSharedBudgetFleet runs n gateways on one NATS with RATE_BUDGET=shared, in front of
+// sim; edit adjusts each one's configuration.
+func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit func(cfg *config.Config)) []*grpc.ClientConn {
+	t.Helper()
+	nats := natstest.Run(t, t.TempDir())
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	conns := make([]*grpc.ClientConn, n)
+	for i := range conns {
+		cfg := testConfig(t, upstream.URL, testKey)
+		cfg.ShutdownGrace = 2 * time.Second
+		cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_EVENTS"
+		cfg.RateBudget, cfg.RateBudgetBucket, cfg.RateBudgetReplicas = "shared", "TEST_BUDGET", n
+		if edit != nil {
+			edit(&cfg)
+		}
+		srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Start()
+		t.Cleanup(srv.Shutdown)
+		conns[i] = dial(t, srv)
+	}
+	return conns
+}
+
+// outcome is how one call of a burst ended.
+type outcome struct {
+	err     error
+	elapsed time.Duration
+}
+
+// Three replicas sharing one rate budget through NATS take a burst of three times
+// Nango's limit without a single 429: every call either succeeds within its deadline
+// or fails fast with ResourceExhausted and a RetryInfo saying when to come back.
+func TestThreeReplicasBurstOfThreeTimesTheLimitMeetsNo429(t *testing.T) {
+	const limit, replicas, perReplica = 30, 3, 30
+	const deadline = 6 * time.Second
+	// A 3s window (Nango's is 60s) makes two windows and the refusal of the rest
+	// fit in one test; the limiter is otherwise Nango's.
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true, RateLimit: limit, Window: 3 * time.Second})
+	conns := startSharedBudgetFleet(t, sim, replicas, nil)
+
+	results := make([]outcome, replicas*perReplica)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range results {
+		client := gatewayv1.NewIntegrationsServiceClient(conns[i%replicas])
+		wg.Go(func() {
+			<-start
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			began := time.Now()
+			_, err := client.ListIntegrations(ctx, &gatewayv1.ListIntegrationsRequest{})
+			results[i] = outcome{err: err, elapsed: time.Since(began)}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	if got := sim.RateLimited(); got != 0 {
+		t.Errorf("the simulator answered %d requests with 429, want none", got)
+	}
+	succeeded, refused := 0, 0
+	for i, r := range results {
+		if r.err == nil {
+			succeeded++
+			if r.elapsed >= deadline {
+				t.Errorf("call %d succeeded after %v, past its %v deadline", i, r.elapsed, deadline)
+			}
+			continue
+		}
+		st := status.Convert(r.err)
+		var retry *errdetails.RetryInfo
+		for _, d := range st.Details() {
+			if ri, ok := d.(*errdetails.RetryInfo); ok {
+				retry = ri
+			}
+		}
+		switch {
+		case st.Code() != codes.ResourceExhausted:
+			t.Errorf("call %d failed with %v after %v, want success or ResourceExhausted", i, r.err, r.elapsed)
+		case retry == nil || retry.GetRetryDelay().AsDuration() <= 0:
+			t.Errorf("call %d: ResourceExhausted without a RetryInfo delay: %v", i, r.err)
+		case r.elapsed >= deadline-500*time.Millisecond:
+			t.Errorf("call %d was refused after %v, want it refused before its %v deadline", i, r.elapsed, deadline)
+		}
+		refused++
+	}
+	// At least one whole window was spent; no more calls succeeded than reached Nango.
+	sent := len(sim.Requests())
+	if succeeded < limit-5 || succeeded > sent {
+		t.Errorf("%d calls succeeded with %d requests sent, want at least a window's worth (%d) and no more than were sent", succeeded, sent, limit-5)
+	}
+	t.Logf("%d calls: %d succeeded, %d refused at once; %d requests reached Nango, 0 answered 429", len(results), succeeded, refused, sent)
+}
