@@ -401,18 +401,27 @@ func (g *governor) admit(now time.Time, cq *clientQueue) (ticket, bool) {
 }
 
 // dispatch admits queued calls while the window allows, taking the clients
-// in weighted turns, sends away those that cannot have their turn before
-// their deadline, and asks the fleet for points when it needs some.
+// in weighted turns, asks the fleet for points when it needs some, and sends
+// away the calls that cannot have their turn before their deadline.
 func (g *governor) dispatch(now time.Time) {
 	g.refresh(now)
+	g.serve(now)
+	for g.maybeLease(now) {
+		g.serve(now) // the local share came at once
+	}
+	g.sweep(now)
+}
+
+// serve admits queued calls, client by client, while the window allows.
+func (g *governor) serve(now time.Time) {
 	for g.queued > 0 {
 		cq := g.pick()
 		if cq == nil {
-			break
+			return
 		}
 		tk, ok := g.admit(now, cq)
 		if !ok {
-			break
+			return
 		}
 		cq.credit--
 		w := cq.waiters[0]
@@ -427,26 +436,30 @@ func (g *governor) dispatch(now time.Time) {
 		w.tk, w.done = tk, true
 		close(w.ready)
 	}
-	if g.queued > 0 {
-		for _, cq := range append([]*clientQueue(nil), g.ring...) {
-			kept := cq.waiters[:0]
-			for _, w := range cq.waiters {
-				if wait, outcome, ok := g.hopeless(now, cq, w.deadline, w.hasDeadline); ok {
-					w.err, w.outcome, w.done = rateLimitWaitError(wait), outcome, true
-					close(w.ready)
-					g.queued--
-					continue
-				}
-				kept = append(kept, w)
+}
+
+// sweep refuses the queued calls whose deadline comes before their turn can.
+func (g *governor) sweep(now time.Time) {
+	if g.queued == 0 {
+		return
+	}
+	for _, cq := range append([]*clientQueue(nil), g.ring...) {
+		kept := cq.waiters[:0]
+		for _, w := range cq.waiters {
+			if wait, outcome, ok := g.hopeless(now, cq, w.deadline, w.hasDeadline); ok {
+				w.err, w.outcome, w.done = rateLimitWaitError(wait), outcome, true
+				close(w.ready)
+				g.queued--
+				continue
 			}
-			clear(cq.waiters[len(kept):])
-			cq.waiters = kept
-			if len(kept) == 0 {
-				g.leaveRing(cq)
-			}
+			kept = append(kept, w)
+		}
+		clear(cq.waiters[len(kept):])
+		cq.waiters = kept
+		if len(kept) == 0 {
+			g.leaveRing(cq)
 		}
 	}
-	g.maybeLease(now)
 }
 
 // pick is the client whose turn it is: the next in the ring under its quota,
@@ -606,27 +619,25 @@ func (g *governor) view() Window {
 
 // maybeLease asks the fleet for points when calls wait and none are held,
 // or tells it a window just learnt. One lease is out at a time; it runs
-// outside the lock.
-func (g *governor) maybeLease(now time.Time) {
+// outside the lock. local reports that points of the local share were
+// granted instead, at once.
+func (g *governor) maybeLease(now time.Time) (local bool) {
 	if g.shared == nil || g.leasing || g.mode == govOpen {
-		return
+		return false
 	}
 	need := g.queued > 0 && g.leased <= 0 && g.needsPoints()
 	if !need && !g.tell {
-		return
+		return false
 	}
 	if need && g.spentOut && (!g.rolled || now.Before(g.pollAt)) {
 		need = false // the window's end frees points, not the fleet
 		if !g.tell {
-			return
+			return false
 		}
 	}
 	if g.fallback {
 		g.tell = false
-		if need {
-			g.takeLocal()
-		}
-		return
+		return need && g.takeLocal()
 	}
 	want := 0
 	if need {
@@ -635,23 +646,28 @@ func (g *governor) maybeLease(now time.Time) {
 	g.tell = false
 	g.leasing = true
 	go g.lease(g.view(), want, g.epoch)
+	return false
 }
 
-// takeLocal grants this epoch's local share of the limit, the fallback while
-// the store is away: the limit divided by the fleet's configured size.
-func (g *governor) takeLocal() {
-	share := max(g.limit/max(g.replicas, 1), 1)
+// takeLocal grants what is left of this epoch's local share of the limit,
+// the fallback while the store is away: the limit divided by the fleet's
+// configured size. granted is false when the share is spent.
+func (g *governor) takeLocal() (granted bool) {
 	if g.mode != govLimited {
-		return
+		return false
 	}
+	share := max(g.limit/max(g.replicas, 1), 1)
 	if n := share - g.localTaken; n > 0 {
 		g.localTaken += n
 		g.leased += n
 		g.notify()
-		return
+		return true
 	}
-	g.spentOut = true
-	g.notify()
+	if !g.spentOut {
+		g.spentOut = true
+		g.notify()
+	}
+	return false
 }
 
 // lease performs one lease and takes in its answer.
