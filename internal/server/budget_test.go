@@ -2,8 +2,16 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,4 +123,98 @@ func TestThreeReplicasBurstOfThreeTimesTheLimitMeetsNo429(t *testing.T) {
 		t.Errorf("%d calls succeeded with %d requests sent, want at least a window's worth (%d) and no more than were sent", succeeded, sent, limit-5)
 	}
 	t.Logf("%d calls: %d succeeded, %d refused at once; %d requests reached Nango, 0 answered 429", len(results), succeeded, refused, sent)
+}
+
+// A noisy client that floods the gateway does not starve a quiet one: once the window
+// is spent, the calls waiting for the next are served client by client, so the quiet
+// client's few calls all go in the next window while the noisy client's backlog waits
+// (or is refused at once); /metrics counts both per client.
+func TestQuietClientGetsItsShareWhileANoisyOneFloods(t *testing.T) {
+	const limit = 20
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true, RateLimit: limit, Window: 3 * time.Second})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	hash := func(tok string) string { s := sha256.Sum256([]byte(tok)); return hex.EncodeToString(s[:]) }
+	path := filepath.Join(t.TempDir(), "clients.yaml")
+	clients := "clients:\n" +
+		"  - name: noisy\n    token_sha256: " + hash("tok-noisy") + "\n    allow: [\"*\"]\n" +
+		"  - name: quiet\n    token_sha256: " + hash("tok-quiet") + "\n    allow: [\"*\"]\n"
+	if err := os.WriteFile(path, []byte(clients), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, upstream.URL, testKey)
+	cfg.InsecureNoAuth, cfg.ClientsFile = false, path
+	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	integrations := gatewayv1.NewIntegrationsServiceClient(dial(t, srv))
+	call := func(token string) error {
+		ctx, cancel := context.WithTimeout(withToken(t, token), 6*time.Second)
+		defer cancel()
+		_, err := integrations.ListIntegrations(ctx, &gatewayv1.ListIntegrationsRequest{})
+		return err
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	noisyOK, noisyRefused := 0, 0
+	for range 3 * limit {
+		wg.Go(func() {
+			err := call("tok-noisy")
+			mu.Lock()
+			defer mu.Unlock()
+			switch status.Code(err) {
+			case codes.OK:
+				noisyOK++
+			case codes.ResourceExhausted:
+				noisyRefused++
+			default:
+				t.Errorf("noisy call: %v", err)
+			}
+		})
+	}
+	// The quiet client comes once the noisy one has spent the window and queues behind.
+	for deadline := time.Now().Add(10 * time.Second); len(sim.Requests()) < limit-1; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the noisy burst sent %d requests, want the window spent", len(sim.Requests()))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	quiet := make(chan error, 5)
+	for range cap(quiet) {
+		wg.Go(func() { quiet <- call("tok-quiet") })
+	}
+	wg.Wait()
+	close(quiet)
+	for err := range quiet {
+		if err != nil {
+			t.Errorf("a quiet call failed: %v", err)
+		}
+	}
+	if noisyRefused == 0 {
+		t.Errorf("all %d noisy calls went through, want the flood to meet the limit", noisyOK)
+	}
+	if got := sim.RateLimited(); got != 0 {
+		t.Errorf("the simulator answered %d requests with 429, want none", got)
+	}
+
+	resp, err := http.Get("http://" + srv.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Join(seriesLines(string(body), "nango_gateway_rate_budget_calls_total"), "\n")
+	for _, want := range []string{
+		`client="quiet",outcome="admitted"} 5`,
+		`client="noisy",outcome="admitted"} ` + strconv.Itoa(noisyOK),
+		`client="noisy",outcome="deadline"} ` + strconv.Itoa(noisyRefused),
+	} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("rate_budget_calls_total lacks %s:\n%s", want, lines)
+		}
+	}
 }
