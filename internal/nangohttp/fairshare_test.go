@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,18 @@ func TestGovernorHoldsAClientToItsQuota(t *testing.T) {
 	expectNone(t, h.admitted)
 	h.clk.Advance(10 * time.Second)
 	expect(t, h.admitted, "batch-3")
+}
+
+// Without a window from Nango (its limiter is off) a quota holds nobody back: there
+// is no window to count it in.
+func TestGovernorQuotaCountsOnlyWhileNangoLimits(t *testing.T) {
+	h := newGovHarness(t)
+	h.withClients(map[string][2]int{"batch": {1, 1}})
+	batch := asCaller(context.Background(), "batch")
+	h.g.release(h.acquireNow(batch), &Response{Status: 200, Header: http.Header{}}, true)
+	for range 3 {
+		h.acquireNow(batch)
+	}
 }
 
 // fakeBudget is a SharedBudget with a fixed number of points in the fleet's window.

@@ -81,6 +81,7 @@ type governor struct {
 	budget     int           // calls that may still go in the current window
 	remaining  int           // lowest Remaining seen in the current window, -1 none
 	epoch      uint64        // bumped when a window ends
+	window     uint64        // bumped when a new window starts, by its end or by an answer: quotas count per window
 	inflight   int           // calls admitted in this epoch and not yet answered
 	changed    chan struct{} // closed when the mode, resetAt or the lease state changes
 
@@ -106,8 +107,8 @@ type clientQueue struct {
 	quota   int // points per window; 0 none
 	waiters []*govWaiter
 	credit  int // calls it may still have in its current round-robin turn
-	epoch   uint64
-	spent   int // admitted in epoch
+	window  uint64
+	spent   int // admitted in window
 }
 
 // ticket is an admission; release or undo gives it back.
@@ -118,6 +119,7 @@ type ticket struct {
 	leased  bool // took one leased point
 	probe   bool
 	client  *clientQueue
+	window  uint64
 }
 
 type govWaiter struct {
@@ -150,7 +152,7 @@ func (g *governor) acquire(ctx context.Context) (ticket, error) {
 	start := g.clock.Now()
 	g.dispatch(start)
 	cq := g.client(name)
-	if g.queued == 0 && !cq.overQuota(g.epoch) {
+	if g.queued == 0 && !g.overQuota(cq) {
 		if tk, ok := g.admit(start, cq); ok {
 			g.mu.Unlock()
 			g.decided(ctx, BudgetAdmitted)
@@ -252,12 +254,12 @@ func (g *governor) undo(tk ticket) {
 		if tk.spent {
 			g.budget++
 		}
-		if tk.leased {
+		if tk.leased && tk.window == g.window {
 			g.leased++
 		}
-		if c := tk.client; c != nil && c.epoch == tk.epoch && c.spent > 0 {
-			c.spent--
-		}
+	}
+	if c := tk.client; c != nil && c.window == tk.window && c.spent > 0 {
+		c.spent--
 	}
 }
 
@@ -347,6 +349,7 @@ func (g *governor) refresh(now time.Time) {
 // newWindow forgets what the fleet granted for the window that ended:
 // leases lapse with it.
 func (g *governor) newWindow() {
+	g.window++
 	g.remaining = -1
 	g.leased = 0
 	g.spentOut = false
@@ -361,7 +364,7 @@ func (g *governor) needsPoints() bool {
 
 // admit admits one call of cq if the window allows.
 func (g *governor) admit(now time.Time, cq *clientQueue) (ticket, bool) {
-	tk := ticket{epoch: g.epoch, counted: true, client: cq}
+	tk := ticket{epoch: g.epoch, counted: true, client: cq, window: g.window}
 	probe := false
 	switch g.mode {
 	case govUnknown:
@@ -392,8 +395,8 @@ func (g *governor) admit(now time.Time, cq *clientQueue) (ticket, bool) {
 		g.leased--
 		tk.leased = true
 	}
-	if cq.epoch != g.epoch {
-		cq.epoch, cq.spent = g.epoch, 0
+	if cq.window != g.window {
+		cq.window, cq.spent = g.window, 0
 	}
 	cq.spent++
 	g.inflight++
@@ -470,7 +473,7 @@ func (g *governor) pick() *clientQueue {
 			g.next = 0
 		}
 		cq := g.ring[g.next]
-		if cq.overQuota(g.epoch) {
+		if g.overQuota(cq) {
 			cq.credit = 0
 			g.next++
 			continue
@@ -493,7 +496,7 @@ func (g *governor) hopeless(now time.Time, cq *clientQueue, deadline time.Time, 
 	if wait, ok := g.knownWait(now); ok {
 		return wait, BudgetDeadline, true
 	}
-	if cq.overQuota(g.epoch) && g.mode == govLimited && !g.rolled && g.resetAt.After(now) {
+	if g.overQuota(cq) && !g.rolled && g.resetAt.After(now) {
 		return g.resetAt.Sub(now), BudgetQuota, true
 	}
 	return 0, "", false
@@ -547,8 +550,10 @@ func (g *governor) readShare(cq *clientQueue) {
 	}
 }
 
-func (cq *clientQueue) overQuota(epoch uint64) bool {
-	return cq.quota > 0 && cq.epoch == epoch && cq.spent >= cq.quota
+// overQuota reports that cq spent its quota of the current window. Quotas
+// count only while Nango limits: without a window there is nothing to share.
+func (g *governor) overQuota(cq *clientQueue) bool {
+	return g.mode == govLimited && cq.quota > 0 && cq.window == g.window && cq.spent >= cq.quota
 }
 
 func (g *governor) enqueue(cq *clientQueue, w *govWaiter) {
