@@ -29,7 +29,8 @@ import (
 
 // startSharedBudgetFleet runs n gateways on one NATS with RATE_BUDGET=shared, in front of
 // sim; edit adjusts each one's configuration.
-func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit func(cfg *config.Config)) []*grpc.ClientConn {
+// The replicas' HTTP addresses are appended to httpAddrs.
+func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit func(cfg *config.Config), httpAddrs *[]string) []*grpc.ClientConn {
 	t.Helper()
 	nats := natstest.Run(t, t.TempDir())
 	upstream := httptest.NewServer(sim)
@@ -50,6 +51,7 @@ func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit 
 		srv.Start()
 		t.Cleanup(srv.Shutdown)
 		conns[i] = dial(t, srv)
+		*httpAddrs = append(*httpAddrs, srv.HTTPAddr())
 	}
 	return conns
 }
@@ -61,28 +63,55 @@ type outcome struct {
 }
 
 // Three replicas sharing one rate budget through NATS take a burst of three times
-// Nango's limit without a single 429: every call either succeeds within its deadline
-// or fails fast with ResourceExhausted and a RetryInfo saying when to come back.
+// Nango's limit, a third of it through the relay at Nango's paths, without a single
+// 429 from Nango: every gRPC call either succeeds within its deadline or fails fast
+// with ResourceExhausted and a RetryInfo saying when to come back, and every relayed
+// request is answered 200 or, at once, the gateway's own 429 with Retry-After.
 func TestThreeReplicasBurstOfThreeTimesTheLimitMeetsNo429(t *testing.T) {
 	const limit, replicas, perReplica = 30, 3, 30
 	const deadline = 6 * time.Second
 	// A 3s window (Nango's is 60s) makes two windows and the refusal of the rest
 	// fit in one test; the limiter is otherwise Nango's.
 	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true, RateLimit: limit, Window: 3 * time.Second})
-	conns := startSharedBudgetFleet(t, sim, replicas, nil)
+	var httpAddrs []string
+	conns := startSharedBudgetFleet(t, sim, replicas, func(cfg *config.Config) {
+		cfg.UpstreamTimeout = deadline // a relayed request carries no deadline of its own
+	}, &httpAddrs)
 
-	results := make([]outcome, replicas*perReplica)
+	type result struct {
+		relayed bool
+		outcome
+		status     int    // relayed: the HTTP status
+		retryAfter string // relayed: Retry-After
+	}
+	results := make([]result, replicas*perReplica)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range results {
-		client := gatewayv1.NewIntegrationsServiceClient(conns[i%replicas])
+		replica, relayed := i%replicas, (i/replicas)%3 == 0
+		client := gatewayv1.NewIntegrationsServiceClient(conns[replica])
 		wg.Go(func() {
 			<-start
-			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			ctx, cancel := context.WithTimeout(context.Background(), deadline+5*time.Second)
 			defer cancel()
 			began := time.Now()
-			_, err := client.ListIntegrations(ctx, &gatewayv1.ListIntegrationsRequest{})
-			results[i] = outcome{err: err, elapsed: time.Since(began)}
+			r := result{relayed: relayed}
+			if relayed {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+httpAddrs[replica]+"/integrations", nil)
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					r.status, r.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
+				}
+				r.err = err
+			} else {
+				ctx, cancel := context.WithTimeout(ctx, deadline)
+				defer cancel()
+				_, r.err = client.ListIntegrations(ctx, &gatewayv1.ListIntegrationsRequest{})
+			}
+			r.elapsed = time.Since(began)
+			results[i] = r
 		})
 	}
 	close(start)
@@ -91,38 +120,53 @@ func TestThreeReplicasBurstOfThreeTimesTheLimitMeetsNo429(t *testing.T) {
 	if got := sim.RateLimited(); got != 0 {
 		t.Errorf("the simulator answered %d requests with 429, want none", got)
 	}
-	succeeded, refused := 0, 0
+	succeeded, refused, relayedRefused := 0, 0, 0
 	for i, r := range results {
-		if r.err == nil {
+		if r.relayed && r.err == nil && r.status != http.StatusOK {
+			relayedRefused++
+		}
+		switch {
+		case r.relayed && r.err != nil:
+			t.Errorf("relayed request %d: %v", i, r.err)
+		case r.relayed && r.status == http.StatusOK, !r.relayed && r.err == nil:
 			succeeded++
 			if r.elapsed >= deadline {
 				t.Errorf("call %d succeeded after %v, past its %v deadline", i, r.elapsed, deadline)
 			}
-			continue
-		}
-		st := status.Convert(r.err)
-		var retry *errdetails.RetryInfo
-		for _, d := range st.Details() {
-			if ri, ok := d.(*errdetails.RetryInfo); ok {
-				retry = ri
+		case r.relayed:
+			refused++
+			if r.status != http.StatusTooManyRequests || r.retryAfter == "" || r.retryAfter == "0" {
+				t.Errorf("relayed request %d answered %d with Retry-After %q, want 200 or 429 with a Retry-After", i, r.status, r.retryAfter)
+			}
+			if r.elapsed >= deadline-500*time.Millisecond {
+				t.Errorf("relayed request %d was refused after %v, want it refused before its %v deadline", i, r.elapsed, deadline)
+			}
+		default:
+			refused++
+			st := status.Convert(r.err)
+			var retry *errdetails.RetryInfo
+			for _, d := range st.Details() {
+				if ri, ok := d.(*errdetails.RetryInfo); ok {
+					retry = ri
+				}
+			}
+			switch {
+			case st.Code() != codes.ResourceExhausted:
+				t.Errorf("call %d failed with %v after %v, want success or ResourceExhausted", i, r.err, r.elapsed)
+			case retry == nil || retry.GetRetryDelay().AsDuration() <= 0:
+				t.Errorf("call %d: ResourceExhausted without a RetryInfo delay: %v", i, r.err)
+			case r.elapsed >= deadline-500*time.Millisecond:
+				t.Errorf("call %d was refused after %v, want it refused before its %v deadline", i, r.elapsed, deadline)
 			}
 		}
-		switch {
-		case st.Code() != codes.ResourceExhausted:
-			t.Errorf("call %d failed with %v after %v, want success or ResourceExhausted", i, r.err, r.elapsed)
-		case retry == nil || retry.GetRetryDelay().AsDuration() <= 0:
-			t.Errorf("call %d: ResourceExhausted without a RetryInfo delay: %v", i, r.err)
-		case r.elapsed >= deadline-500*time.Millisecond:
-			t.Errorf("call %d was refused after %v, want it refused before its %v deadline", i, r.elapsed, deadline)
-		}
-		refused++
 	}
 	// At least one whole window was spent; no more calls succeeded than reached Nango.
 	sent := len(sim.Requests())
 	if succeeded < limit-5 || succeeded > sent {
 		t.Errorf("%d calls succeeded with %d requests sent, want at least a window's worth (%d) and no more than were sent", succeeded, sent, limit-5)
 	}
-	t.Logf("%d calls: %d succeeded, %d refused at once; %d requests reached Nango, 0 answered 429", len(results), succeeded, refused, sent)
+	t.Logf("%d calls: %d succeeded, %d refused at once (%d of them relayed); %d requests reached Nango, 0 answered 429",
+		len(results), succeeded, refused, relayedRefused, sent)
 }
 
 // A noisy client that floods the gateway does not starve a quiet one: once the window
