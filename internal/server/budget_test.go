@@ -27,19 +27,24 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
+// fleet is gateways sharing one rate budget through one NATS.
+type fleet struct {
+	nats      *natstest.Server
+	conns     []*grpc.ClientConn
+	httpAddrs []string
+}
+
 // startSharedBudgetFleet runs n gateways on one NATS with RATE_BUDGET=shared, in front of
 // sim; edit adjusts each one's configuration.
-// The replicas' HTTP addresses are appended to httpAddrs.
-func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit func(cfg *config.Config), httpAddrs *[]string) []*grpc.ClientConn {
+func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit func(cfg *config.Config)) *fleet {
 	t.Helper()
-	nats := natstest.Run(t, t.TempDir())
+	f := &fleet{nats: natstest.Run(t, t.TempDir())}
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
-	conns := make([]*grpc.ClientConn, n)
-	for i := range conns {
+	for range n {
 		cfg := testConfig(t, upstream.URL, testKey)
 		cfg.ShutdownGrace = 2 * time.Second
-		cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_EVENTS"
+		cfg.EventBusURL, cfg.EventBusStream = f.nats.URL(), "TEST_EVENTS"
 		cfg.RateBudget, cfg.RateBudgetBucket, cfg.RateBudgetReplicas = "shared", "TEST_BUDGET", n
 		if edit != nil {
 			edit(&cfg)
@@ -50,10 +55,10 @@ func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit 
 		}
 		srv.Start()
 		t.Cleanup(srv.Shutdown)
-		conns[i] = dial(t, srv)
-		*httpAddrs = append(*httpAddrs, srv.HTTPAddr())
+		f.conns = append(f.conns, dial(t, srv))
+		f.httpAddrs = append(f.httpAddrs, srv.HTTPAddr())
 	}
-	return conns
+	return f
 }
 
 // outcome is how one call of a burst ended.
@@ -73,10 +78,10 @@ func TestThreeReplicasBurstOfThreeTimesTheLimitMeetsNo429(t *testing.T) {
 	// A 3s window (Nango's is 60s) makes two windows and the refusal of the rest
 	// fit in one test; the limiter is otherwise Nango's.
 	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true, RateLimit: limit, Window: 3 * time.Second})
-	var httpAddrs []string
-	conns := startSharedBudgetFleet(t, sim, replicas, func(cfg *config.Config) {
+	f := startSharedBudgetFleet(t, sim, replicas, func(cfg *config.Config) {
 		cfg.UpstreamTimeout = deadline // a relayed request carries no deadline of its own
-	}, &httpAddrs)
+	})
+	conns, httpAddrs := f.conns, f.httpAddrs
 
 	type result struct {
 		relayed bool
@@ -260,5 +265,45 @@ func TestQuietClientGetsItsShareWhileANoisyOneFloods(t *testing.T) {
 		if !strings.Contains(lines, want) {
 			t.Errorf("rate_budget_calls_total lacks %s:\n%s", want, lines)
 		}
+	}
+}
+
+// When NATS goes away the replica keeps serving on its share of the limit (Nango's limit
+// over RATE_BUDGET_REPLICAS per window), still without 429s, and /metrics says so.
+func TestReplicaFallsBackToItsShareWhenNATSIsAway(t *testing.T) {
+	const limit = 30
+	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true, RateLimit: limit, Window: 3 * time.Second})
+	f := startSharedBudgetFleet(t, sim, 1, func(cfg *config.Config) { cfg.RateBudgetReplicas = 3 })
+	integrations := gatewayv1.NewIntegrationsServiceClient(f.conns[0])
+	call := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := integrations.ListIntegrations(ctx, &gatewayv1.ListIntegrationsRequest{})
+		return err
+	}
+	if err := call(); err != nil {
+		t.Fatal(err)
+	}
+	f.nats.Shutdown()
+	for i := range limit / 2 {
+		if err := call(); err != nil {
+			t.Fatalf("call %d with NATS away: %v", i, err)
+		}
+	}
+	if got := sim.RateLimited(); got != 0 {
+		t.Errorf("the simulator answered %d requests with 429, want none", got)
+	}
+	resp, err := http.Get("http://" + f.httpAddrs[0] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	mode := strings.Join(seriesLines(string(body), "nango_gateway_rate_budget_mode"), "\n")
+	if !strings.Contains(mode, `mode="local"} 1`) || !strings.Contains(mode, `mode="shared"} 0`) {
+		t.Errorf("rate_budget_mode = %s, want local", mode)
+	}
+	if leases := strings.Join(seriesLines(string(body), "nango_gateway_rate_budget_leases_total"), "\n"); strings.Contains(leases, `result="error"} 0`) {
+		t.Errorf("rate_budget_leases_total = %s, want the failed leases counted", leases)
 	}
 }
