@@ -81,7 +81,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		rateLimitRemaining: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "nango_rate_limit_remaining",
 			Help: "Nango's X-RateLimit-Remaining on its last answer that carried one (a provider's, seen through the proxy, never counts)."}),
 		budgetCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "rate_budget_calls_total",
-			Help: "Calls to Nango through the rate governor, by client and outcome: admitted, or refused (deadline: its turn would come after its deadline; quota: the client's quota of the window is spent; canceled: the caller left)."},
+			Help: "Attempts to reach Nango through the rate governor (a retry is another), by client and outcome: admitted, or refused (deadline: its turn would come after its deadline; quota: the client's quota of the window is spent; canceled: the caller left)."},
 			[]string{"client", "outcome"}),
 		budgetMode: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "rate_budget_mode",
 			Help: "1 for the rate budget in force: shared (leased from the fleet through NATS) or local (this replica alone, or its share of the limit while NATS is away)."},
