@@ -12,7 +12,10 @@ import (
 
 // DefaultServiceConfig retries UNAVAILABLE with exponential backoff. RESOURCE_EXHAUSTED is
 // deliberately absent: the gateway already waited as long as the caller's deadline allowed,
-// and its RetryInfo says how long to wait before trying again.
+// and its RetryInfo says how long to wait before trying again. Calls that act on the world are
+// never retried (TriggerAction, TriggerActionAsync, TriggerActionAndWait, and Proxy, whose
+// method may be a POST): an UNAVAILABLE may come after Nango ran the action or the provider
+// took the request, and a retry would do it twice.
 const DefaultServiceConfig = `{
   "methodConfig": [{
     "name": [{"service": "nango.gateway.v1.ProvidersService"}, {"service": "nango.gateway.v1.IntegrationsService"},
@@ -28,6 +31,11 @@ const DefaultServiceConfig = `{
       "backoffMultiplier": 2,
       "retryableStatusCodes": ["UNAVAILABLE"]
     }
+  }, {
+    "name": [{"service": "nango.gateway.v1.ActionsService", "method": "TriggerAction"},
+             {"service": "nango.gateway.v1.ActionsService", "method": "TriggerActionAsync"},
+             {"service": "nango.gateway.v1.ActionsService", "method": "TriggerActionAndWait"},
+             {"service": "nango.gateway.v1.ProxyService", "method": "Proxy"}]
   }]
 }`
 

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 )
@@ -26,6 +27,7 @@ type flaky struct {
 	gatewayv1.UnimplementedWebhooksServiceServer
 	breakAfter int
 	breakWith  error
+	heartbeats bool // a heartbeat before every event and before the break
 
 	mu      sync.Mutex
 	records []*gatewayv1.StreamRecordsRequest
@@ -65,6 +67,11 @@ func (f *flaky) StreamWebhookEvents(req *gatewayv1.StreamWebhookEventsRequest, s
 	f.events = append(f.events, req)
 	f.mu.Unlock()
 	for seq, sent := req.GetAfterSequence()+1, 0; seq <= 10; seq, sent = seq+1, sent+1 {
+		if f.heartbeats {
+			if err := stream.Send(&gatewayv1.StreamWebhookEventsResponse{Heartbeat: &gatewayv1.Heartbeat{SentAt: timestamppb.Now()}}); err != nil {
+				return err
+			}
+		}
 		if sent == f.breakAfter {
 			return f.breakWith
 		}
@@ -154,6 +161,29 @@ func TestStreamsResumeAfterTheLastMessageOnlyWhenTheErrorAllowsIt(t *testing.T) 
 				}
 			}
 		})
+	}
+}
+
+// Heartbeats never come out of Next, and one received just before a break does not move
+// where the stream resumes: after the last event.
+func TestEventStreamSkipsHeartbeatsAndResumesAfterTheLastEvent(t *testing.T) {
+	f := &flaky{breakAfter: 3, breakWith: status.Error(codes.Unavailable, "restarting"), heartbeats: true}
+	s := StreamWebhookEvents(t.Context(), gatewayv1.NewWebhooksServiceClient(startFlaky(t, f)), &gatewayv1.StreamWebhookEventsRequest{}, fastResume)
+	var got []uint64
+	for s.Next() {
+		if s.Event().GetHeartbeat() != nil || s.Event().GetEvent() == nil {
+			t.Fatalf("Next moved to %v, not an event", s.Event())
+		}
+		got = append(got, s.Event().GetSequence())
+	}
+	if s.Err() != nil || len(got) != 10 || got[0] != 1 || got[9] != 10 {
+		t.Fatalf("got %v (err %v), want 1…10 once each", got, s.Err())
+	}
+	if r := f.events[1]; r.GetAfterSequence() != 3 {
+		t.Errorf("reopened with %v, want after_sequence 3", r)
+	}
+	if s.Sequence() != 10 {
+		t.Errorf("Sequence() = %d, want 10", s.Sequence())
 	}
 }
 

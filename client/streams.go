@@ -169,12 +169,14 @@ func (s *RecordStream) Cursor() string { return s.cursor }
 func (s *RecordStream) Err() error { return s.err }
 
 // EventStream reads StreamWebhookEvents, reopening it after the last sequence received when
-// the connection breaks, so no event is lost or repeated across reconnects.
+// the connection breaks, so no event is lost or repeated across reconnects. The gateway's
+// heartbeats keep idle connections open; Next skips them.
 type EventStream struct {
 	resuming[gatewayv1.StreamWebhookEventsResponse]
 	ev       *gatewayv1.StreamWebhookEventsResponse
 	sequence uint64
 	resumed  bool
+	beat     bool // the last message received was a heartbeat
 }
 
 // StreamWebhookEvents starts reading req's events.
@@ -194,6 +196,9 @@ func StreamWebhookEvents(ctx context.Context, c gatewayv1.WebhooksServiceClient,
 			return c.StreamWebhookEvents(ctx, r, opts...)
 		},
 		got: func(ev *gatewayv1.StreamWebhookEventsResponse) {
+			if s.beat = ev.GetHeartbeat() != nil; s.beat {
+				return // a sign of life, not an event nor a position
+			}
 			s.ev, s.sequence, s.resumed = ev, ev.GetSequence(), true
 		},
 	}
@@ -201,7 +206,14 @@ func StreamWebhookEvents(ctx context.Context, c gatewayv1.WebhooksServiceClient,
 }
 
 // Next waits for the next event; false when the stream ended (see Err).
-func (s *EventStream) Next() bool { return s.next() }
+func (s *EventStream) Next() bool {
+	for s.next() {
+		if !s.beat {
+			return true
+		}
+	}
+	return false
+}
 
 // Event is the event Next moved to.
 func (s *EventStream) Event() *gatewayv1.StreamWebhookEventsResponse { return s.ev }

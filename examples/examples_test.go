@@ -54,7 +54,10 @@ func startGateway(t *testing.T) []string {
 		"\"nango.gateway.v1.WebhooksService/StreamWebhookEvents\"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"NANGO_HOST": upstream.URL, "NANGO_SECRET_KEY": nangoKey, "NANGO_WEBHOOK_SIGNING_KEY": signingKey}
+	// Heartbeats as often as allowed: an example whose event stream idles sees them, and
+	// must not count them as events.
+	env := map[string]string{"NANGO_HOST": upstream.URL, "NANGO_SECRET_KEY": nangoKey, "NANGO_WEBHOOK_SIGNING_KEY": signingKey,
+		"STREAM_HEARTBEAT_INTERVAL": "1s"}
 	cfg, err := config.Load([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--clients-file", clients},
 		func(k string) string { return env[k] })
 	if err != nil {

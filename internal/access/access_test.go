@@ -109,6 +109,7 @@ func TestCheckAuthenticatesThenAppliesTheAllowlist(t *testing.T) {
 		{"tok-unknown", "nango.gateway.v1.RecordsService/ListRecords", codes.Unauthenticated, ""},
 		{"tok-billing", "nango.gateway.v1.RecordsService/ListRecords", codes.OK, "billing"},
 		{"tok-billing", "nango.gateway.v1.RecordsService/StreamRecords", codes.OK, "billing"},
+		{"tok-billing", "nango.gateway.v1.RecordsService/WatchRecords", codes.OK, "billing"},
 		{"tok-billing", "nango.gateway.v1.WebhooksService/StreamWebhookEvents", codes.OK, "billing"},
 		{"tok-billing", "nango.gateway.v1.WebhooksService/VerifyWebhookSignature", codes.PermissionDenied, ""},
 		{"tok-billing", "nango.gateway.v1.RecordsServiceX/ListRecords", codes.PermissionDenied, ""},

@@ -66,6 +66,13 @@ type Config struct {
 	EventRetentionMaxBytes      int
 	SubscriberBuffer            int
 
+	// ActionWaitMax bounds a TriggerActionAndWait whose caller set no deadline.
+	ActionWaitMax time.Duration
+	// Long-lived streams: the silence after which they send a heartbeat.
+	StreamHeartbeatInterval time.Duration
+	// WatchPollInterval is how often WatchRecords polls when no webhook can announce changes.
+	WatchPollInterval time.Duration
+
 	// The rate budget: "shared" (replicas lease Nango's window through NATS) or
 	// "local" (each replica governs alone).
 	RateBudget         string
@@ -142,6 +149,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "grpc-keepalive-min-time", env: "GRPC_KEEPALIVE_MIN_TIME", def: "10s", usage: "clients pinging more often than this are disconnected"},
 		{flag: "event-retention-max-bytes", env: "EVENT_RETENTION_MAX_BYTES", def: strconv.Itoa(256 << 20), usage: "total size of the webhook bodies kept; the oldest go first"},
 		{flag: "subscriber-buffer", env: "SUBSCRIBER_BUFFER", def: "256", usage: "events buffered per webhook-stream subscriber before it is cut off"},
+		{flag: "action-wait-max", env: "ACTION_WAIT_MAX", def: "15m", usage: "longest TriggerActionAndWait when the caller sets no deadline"},
+		{flag: "stream-heartbeat-interval", env: "STREAM_HEARTBEAT_INTERVAL", def: "15s", usage: "silence after which a long-lived stream sends a heartbeat, unless the caller asks otherwise (1s to 10m)"},
+		{flag: "watch-poll-interval", env: "WATCH_POLL_INTERVAL", def: "30s", usage: "how often WatchRecords polls Nango when no webhook signing key or event bus can announce changes (at least 1s)"},
 		{flag: "rate-budget", env: "RATE_BUDGET", def: "auto", usage: "shared (replicas lease Nango's rate window through NATS), local, or auto (shared when EVENT_BUS_URL is set)"},
 		{flag: "rate-budget-replicas", env: "RATE_BUDGET_REPLICAS", def: "3", usage: "replicas in the fleet: while NATS is away each takes this fraction of Nango's limit"},
 		{flag: "rate-budget-bucket", env: "RATE_BUDGET_BUCKET", def: "NANGO_RATE_BUDGET", usage: "JetStream key-value bucket of the shared rate budget (one per Nango account)"},
@@ -223,7 +233,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("upstream-tls-handshake-timeout"), &cfg.UpstreamTLSHandshakeTimeout},
 		{get("http-read-header-timeout"), &cfg.HTTPReadHeaderTimeout}, {get("http-read-body-timeout"), &cfg.HTTPReadBodyTimeout},
 		{get("http-write-timeout"), &cfg.HTTPWriteTimeout}, {get("http-idle-timeout"), &cfg.HTTPIdleTimeout},
-		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime},
+		{get("grpc-keepalive-min-time"), &cfg.GRPCKeepaliveMinTime}, {get("action-wait-max"), &cfg.ActionWaitMax},
+		{get("watch-poll-interval"), &cfg.WatchPollInterval},
 	} {
 		d, err := time.ParseDuration(p.s.value)
 		if err != nil || d < 0 {
@@ -231,6 +242,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = d
+	}
+	if d, err := time.ParseDuration(get("watch-poll-interval").value); err == nil && d < time.Second {
+		errs = append(errs, fmt.Errorf("WATCH_POLL_INTERVAL %q is below 1s: every watcher would poll Nango's rate limit away", get("watch-poll-interval").value))
 	}
 	for _, p := range []struct {
 		s   *setting
@@ -294,6 +308,17 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		*p.dst = n
+	}
+	if d, err := time.ParseDuration(get("action-wait-max").value); err == nil && d == 0 {
+		// 0 would end every wait at once rather than mean "no limit".
+		errs = append(errs, fmt.Errorf("ACTION_WAIT_MAX %q must be more than 0", get("action-wait-max").value))
+	}
+	// The range a caller may ask for too: shorter, heartbeats are mere traffic; longer,
+	// proxies with common idle timeouts have cut the stream already.
+	if hb, err := time.ParseDuration(get("stream-heartbeat-interval").value); err != nil || hb < time.Second || hb > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("STREAM_HEARTBEAT_INTERVAL %q is not a duration from 1s to 10m", get("stream-heartbeat-interval").value))
+	} else {
+		cfg.StreamHeartbeatInterval = hb
 	}
 	if cfg.EventBusStreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("EVENT_BUS_STREAM_REPLICAS %d is more than JetStream's 5", cfg.EventBusStreamReplicas))

@@ -34,12 +34,16 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 					t.Errorf("unexpected defaults: %+v", c)
 				}
 				if c.EventBusURL != "" || c.EventBusStream != "NANGO_WEBHOOKS" || c.EventRetentionMaxAge != 24*time.Hour ||
-					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 || c.EventRetentionMaxBytes != 256<<20 {
+					c.EventRetentionMaxEvents != 100000 || c.WebhookMaxBodyBytes != 1<<20 || c.WebhookAllowLegacySignature || c.SubscriberBuffer != 256 || c.EventRetentionMaxBytes != 256<<20 ||
+					c.StreamHeartbeatInterval != 15*time.Second || c.WatchPollInterval != 30*time.Second {
 					t.Errorf("unexpected event defaults: %+v", c)
 				}
 				if c.UpstreamTimeout != 30*time.Second || c.UpstreamActionTimeout != 15*time.Minute || c.UpstreamMaxAttempts != 3 ||
 					!c.UpstreamRateGovernor || c.UpstreamMaxIdleConns != 64 || c.UpstreamDialTimeout != 5*time.Second {
 					t.Errorf("unexpected upstream defaults: %+v", c)
+				}
+				if c.ActionWaitMax != 15*time.Minute {
+					t.Errorf("ActionWaitMax = %s, want 15m", c.ActionWaitMax)
 				}
 				if c.ClientsFile != "/etc/gateway/clients.yaml" || c.InsecureNoAuth {
 					t.Errorf("access not from CLIENTS_FILE: %+v", c)
@@ -134,7 +138,14 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad max attempts", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_MAX_ATTEMPTS": "zero"}, "UPSTREAM_MAX_ATTEMPTS"},
 		{"bad governor switch", nil, map[string]string{"NANGO_SECRET_KEY": "k", "UPSTREAM_RATE_GOVERNOR": "on-ish"}, "UPSTREAM_RATE_GOVERNOR"},
 		{"bad demo switch", nil, map[string]string{"DEMO": "yes please"}, "DEMO"},
+		{"zero action wait", nil, map[string]string{"NANGO_SECRET_KEY": "k", "ACTION_WAIT_MAX": "0s"}, "ACTION_WAIT_MAX"},
+		{"bad action wait", nil, map[string]string{"NANGO_SECRET_KEY": "k", "ACTION_WAIT_MAX": "forever"}, "ACTION_WAIT_MAX"},
 		{"bad subscriber buffer", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SUBSCRIBER_BUFFER": "0"}, "SUBSCRIBER_BUFFER"},
+		{"heartbeat interval not a duration", nil, map[string]string{"NANGO_SECRET_KEY": "k", "STREAM_HEARTBEAT_INTERVAL": "often"}, "STREAM_HEARTBEAT_INTERVAL"},
+		{"heartbeat interval below a second", nil, map[string]string{"NANGO_SECRET_KEY": "k", "STREAM_HEARTBEAT_INTERVAL": "500ms"}, "STREAM_HEARTBEAT_INTERVAL"},
+		{"heartbeat interval above ten minutes", nil, map[string]string{"NANGO_SECRET_KEY": "k", "STREAM_HEARTBEAT_INTERVAL": "1h"}, "STREAM_HEARTBEAT_INTERVAL"},
+		{"watch poll interval below a second", nil, map[string]string{"NANGO_SECRET_KEY": "k", "WATCH_POLL_INTERVAL": "100ms"}, "WATCH_POLL_INTERVAL"},
+		{"bad watch poll interval", nil, map[string]string{"NANGO_SECRET_KEY": "k", "WATCH_POLL_INTERVAL": "often"}, "WATCH_POLL_INTERVAL"},
 		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
 		{"bad rate budget", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "RATE_BUDGET": "fleet"}, "RATE_BUDGET"},

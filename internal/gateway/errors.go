@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
+	"github.com/nango-gateway/nango-gateway/internal/service"
 )
 
 // envelope is Nango's error body: {"error": {"code", "message", "errors"?}}.
@@ -58,6 +59,11 @@ func writeError(w http.ResponseWriter, r *http.Request, pathPattern string, err 
 // Nango's status and code.
 func gatewayError(r *http.Request, pathPattern string, st *status.Status) (int, envelope) {
 	msg := st.Message()
+	if isResponseTooLarge(st) {
+		// Nango's answer, not the caller's request, is over the limit: what the relay says
+		// of the same answer, not 413.
+		return http.StatusBadGateway, envelope{Error: envelopeError{Code: "response_too_large", Message: msg}}
+	}
 	switch st.Code() {
 	case codes.InvalidArgument:
 		if isTooLarge(st) {
@@ -100,6 +106,20 @@ func isTooLarge(st *status.Status) bool {
 	}
 	msg := st.Message()
 	return strings.Contains(msg, "request body too large") || strings.Contains(msg, "larger than max")
+}
+
+// isResponseTooLarge tells an answer from Nango over a size limit (the upstream client's,
+// the proxy's, a records page's) from a request over one.
+func isResponseTooLarge(st *status.Status) bool {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			switch info.GetReason() {
+			case nangohttp.ReasonResponseTooLarge, service.ReasonProxyResponseTooLarge, service.ReasonRecordsPageTooLarge:
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writeTooLarge answers a body over a limit of the HTTP face itself.
@@ -179,6 +199,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // errorHandler plugs writeError into grpc-gateway.
 func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	pattern, _ := runtime.HTTPPathPattern(ctx)
+	setOutgoingHeaders(ctx, w)
 	writeError(w, r, pattern, err)
 }
 

@@ -15,6 +15,7 @@ type front struct {
 	mux          http.Handler
 	maxBodyBytes int64
 	records      *recordStream
+	watch        *recordWatch
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -25,6 +26,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.records.ServeHTTP(w, r) // the fast path: records written as Nango sent them
 		return
 	}
+	if r.URL.Path == recordWatchPath && r.Method == http.MethodGet && f.watch != nil {
+		f.watch.ServeHTTP(w, r) // records as Nango sent them, not base64
+		return
+	}
 	if streamRoutes[r.URL.Path] {
 		w = &ndjsonWriter{ResponseWriter: w, request: r}
 	}
@@ -32,7 +37,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // streamRoutes are the server streams; they answer newline-delimited JSON.
-var streamRoutes = map[string]bool{"/v1/records/stream": true, "/v1/webhooks/events": true}
+var streamRoutes = map[string]bool{"/v1/records/stream": true, "/v1/records/watch": true, "/v1/webhooks/events": true}
 
 // ndjsonWriter labels a successful stream application/x-ndjson (grpc-gateway says
 // application/json). A stream refused before its first message (bad input, unknown

@@ -14,6 +14,7 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/access"
 	"github.com/nango-gateway/nango-gateway/internal/middleware"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
+	"github.com/nango-gateway/nango-gateway/internal/service"
 )
 
 // APIPrefix starts every path of the gRPC API's own HTTP/JSON mapping.
@@ -47,7 +48,7 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newNangoJSON()),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithMetadata(certificateMetadata),
-		runtime.WithOutgoingHeaderMatcher(dropMetadata),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithOutgoingTrailerMatcher(dropMetadata),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
 		runtime.WithErrorHandler(errorHandler),
@@ -78,7 +79,8 @@ func New(ctx context.Context, opts Options) (http.Handler, error) {
 		}
 	}
 	records := &recordStream{mux: mux, client: gatewayv1.NewRecordsServiceClient(opts.Conn), marshaler: newNangoJSON()}
-	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records})
+	watch := &recordWatch{mux: mux, client: records.client, marshaler: records.marshaler}
+	api := withCORS(&front{mux: mux, maxBodyBytes: opts.MaxBodyBytes, records: records, watch: watch})
 	var policy []func(http.Handler) http.Handler
 	if opts.Access != nil {
 		policy = append(policy, opts.Access.HTTP(func(r *http.Request) string {
@@ -104,3 +106,29 @@ func IsStream(r *http.Request) bool { return streamRoutes[r.URL.Path] }
 // dropMetadata keeps gRPC metadata (content-type, pushback hints) out of the HTTP answer:
 // the status line, Retry-After and the body already say what a caller needs.
 func dropMetadata(string) (string, bool) { return "", false }
+
+// outgoingHeader drops metadata too, except the id of the action TriggerActionAndWait
+// queued, which a caller needs most when the wait fails: it goes out as
+// Grpc-Metadata-Nango-Action-Id, grpc-gateway's usual name.
+func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, service.MetadataActionID) {
+		return runtime.MetadataHeaderPrefix + key, true
+	}
+	return dropMetadata(key)
+}
+
+// setOutgoingHeaders copies the header metadata outgoingHeader lets through onto an error
+// answer, as grpc-gateway's own error handler would: errorHandler replaces it.
+func setOutgoingHeaders(ctx context.Context, w http.ResponseWriter) {
+	md, ok := runtime.ServerMetadataFromContext(ctx)
+	if !ok {
+		return
+	}
+	for key, values := range md.HeaderMD {
+		if name, ok := outgoingHeader(key); ok {
+			for _, v := range values {
+				w.Header().Add(name, v)
+			}
+		}
+	}
+}

@@ -74,6 +74,12 @@ func startGatewayWithKey(t *testing.T, upstreamURL, key string, maxBody int64) s
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startGatewayWithUpstream(t, upstream, maxBody)
+}
+
+// startGatewayWithUpstream serves the HTTP face in front of the Nango that upstream calls.
+func startGatewayWithUpstream(t *testing.T, upstream *nangohttp.Client, maxBody int64) string {
+	t.Helper()
 	chain, err := middleware.ServerOptions(slog.New(slog.DiscardHandler), middleware.Extra{})
 	if err != nil {
 		t.Fatal(err)

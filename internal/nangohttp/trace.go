@@ -46,18 +46,25 @@ func (c *Client) startAttempt(ctx context.Context, route, method string, attempt
 	if route != "" {
 		name = "nango " + route
 	}
-	attrs := []attribute.KeyValue{
+	// Attributes are set after the sampler has decided, and only on a span that records:
+	// most spans are not recorded (no exporter, or sampled out), and building attributes
+	// for them was a measurable part of each call.
+	ctx, span := c.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	if !span.IsRecording() {
+		return ctx, span
+	}
+	span.SetAttributes(
 		attribute.String("http.request.method", method),
 		attribute.String("server.address", c.base.Hostname()),
 		attribute.Int("nango.attempt", attempt),
-	}
+	)
 	if route != "" {
-		attrs = append(attrs, attribute.String("nango.route", route))
+		span.SetAttributes(attribute.String("nango.route", route))
 	}
 	if attempt > 1 {
-		attrs = append(attrs, attribute.Int("http.request.resend_count", attempt-1))
+		span.SetAttributes(attribute.Int("http.request.resend_count", attempt-1))
 	}
-	return c.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	return ctx, span
 }
 
 // governorEvent shows a rate-governor wait on the attempt's span.
@@ -89,8 +96,8 @@ func (c *Client) observeAttempt(ctx context.Context, span trace.Span, route, met
 	if resp != nil {
 		a.Status = resp.Status
 		span.SetAttributes(attribute.Int("http.response.status_code", resp.Status))
-		if nangoOwn {
-			if n, perr := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-RateLimit-Remaining"))); perr == nil {
+		if remaining := resp.Header.Get("X-RateLimit-Remaining"); nangoOwn && remaining != "" {
+			if n, perr := strconv.Atoi(strings.TrimSpace(remaining)); perr == nil {
 				a.RateLimitRemaining, a.HasRateLimitRemaining = n, true
 			}
 		}

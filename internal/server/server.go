@@ -190,6 +190,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.GRPCMaxConcurrentStreams)),
+		// Calls run on a pool of long-lived goroutines whose stacks have already grown to
+		// what the interceptor chain needs; a goroutine per call grows (copies) its stack
+		// on every call. When every worker is busy, grpc-go starts a goroutine as before.
+		grpc.NumStreamWorkers(grpcStreamWorkers),
 		// Clients that ping more often than this are cut off (ENHANCE_YOUR_CALM); pings
 		// without calls are fine, so idle clients keep their connection warm.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: cfg.GRPCKeepaliveMinTime, PermitWithoutStream: true}),
@@ -205,6 +209,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		WebhookSigningKey:         signingKey,
 		WebhookSigningKeyPrevious: previousSigningKey,
 		SubscriberBuffer:          cfg.SubscriberBuffer,
+		ActionWaitMax:             cfg.ActionWaitMax,
+		HeartbeatInterval:         cfg.StreamHeartbeatInterval,
+		WatchPollInterval:         cfg.WatchPollInterval,
 	})
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
@@ -268,6 +275,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 // inProcessBuffer is the in-process connection's buffer: large enough that a record
 // page crosses it in a few writes.
 const inProcessBuffer = 1 << 20
+
+// grpcStreamWorkers is how many calls run on reused goroutines at once: above the
+// concurrency one busy client connection typically keeps in flight.
+const grpcStreamWorkers = 64
 
 // serverTLS is the TLS of both listeners, or nil when TLS is off.
 func (s *Server) serverTLS() (*tls.Config, error) {

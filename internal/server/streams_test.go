@@ -278,3 +278,45 @@ func TestRESTRecordStreamEndsWithAnErrorLineWhenAPageFails(t *testing.T) {
 		t.Fatalf("answer %d:\n%s", resp.StatusCode, body)
 	}
 }
+
+// An idle REST event stream writes a heartbeat line after every interval, so proxies in
+// front of the gateway see traffic; heartbeats carry no event and no sequence.
+func TestRESTIdleEventStreamWritesHeartbeatLines(t *testing.T) {
+	srv := startStreamingGateway(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/webhooks/events?heartbeat_interval=1s", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("answer %d %s", resp.StatusCode, b)
+	}
+	lines := bufio.NewReader(resp.Body)
+	var sent []time.Time
+	for range 2 {
+		line, err := lines.ReadBytes('\n')
+		if err != nil {
+			t.Fatalf("no heartbeat line: %v", err)
+		}
+		var msg struct {
+			Result map[string]json.RawMessage `json:"result"`
+		}
+		var hb struct {
+			SentAt time.Time `json:"sent_at"`
+		}
+		if err := json.Unmarshal(line, &msg); err != nil || json.Unmarshal(msg.Result["heartbeat"], &hb) != nil || hb.SentAt.IsZero() {
+			t.Fatalf("line %s is not a heartbeat (%v)", line, err)
+		}
+		if ev := string(msg.Result["event"]); ev != "" && ev != "null" {
+			t.Errorf("heartbeat line carries an event: %s", line)
+		}
+		sent = append(sent, hb.SentAt)
+	}
+	if gap := sent[1].Sub(sent[0]); gap < time.Second {
+		t.Errorf("heartbeats %v apart, want the 1s interval", gap)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
@@ -191,6 +192,33 @@ func TestActionRPCsRejectInvalidRequestsWithoutCallingNango(t *testing.T) {
 			})
 			return err
 		}},
+		{"a poll interval under 100ms", "poll_interval", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
+			_, err := c.TriggerActionAndWait(ctx, &gatewayv1.TriggerActionAndWaitRequest{
+				ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "x", PollInterval: durationpb.New(50 * time.Millisecond),
+			})
+			return err
+		}},
+		{"a poll interval over 5 minutes", "poll_interval", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
+			_, err := c.TriggerActionAndWait(ctx, &gatewayv1.TriggerActionAndWaitRequest{
+				ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "x", PollInterval: durationpb.New(6 * time.Minute),
+			})
+			return err
+		}},
+		{"an invalid action name to wait for", "action_name", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
+			_, err := c.TriggerActionAndWait(ctx, &gatewayv1.TriggerActionAndWaitRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "a b"})
+			return err
+		}},
+		{"a missing integration to wait on", "provider_config_key", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
+			_, err := c.TriggerActionAndWait(ctx, &gatewayv1.TriggerActionAndWaitRequest{ConnectionId: sarpConnection, ActionName: "x"})
+			return err
+		}},
+		{"too many retries of an awaited action", "max_retries", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
+			n := int32(6)
+			_, err := c.TriggerActionAndWait(ctx, &gatewayv1.TriggerActionAndWaitRequest{
+				ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "x", MaxRetries: &n,
+			})
+			return err
+		}},
 		{"an id that is not a UUID", "id", func(ctx context.Context, c gatewayv1.ActionsServiceClient) error {
 			_, err := c.GetAsyncActionResult(ctx, &gatewayv1.GetAsyncActionResultRequest{Id: "not-a-uuid"})
 			return err
@@ -219,6 +247,10 @@ func TestActionRPCsMapNangoErrors(t *testing.T) {
 		}},
 		{"TriggerActionAsync", "POST", "/action/trigger", func(ctx context.Context) error {
 			_, err := c.TriggerActionAsync(ctx, &gatewayv1.TriggerActionAsyncRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
+			return err
+		}},
+		{"TriggerActionAndWait", "POST", "/action/trigger", func(ctx context.Context) error {
+			_, err := c.TriggerActionAndWait(ctx, &gatewayv1.TriggerActionAndWaitRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, ActionName: "create-issue"})
 			return err
 		}},
 		{"GetAsyncActionResult", "GET", "/action/", func(ctx context.Context) error {

@@ -27,6 +27,13 @@ var gatewayEnvelopes = []protoreflect.FullName{
 	"nango.gateway.v1.GetEnvironmentVariablesResponse",
 	"nango.gateway.v1.TriggerActionResponse",
 	"nango.gateway.v1.GetAsyncActionResultResponse",
+	"nango.gateway.v1.TriggerActionAndWaitResponse", // the id Nango gave and the action's output
+}
+
+// composedRPCs make several calls to Nango, each decoded as the RPC named beside it
+// decodes it, which has its own corpus cases.
+var composedRPCs = map[string]string{
+	"/nango.gateway.v1.ActionsService/TriggerActionAndWait": "TriggerActionAsync, then GetAsyncActionResult",
 }
 
 // Services whose answers are not decoded from Nango's JSON objects by these services:
@@ -123,7 +130,7 @@ func TestCorpusHasACaseForEveryRPCThatDecodesNangosAnswer(t *testing.T) {
 			}
 			for j := range sd.Methods().Len() {
 				rpc := "/" + string(sd.FullName()) + "/" + string(sd.Methods().Get(j).Name())
-				if !covered[rpc] {
+				if !covered[rpc] && composedRPCs[rpc] == "" {
 					t.Errorf("no corpus case for %s", rpc)
 				}
 			}

@@ -68,6 +68,8 @@ func (s *proxyService) Proxy(ctx context.Context, req *gatewayv1.ProxyRequest) (
 		Header:   header,
 		Body:     req.GetBody(),
 		HasBody:  method != http.MethodGet || len(req.GetBody()) > 0,
+		// Read no further than the proxy's own limit: an answer over it is refused anyway.
+		MaxResponseBytes: int64(limit),
 	})
 	if err != nil {
 		if ei, ok := nangohttp.ErrorInfoFrom(err); ok && ei.GetReason() == nangohttp.ReasonResponseTooLarge {

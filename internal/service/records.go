@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -21,10 +22,17 @@ import (
 type recordsService struct {
 	gatewayv1.UnimplementedRecordsServiceServer
 	deps Deps
+	// pages shares upstream fetches among the WatchRecords streams of this replica.
+	pages *sharedPages
 }
 
 // NewRecordsService returns the RecordsService.
-func NewRecordsService(d Deps) *recordsService { return &recordsService{deps: d} }
+func NewRecordsService(d Deps) *recordsService {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &recordsService{deps: d, pages: newSharedPages()}
+}
 
 // pruneRecordsBody is PATCH /records/prune's body, keys in the SDK's order.
 type pruneRecordsBody struct {
@@ -39,7 +47,7 @@ type pruneRecordsBody struct {
 func (s *recordsService) ListRecords(ctx context.Context, req *gatewayv1.ListRecordsRequest) (*gatewayv1.ListRecordsResponse, error) {
 	page, err := fetchRecordsPage(ctx, s.deps, req)
 	if err != nil {
-		return nil, err
+		return nil, pageTooLarge(err, "limit", "ask for fewer records a page (limit)")
 	}
 	out := &gatewayv1.ListRecordsResponse{Records: make([]*gatewayv1.Record, len(page.records))}
 	// One allocation per page for the records and their metadata, not two per record.
@@ -108,6 +116,22 @@ func fetchRecordsPage(ctx context.Context, d Deps, req *gatewayv1.ListRecordsReq
 		return rawPage{}, malformedPage()
 	}
 	return page, nil
+}
+
+// ReasonRecordsPageTooLarge is the ErrorInfo reason of a records page over the gateway's
+// limit on an answer's size (ResourceExhausted).
+const ReasonRecordsPageTooLarge = "records_page_too_large"
+
+// pageTooLarge turns an answer over the size limit into ResourceExhausted naming the
+// request field that sets the page's size: the page holds what the caller asked for, and
+// fewer records a page fit; hint says so. Any other error is returned as is.
+func pageTooLarge(err error, field, hint string) error {
+	if !isTooLarge(err) {
+		return err
+	}
+	st, _ := status.Newf(codes.ResourceExhausted, "%s: %s", status.Convert(err).Message(), hint).WithDetails(
+		&errdetails.ErrorInfo{Reason: ReasonRecordsPageTooLarge, Domain: nangohttp.Domain, Metadata: map[string]string{"field": field}})
+	return st.Err()
 }
 
 // malformedPage is the error of a page that is not {records, next_cursor}: the same as any

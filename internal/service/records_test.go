@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
+	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 )
 
@@ -392,4 +395,70 @@ func TestListRecordsReturnsNangoErrorsFromTheRealRoute(t *testing.T) {
 	// A cursor that does not decode is Nango's 500, not a 400.
 	_, err = c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Cursor: recordsPtr("!!!")})
 	wantCode(t, err, codes.Internal, "server_error")
+}
+
+// smallBodyRecordsClient serves the records RPCs over a seeded simulator through an
+// upstream client that reads at most limit bytes of an answer.
+func smallBodyRecordsClient(t *testing.T, limit int64) (*simulator.Simulator, gatewayv1.RecordsServiceClient) {
+	t.Helper()
+	sim := simulator.New(simulator.Options{APIKey: testAPIKey, Seed: true})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	up, err := nangohttp.New(nangohttp.Config{BaseURL: srv.URL, SecretKey: testAPIKey, MaxResponseBytes: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWithDeps(t, sim, service.Deps{Upstream: up})
+	return sim, gatewayv1.NewRecordsServiceClient(h.conn)
+}
+
+// A page over the body limit holds what the caller asked for: ListRecords says so with
+// ResourceExhausted naming limit, not Internal.
+func TestListRecordsPageOverTheBodyLimitIsResourceExhaustedNamingLimit(t *testing.T) {
+	_, c := smallBodyRecordsClient(t, 64<<10)
+	_, err := c.ListRecords(rpcCtx(t), &gatewayv1.ListRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel, Limit: recordsPtr(int32(1000)),
+	})
+	st := wantCode(t, err, codes.ResourceExhausted, service.ReasonRecordsPageTooLarge)
+	if !strings.Contains(st.Message(), "(limit)") {
+		t.Errorf("message %q does not name limit", st.Message())
+	}
+}
+
+// StreamRecords chooses its page size, so a page over the body limit is asked again at
+// half the size, from the same cursor, until it fits: every record arrives once.
+func TestStreamRecordsHalvesAPageOverTheBodyLimitUntilItFits(t *testing.T) {
+	sim, c := smallBodyRecordsClient(t, 64<<10)
+	stream, err := c.StreamRecords(rpcCtx(t), &gatewayv1.StreamRecordsRequest{
+		ProviderConfigKey: sarpIntegration, ConnectionId: sarpConnection, Model: recordsModel,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d records: %v", len(seen), err)
+		}
+		if seen[msg.GetId()] {
+			t.Fatalf("record %s sent twice", msg.GetId())
+		}
+		seen[msg.GetId()] = true
+	}
+	if len(seen) != simulator.SeedGithubIssueCount {
+		t.Fatalf("streamed %d records, want %d", len(seen), simulator.SeedGithubIssueCount)
+	}
+	var limits []string
+	for _, r := range sim.Requests() {
+		if r.Path == "/records/" {
+			limits = append(limits, r.Query.Get("limit"))
+		}
+	}
+	if len(limits) < 2 || limits[0] != "1000" || limits[1] != "500" || limits[0] == limits[len(limits)-1] {
+		t.Errorf("page sizes asked %v, want 1000 then halved", limits)
+	}
 }

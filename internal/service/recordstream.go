@@ -2,14 +2,17 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"sync"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
 // defaultStreamPageSize is StreamRecords' page when the request sets none: ten times
@@ -48,7 +51,9 @@ func streamRecords(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsRequ
 		}
 		var err error
 		if perMessage > 1 {
-			err = sendBatches(ctx, page.records, perMessage, asStruct, send)
+			err = sendBatches(ctx, page.records, perMessage, asStruct, func(batch []*gatewayv1.Record) error {
+				return send(&gatewayv1.StreamRecordsResponse{Records: batch})
+			})
 		} else {
 			err = sendEach(ctx, page.records, asStruct, send)
 		}
@@ -99,7 +104,7 @@ func sendEach(ctx context.Context, records []rawRecord, asStruct bool, send func
 const maxBatchJSONBytes = 2 << 20
 
 // sendBatches sends a page's records up to perMessage (and maxBatchJSONBytes) at a time.
-func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStruct bool, send func(*gatewayv1.StreamRecordsResponse) error) error {
+func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStruct bool, send func([]*gatewayv1.Record) error) error {
 	all := make([]gatewayv1.Record, len(records))
 	metas := make([]gatewayv1.RecordMetadata, len(records))
 	ptrs := make([]*gatewayv1.Record, len(records))
@@ -128,7 +133,7 @@ func sendBatches(ctx context.Context, records []rawRecord, perMessage int, asStr
 			size += len(raw.json)
 			end++
 		}
-		if err := send(&gatewayv1.StreamRecordsResponse{Records: ptrs[start:end]}); err != nil {
+		if err := send(ptrs[start:end]); err != nil {
 			return err
 		}
 		start = end
@@ -167,8 +172,15 @@ func fetchRecordPages(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsR
 	}
 	for {
 		page, err := fetchRecordsPage(ctx, d, pageReq)
+		if isTooLarge(err) && pageReq.GetLimit() > 1 {
+			// Records weigh more than a page of this size can hold: the same page, smaller.
+			// The limit stays down for the pages after it, whose records are alike.
+			pageReq.Limit = proto.Int32(pageReq.GetLimit() / 2)
+			continue
+		}
 		if err != nil {
-			emit(recordPage{err: err})
+			// Only a page of one record gets here too large: that record alone is.
+			emit(recordPage{err: pageTooLarge(err, "page_size", "a single record is larger than that")})
 			return
 		}
 		if page.hasNextCursor {
@@ -183,6 +195,12 @@ func fetchRecordPages(ctx context.Context, d Deps, req *gatewayv1.StreamRecordsR
 		}
 		pageReq.Cursor = proto.String(page.nextCursor)
 	}
+}
+
+// isTooLarge tells an answer over the upstream client's size limit.
+func isTooLarge(err error) bool {
+	info, ok := nangohttp.ErrorInfoFrom(err)
+	return ok && info.GetReason() == nangohttp.ReasonResponseTooLarge
 }
 
 // maxEmptyPages is how many pages in a row may carry no record yet point further: Nango
@@ -202,19 +220,28 @@ type cursorProgress struct {
 
 func (p *cursorProgress) next(cursor string, records int) error {
 	if cursor == "" {
-		return status.Error(codes.Internal, "Nango returned an empty next_cursor")
+		return cursorLoop("Nango returned an empty next_cursor")
 	}
 	if !p.remember(cursor) {
-		return status.Errorf(codes.Internal, "Nango returned next_cursor %q a second time: following it would loop", cursor)
+		return cursorLoop(fmt.Sprintf("Nango returned next_cursor %q a second time: following it would loop", cursor))
 	}
 	if records == 0 {
 		if p.empty++; p.empty >= maxEmptyPages {
-			return status.Errorf(codes.Internal, "Nango returned %d pages in a row without records, each pointing further", p.empty)
+			return cursorLoop(fmt.Sprintf("Nango returned %d pages in a row without records, each pointing further", p.empty))
 		}
 	} else {
 		p.empty = 0
 	}
 	return nil
+}
+
+// ReasonCursorLoop is the ErrorInfo reason of a StreamRecords stream ended because Nango's
+// next_cursor led nowhere (Internal: Nango's answer is wrong, not the request).
+const ReasonCursorLoop = "upstream_cursor_loop"
+
+func cursorLoop(msg string) error {
+	st, _ := status.New(codes.Internal, msg).WithDetails(&errdetails.ErrorInfo{Reason: ReasonCursorLoop, Domain: nangohttp.Domain})
+	return st.Err()
 }
 
 // remember notes cursor and reports whether it is new.

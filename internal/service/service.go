@@ -45,6 +45,15 @@ type Deps struct {
 	// SubscriberBuffer is each StreamWebhookEvents subscriber's buffer in events; 0 means
 	// eventbus.DefaultBuffer. A subscriber further behind is ended with ResourceExhausted.
 	SubscriberBuffer int
+	// ActionWaitMax bounds a TriggerActionAndWait whose caller set no deadline; 0 means
+	// DefaultActionWaitMax.
+	ActionWaitMax time.Duration
+	// HeartbeatInterval is how long a long-lived stream (StreamWebhookEvents, WatchRecords)
+	// stays silent before it sends a heartbeat, when the request does not say; 0 means 15 s.
+	HeartbeatInterval time.Duration
+	// WatchPollInterval is how often WatchRecords polls Nango when no webhook can tell it
+	// of changes (no event bus or no signing key); 0 means 30 s.
+	WatchPollInterval time.Duration
 }
 
 // RegisterAll registers every service on the gRPC server.

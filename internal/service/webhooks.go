@@ -46,7 +46,8 @@ func NewWebhooksService(d Deps) *webhooksService {
 // request's filters. Filtering happens here, so a subscriber pays only for what it asked
 // for; the sequence still counts every event, and the stream stays resumable. An event
 // is parsed and encoded once, whatever the number of subscribers: each one sends the
-// same prepared message, and no lock is held while it does.
+// same prepared message, and no lock is held while it does. After each heartbeat interval
+// in which it sent nothing, it sends a heartbeat.
 func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEventsRequest, stream grpc.ServerStreamingServer[gatewayv1.StreamWebhookEventsResponse]) error {
 	if s.deps.Bus == nil {
 		return status.Error(codes.FailedPrecondition, "no event bus configured")
@@ -87,7 +88,26 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 	match := newEventFilter(req)
 	// Only a handler that calls SetSendCompressor changes a stream's encoding; this one does not.
 	enc, encKnown := wireEncoding(ctx)
-	for ev := range sub.Events() {
+	// A stream may stay silent for hours between events; proxies that cut idle
+	// connections would end it, so it speaks up after each silent interval.
+	silence := newSilenceTimer(heartbeatInterval(req.GetHeartbeatInterval(), s.deps))
+	defer silence.stop()
+	events := sub.Events()
+	for {
+		var ev eventbus.Event
+		select {
+		case <-silence.C():
+			if err := stream.Send(&gatewayv1.StreamWebhookEventsResponse{Heartbeat: heartbeat(s.deps)}); err != nil {
+				return err
+			}
+			silence.sent()
+			continue
+		case e, ok := <-events:
+			if !ok {
+				return subscriptionError(ctx, sub.Err())
+			}
+			ev = e
+		}
 		p := s.prepared.get(ev)
 		if !p.parse() {
 			// Only the webhook handler publishes, and it checks the body first; something
@@ -107,8 +127,8 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 		if err != nil {
 			return err
 		}
+		silence.sent()
 	}
-	return subscriptionError(ctx, sub.Err())
 }
 
 // subscriptionError maps why a subscription ended to the stream's status.

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus"
@@ -536,5 +537,106 @@ func TestStreamWebhookEventsRefusesAStaleSequence(t *testing.T) {
 	_, err := stream.Recv()
 	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "from_oldest") {
 		t.Fatalf("err = %v, want FailedPrecondition saying to resume from_oldest", err)
+	}
+}
+
+// heartbeatHarness serves the webhooks stream with a server-side heartbeat interval.
+func heartbeatHarness(t *testing.T, bus eventbus.Bus, interval time.Duration) gatewayv1.WebhooksServiceClient {
+	t.Helper()
+	h := newHarnessWithDeps(t, simulator.New(simulator.Options{}), service.Deps{Bus: bus, HeartbeatInterval: interval})
+	return gatewayv1.NewWebhooksServiceClient(h.conn)
+}
+
+// isHeartbeat reports whether msg is a heartbeat and nothing else.
+func isHeartbeat(msg *gatewayv1.StreamWebhookEventsResponse) bool {
+	return msg.GetHeartbeat() != nil && msg.GetHeartbeat().GetSentAt() != nil &&
+		msg.GetSequence() == 0 && msg.GetEvent() == nil && msg.GetReceivedAt() == nil
+}
+
+// An idle stream speaks after every interval the caller asked for, with heartbeats that
+// carry no event and no sequence to resume from.
+func TestStreamWebhookEventsIdleStreamSendsHeartbeatsAtTheRequestedInterval(t *testing.T) {
+	client := heartbeatHarness(t, webhooksMemoryBus(t), time.Hour)
+	opened := time.Now() // before the server can start counting
+	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{HeartbeatInterval: durationpb.New(time.Second)})
+	var sent []time.Time
+	for range 2 {
+		msg := webhooksRecv(t, stream)
+		if !isHeartbeat(msg) {
+			t.Fatalf("idle stream sent %v, want a heartbeat", msg)
+		}
+		sent = append(sent, msg.GetHeartbeat().GetSentAt().AsTime())
+	}
+	if first := sent[0].Sub(opened); first < time.Second {
+		t.Errorf("first heartbeat %v after opening, before the 1s interval", first)
+	}
+	if gap := sent[1].Sub(sent[0]); gap < time.Second {
+		t.Errorf("heartbeats %v apart, want at least the 1s interval", gap)
+	}
+}
+
+// Without heartbeat_interval the stream uses the server's interval (Deps.HeartbeatInterval).
+func TestStreamWebhookEventsUsesTheServerHeartbeatIntervalByDefault(t *testing.T) {
+	client := heartbeatHarness(t, webhooksMemoryBus(t), 50*time.Millisecond)
+	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{})
+	if msg := webhooksRecv(t, stream); !isHeartbeat(msg) {
+		t.Fatalf("idle stream sent %v, want a heartbeat", msg)
+	}
+}
+
+// heartbeat_interval 0s turns heartbeats off: the first message is the first event, even
+// after many of the server's intervals.
+func TestStreamWebhookEventsZeroHeartbeatIntervalSendsNone(t *testing.T) {
+	bus := webhooksMemoryBus(t)
+	client := heartbeatHarness(t, bus, 10*time.Millisecond)
+	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{HeartbeatInterval: durationpb.New(0)})
+	if _, err := stream.Header(); err != nil { // subscribed
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // twenty server intervals of silence, the point of the test
+	seq := webhooksPublish(t, bus, webhooksFilterEvents[0])
+	if msg := webhooksRecv(t, stream); msg.GetSequence() != seq || msg.GetHeartbeat() != nil {
+		t.Fatalf("first message %v, want event %d", msg, seq)
+	}
+}
+
+// A stream that sends events more often than the interval sends no heartbeat between
+// them; the silence after its last event is counted from that event.
+func TestStreamWebhookEventsBusyStreamSendsNoHeartbeats(t *testing.T) {
+	bus := webhooksMemoryBus(t)
+	client := heartbeatHarness(t, bus, time.Hour)
+	const interval = 2 * time.Second
+	stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{HeartbeatInterval: durationpb.New(interval)})
+	if _, err := stream.Header(); err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time  // when the last event was published: the server sent it later
+	for i := range 25 { // 2.5 s of events 100 ms apart: longer than the interval, never silent for it
+		last = time.Now()
+		seq := webhooksPublish(t, bus, fmt.Sprintf(`{"from":"nango","type":"auth","n":%d}`, i))
+		msg := webhooksRecv(t, stream)
+		if msg.GetHeartbeat() != nil || msg.GetSequence() != seq {
+			t.Fatalf("got %v between events, want event %d", msg, seq)
+		}
+		time.Sleep(100 * time.Millisecond) // the pace of a busy stream, not synchronisation
+	}
+	msg := webhooksRecv(t, stream)
+	if !isHeartbeat(msg) {
+		t.Fatalf("after the events: %v, want a heartbeat", msg)
+	}
+	if after := msg.GetHeartbeat().GetSentAt().AsTime().Sub(last); after < interval {
+		t.Errorf("heartbeat %v after the last event, want the %v interval", after, interval)
+	}
+}
+
+// heartbeat_interval outside 0s or 1s–10m is refused, naming the field.
+func TestStreamWebhookEventsRejectsAnOutOfRangeHeartbeatInterval(t *testing.T) {
+	client := heartbeatHarness(t, webhooksMemoryBus(t), 0)
+	for _, d := range []time.Duration{500 * time.Millisecond, 11 * time.Minute, -time.Second} {
+		stream := webhooksOpen(t, client, &gatewayv1.StreamWebhookEventsRequest{HeartbeatInterval: durationpb.New(d)})
+		_, err := stream.Recv()
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "heartbeat_interval") {
+			t.Errorf("heartbeat_interval %v: %v, want InvalidArgument naming heartbeat_interval", d, err)
+		}
 	}
 }

@@ -144,7 +144,8 @@ func actionCreateContact(_ context.Context, s *Simulator, _ *connection, input j
 }
 
 // actionSleep waits input.ms (at most a minute) before answering, so callers
-// can exercise deadlines; it stops early when the request is cancelled.
+// can exercise deadlines; it stops early when the request is cancelled. Run
+// async, it answers at once and its result stays pending that long (asyncRunTime).
 func actionSleep(ctx context.Context, _ *Simulator, _ *connection, input json.RawMessage, async bool) (json.RawMessage, *apiError) {
 	m, e := inputObject(input)
 	if e != nil {
@@ -196,6 +197,21 @@ func actionGithubRepos(_ context.Context, _ *Simulator, conn *connection, _ json
 		})
 	}
 	return marshalRaw(obj{{"owner", conn.connectionID}, {"repos", repos}})
+}
+
+// asyncRunTime is how long an async run of action name takes beyond AsyncActionDelay:
+// the sleep action's input.ms, so an async sleep stays pending as long as it sleeps.
+func asyncRunTime(name string, input json.RawMessage) time.Duration {
+	if name != "sleep" {
+		return 0
+	}
+	var in struct {
+		MS float64 `json:"ms"`
+	}
+	if json.Unmarshal(input, &in) != nil || in.MS < 0 || in.MS > 60000 {
+		return 0
+	}
+	return time.Duration(in.MS) * time.Millisecond
 }
 
 func marshalRaw(v any) (json.RawMessage, *apiError) {
@@ -320,13 +336,15 @@ func (c *call) triggerAction() {
 	}
 
 	out, e := impl(c.r.Context(), s, &connCopy, input, true)
+	// The action's result, and then its webhook, come once it has run.
+	runFor := s.opts.AsyncActionDelay + asyncRunTime(name, input)
 	s.mu.Lock()
 	id := s.st.ids.uuid()
-	s.st.actions[id] = &asyncAction{id: id, readyAt: time.Now().Add(s.opts.AsyncActionDelay), output: out, err: e}
+	s.st.actions[id] = &asyncAction{id: id, readyAt: time.Now().Add(runFor), output: out, err: e}
 	s.mu.Unlock()
 	statusURL := "/action/" + id
-	if s.opts.WebhookURL != "" {
-		s.sendWebhookAfter(s.opts.AsyncActionDelay, obj{
+	if s.opts.WebhookURL != "" && !s.opts.AsyncActionWebhooksOff {
+		s.sendWebhookAfter(runFor, obj{
 			{"from", "nango"},
 			{"type", "async_action"},
 			{"connectionId", connID},

@@ -3,6 +3,8 @@ package simulator
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -627,4 +629,65 @@ func TestAsyncActionResultRequiresAUUID(t *testing.T) {
 	}
 	r := get(t, s, "/action/6f1c0d2e-6a1b-4f3c-9d8e-7b6a5c4d3e2f")
 	expectError(t, r, 404, "not_found")
+}
+
+// A slow body sends its headers at once and then too little, too late: a reader with a
+// deadline gets the status and part of the body, then its deadline; the handler ends with
+// the request.
+func TestFaultSlowBodyTricklesThenStallsUntilTheRequestEnds(t *testing.T) {
+	s := New(Options{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	s.InjectFault(Fault{PathPrefix: "/records", SlowBody: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	rq, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/records?model=M", nil)
+	resp, err := srv.Client().Do(rq)
+	if err != nil {
+		t.Fatalf("headers should come at once: %v", err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !errors.Is(err, context.DeadlineExceeded) || len(got) == 0 || json.Valid(got) {
+		t.Fatalf("status %d, read %q with %v; want 200, a partial body, then the deadline", resp.StatusCode, got, err)
+	}
+}
+
+// A huge body is made as it is written: its size only shows by reading, and a reader that
+// stops early stops the writer.
+func TestFaultHugeBodyIsARecordsPageOfTheGivenSize(t *testing.T) {
+	s := New(Options{})
+	s.InjectFault(Fault{PathPrefix: "/records", HugeBody: 1 << 20})
+	r := get(t, s, "/records?model=M")
+	expectStatus(t, r, 200)
+	var page struct {
+		Records    []json.RawMessage `json:"records"`
+		NextCursor *string           `json:"next_cursor"`
+	}
+	if err := json.Unmarshal(r.body, &page); err != nil || len(r.body) < 1<<20 || len(page.Records) == 0 || page.NextCursor != nil {
+		t.Fatalf("%d bytes, %d records (%v): want a valid page of at least 1 MiB", len(r.body), len(page.Records), err)
+	}
+	if r.header.Get("Content-Length") != "" {
+		t.Fatalf("a huge body announces no length, got %q", r.header.Get("Content-Length"))
+	}
+}
+
+// RecordPages scripts /records: each matching request gets the page its index asks for.
+func TestFaultRecordPagesScriptsEachPage(t *testing.T) {
+	s := New(Options{})
+	cursors := []string{"B", "A", ""}
+	s.InjectFault(Fault{PathPrefix: "/records", Times: 3, RecordPages: func(n int) (int, string) { return n, cursors[n] }})
+	for n, want := range []string{`{"records":[],"next_cursor":"B"}`, `{"records":[{"id":"fault-1-0","_nango_metadata":{"cursor":"fault-1-0","last_action":"ADDED","deleted_at":null}}],"next_cursor":"A"}`} {
+		r := get(t, s, "/records?model=M")
+		if r.status != 200 || string(r.body) != want {
+			t.Fatalf("page %d = %d %s, want %s", n, r.status, r.body, want)
+		}
+	}
+	var last struct {
+		Records    []json.RawMessage `json:"records"`
+		NextCursor *string           `json:"next_cursor"`
+	}
+	if r := get(t, s, "/records?model=M"); json.Unmarshal(r.body, &last) != nil || len(last.Records) != 2 || last.NextCursor != nil {
+		t.Fatalf("last page = %s, want 2 records and a null cursor", r.body)
+	}
 }

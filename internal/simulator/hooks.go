@@ -2,9 +2,12 @@ package simulator
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,11 +35,28 @@ type Fault struct {
 	Latency    time.Duration // sleep before answering (respects request context)
 	Reset      bool          // hijack and close the connection without answering
 	Malformed  bool          // answer 200 with a truncated/invalid JSON body
+
+	// SlowBody answers Status (default 200) with its headers at once, then writes Body
+	// (default the start of a records page) one byte every SlowBody, and then stalls
+	// without ending the answer until the request ends (at most a minute): a body that
+	// never arrives in time, whatever the caller's deadline.
+	SlowBody time.Duration
+	// HugeBody answers Status (default 200) with a records page of about HugeBody bytes,
+	// made as it is written (the simulator holds none of it) and sent without a length,
+	// so a client only learns its size by reading it.
+	HugeBody int64
+	// RecordPages answers the n-th matching request (from 0) with a records page of
+	// records records (ids fault-n-i) and next_cursor ("" for null): pages that loop
+	// (A→B→A) or run on without end, as a misbehaving /records could.
+	RecordPages func(n int) (records int, nextCursor string)
+
+	n int // which matching request this is, from 0
 }
 
 type faultState struct {
-	f    Fault
-	left int
+	f      Fault
+	left   int
+	served int
 }
 
 // Requests returns a copy of every request received, in order, including
@@ -128,7 +148,10 @@ func (s *Simulator) takeFault(r *http.Request) (Fault, bool) {
 		if fs.left <= 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 		}
-		return fs.f, true
+		f := fs.f
+		f.n = fs.served
+		fs.served++
+		return f, true
 	}
 	return Fault{}, false
 }
@@ -156,6 +179,16 @@ func (s *Simulator) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	switch {
+	case f.SlowBody > 0:
+		writeSlowBody(w, r, f)
+		return true
+	case f.HugeBody > 0:
+		writeHugeBody(w, f)
+		return true
+	case f.RecordPages != nil:
+		records, next := f.RecordPages(f.n)
+		writeRaw(w, cmpOr(f.Status, http.StatusOK), "application/json; charset=utf-8", faultRecordsPage(f.n, records, next))
+		return true
 	case f.Malformed:
 		status := f.Status
 		if status == 0 {
@@ -180,6 +213,87 @@ func (s *Simulator) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+func cmpOr(status, def int) int {
+	if status == 0 {
+		return def
+	}
+	return status
+}
+
+// writeSlowBody trickles f.Body and then stalls; see Fault.SlowBody.
+func writeSlowBody(w http.ResponseWriter, r *http.Request, f Fault) {
+	body := f.Body
+	if body == nil {
+		body = []byte(`{"records":[{"id":"slow-1","_nango_metadata":{"cursor":"c`)
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	rc := http.NewResponseController(w)
+	w.WriteHeader(cmpOr(f.Status, http.StatusOK))
+	_ = rc.Flush()
+	for i := range body {
+		if _, err := w.Write(body[i : i+1]); err != nil || rc.Flush() != nil {
+			return
+		}
+		if !sleepCtx(r.Context(), f.SlowBody) {
+			return
+		}
+	}
+	sleepCtx(r.Context(), time.Minute)
+}
+
+// writeHugeBody writes a records page of about f.HugeBody bytes; see Fault.HugeBody.
+func writeHugeBody(w http.ResponseWriter, f Fault) {
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.WriteHeader(cmpOr(f.Status, http.StatusOK))
+	pad := strings.Repeat("x", 4096)
+	written := int64(0)
+	write := func(s string) bool {
+		n, err := io.WriteString(w, s)
+		written += int64(n)
+		return err == nil
+	}
+	if !write(`{"records":[`) {
+		return
+	}
+	for i := 0; written < f.HugeBody; i++ {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		rec := sep + `{"id":"huge-` + strconv.Itoa(i) + `","_nango_metadata":{"cursor":"huge-` + strconv.Itoa(i) + `"},"pad":"` + pad + `"}`
+		if !write(rec) {
+			return // the client stopped reading
+		}
+	}
+	write(`],"next_cursor":null}`)
+}
+
+// faultRecordsPage is a records page of records records pointing to next ("" for null).
+func faultRecordsPage(n, records int, next string) []byte {
+	var b strings.Builder
+	b.WriteString(`{"records":[`)
+	for i := range records {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		id := "fault-" + strconv.Itoa(n) + "-" + strconv.Itoa(i)
+		b.WriteString(`{"id":"` + id + `","_nango_metadata":{"cursor":"` + id + `","last_action":"ADDED","deleted_at":null}}`)
+	}
+	b.WriteString(`],"next_cursor":`)
+	if next == "" {
+		b.WriteString("null")
+	} else {
+		nc, _ := json.Marshal(next)
+		b.Write(nc)
+	}
+	b.WriteString("}")
+	return []byte(b.String())
 }
 
 // resetConn closes the client connection without an answer; with SO_LINGER 0

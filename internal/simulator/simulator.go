@@ -49,6 +49,9 @@ type Options struct {
 	// WebhookURL, when set, receives signed webhooks (sync, async_action)
 	// the way Nango delivers them; call Close to wait for deliveries.
 	WebhookURL string
+	// AsyncActionWebhooksOff mirrors an environment whose on_async_action_completion
+	// webhook setting is off: Nango then sends no async_action webhook.
+	AsyncActionWebhooksOff bool
 	// WebhookSigningKey signs those webhooks; default DefaultWebhookSigningKey.
 	WebhookSigningKey string
 	// WebhookClient sends them; nil = a client with a 20s timeout.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,49 @@ func TestSyncAndAsyncActionWebhooksAreDelivered(t *testing.T) {
 	aa := types["async_action"]
 	if aa["payload"].(map[string]any)["id"] != r.json(t)["id"] || aa["connectionId"] != SeedConnectionGitHub {
 		t.Fatalf("async_action webhook = %v", aa)
+	}
+}
+
+// An async sleep stays pending while it sleeps; its webhook comes once the result is there.
+func TestAsyncSleepIsPendingUntilItsWebhookAndDoneAfter(t *testing.T) {
+	sink, srv := newHookSink()
+	defer srv.Close()
+	s := New(Options{Seed: true, WebhookURL: srv.URL, AsyncActionDelay: -1})
+	defer s.Close()
+	start := time.Now()
+	r := send(t, s, req{method: "POST", target: "/action/trigger", body: map[string]any{"action_name": "sleep", "input": map[string]any{"ms": 300}},
+		header: map[string]string{"Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": "github", "X-Async": "true"}})
+	expectStatus(t, r, 202)
+	id := r.json(t)["id"].(string)
+	expectError(t, get(t, s, "/action/"+id), 404, "not_found")
+	sink.wait(t, 1)
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("webhook after %s, before the sleep ended", d)
+	}
+	res := get(t, s, "/action/"+id)
+	expectStatus(t, res, 200)
+	if string(res.body) != `{"slept_ms":300}` {
+		t.Fatalf("result = %s", res.body)
+	}
+}
+
+// With on_async_action_completion off, Nango sends no async_action webhook; other
+// webhooks still go out.
+func TestAsyncActionWebhooksCanBeSwitchedOff(t *testing.T) {
+	sink, srv := newHookSink()
+	defer srv.Close()
+	s := New(Options{Seed: true, WebhookURL: srv.URL, AsyncActionDelay: -1, AsyncActionWebhooksOff: true})
+	defer s.Close()
+	r := send(t, s, req{method: "POST", target: "/action/trigger", body: map[string]any{"action_name": "echo", "input": map[string]any{}},
+		header: map[string]string{"Connection-Id": SeedConnectionGitHub, "Provider-Config-Key": "github", "X-Async": "true"}})
+	expectStatus(t, r, 202)
+	expectStatus(t, send(t, s, req{method: "POST", target: "/sync/trigger", body: map[string]any{"syncs": []string{"github-issues"}, "provider_config_key": "github", "connection_id": SeedConnectionGitHub}}), 200)
+	sink.wait(t, 1)
+	s.Close() // every delivery has been made
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.bodies) != 1 || !strings.Contains(string(sink.bodies[0]), `"type":"sync"`) {
+		t.Fatalf("webhooks sent: %q, want only the sync one", sink.bodies)
 	}
 }
 

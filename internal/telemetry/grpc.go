@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
 )
 
 // Methods whose sent messages are records, or webhook events.
@@ -74,9 +76,14 @@ func (t *Telemetry) CallsStream() grpc.StreamServerInterceptor {
 		wrapped := ss
 		switch {
 		case recordStreams[info.FullMethod]:
-			wrapped = &countingStream{ServerStream: ss, sent: m.recordsStreamed.WithLabelValues(info.FullMethod, client).Inc}
+			records := m.recordsStreamed.WithLabelValues(info.FullMethod, client)
+			wrapped = &countingStream{ServerStream: ss, sent: func(msg any) {
+				if n := recordsIn(msg); n > 0 {
+					records.Add(float64(n))
+				}
+			}}
 		case eventStreams[info.FullMethod]:
-			wrapped = &countingStream{ServerStream: ss, sent: func() {}, lag: m.deliveryLag.Observe}
+			wrapped = &countingStream{ServerStream: ss, sent: func(any) {}, lag: m.deliveryLag.Observe}
 		}
 		err := handler(srv, wrapped)
 		m.calls.WithLabelValues(info.FullMethod, status.Code(err).String(), client).Inc()
@@ -87,8 +94,20 @@ func (t *Telemetry) CallsStream() grpc.StreamServerInterceptor {
 // countingStream observes each message sent.
 type countingStream struct {
 	grpc.ServerStream
-	sent func()
+	sent func(msg any)
 	lag  func(float64)
+}
+
+// recordsIn is how many records a record stream's message carries: each record of a batch
+// counts, and a watch's caught_up and heartbeat messages carry none.
+func recordsIn(msg any) int {
+	switch m := msg.(type) {
+	case *gatewayv1.StreamRecordsResponse:
+		return max(len(m.GetRecords()), 1)
+	case *gatewayv1.WatchRecordsResponse:
+		return len(m.GetRecords().GetRecords())
+	}
+	return 1
 }
 
 // receivedAt is what event messages have: when the webhook arrived.
@@ -98,7 +117,7 @@ func (s *countingStream) SendMsg(msg any) error {
 	if err := s.ServerStream.SendMsg(msg); err != nil {
 		return err
 	}
-	s.sent()
+	s.sent(msg)
 	if s.lag != nil {
 		if ev, ok := msg.(receivedAt); ok && ev.GetReceivedAt() != nil {
 			s.lag(time.Since(ev.GetReceivedAt().AsTime()).Seconds())

@@ -38,6 +38,16 @@ export const DEFAULT_SERVICE_CONFIG = {
         retryableStatusCodes: ["UNAVAILABLE"],
       },
     },
+    // Calls that act on the world are never retried: an UNAVAILABLE may come after Nango ran
+    // the action or the provider took the proxied request, and a retry would do it twice.
+    {
+      name: [
+        { service: "nango.gateway.v1.ActionsService", method: "TriggerAction" },
+        { service: "nango.gateway.v1.ActionsService", method: "TriggerActionAsync" },
+        { service: "nango.gateway.v1.ActionsService", method: "TriggerActionAndWait" },
+        { service: "nango.gateway.v1.ProxyService", method: "Proxy" },
+      ],
+    },
   ],
 };
 
@@ -273,7 +283,7 @@ export class RecordStream<T = Record<string, unknown>> extends ResumingStream<ga
 }
 
 /** Webhook events matching a StreamWebhookEventsRequest; sequence is the last one's (resume
- * later with afterSequence). */
+ * later with afterSequence). The gateway's heartbeats are skipped. */
 export class EventStream extends ResumingStream<gateway.StreamWebhookEventsResponse, gateway.StreamWebhookEventsResponse> {
   sequence: string;
   private resumed: boolean;
@@ -291,7 +301,8 @@ export class EventStream extends ResumingStream<gateway.StreamWebhookEventsRespo
   }
 
   protected receive(msg: gateway.StreamWebhookEventsResponse) {
-    return [msg];
+    // A heartbeat keeps idle connections open; it is neither an event nor a position.
+    return msg.heartbeat ? [] : [msg];
   }
 
   protected delivered(msg: gateway.StreamWebhookEventsResponse): void {

@@ -30,6 +30,15 @@ DEFAULT_SERVICE_CONFIG = json.dumps({
             "backoffMultiplier": 2,
             "retryableStatusCodes": ["UNAVAILABLE"],
         },
+    }, {
+        # Calls that act on the world are never retried: an UNAVAILABLE may come after Nango
+        # ran the action or the provider took the proxied request, and a retry would do it twice.
+        "name": [
+            {"service": "nango.gateway.v1.ActionsService", "method": "TriggerAction"},
+            {"service": "nango.gateway.v1.ActionsService", "method": "TriggerActionAsync"},
+            {"service": "nango.gateway.v1.ActionsService", "method": "TriggerActionAndWait"},
+            {"service": "nango.gateway.v1.ProxyService", "method": "Proxy"},
+        ],
     }],
 })
 
@@ -254,7 +263,8 @@ class RecordStream(_ResumingStream):
 
 class EventStream(_ResumingStream):
     """Iterates StreamWebhookEventsResponse messages; ``sequence`` is the last one's (resume
-    later with after_sequence). Raises GatewayError when the stream fails for good."""
+    later with after_sequence). The gateway's heartbeats are skipped. Raises GatewayError
+    when the stream fails for good."""
 
     def __init__(self, stub: Any, request: Any, *, timeout: Optional[float] = None,
                  resume: Optional[Resume] = None):
@@ -270,5 +280,13 @@ class EventStream(_ResumingStream):
         return req
 
     def _receive(self, msg: Any) -> Any:
+        if msg.HasField("heartbeat"):
+            return None  # keeps idle connections open; neither an event nor a position
         self.sequence, self._resumed = msg.sequence, True
         return msg
+
+    def __next__(self) -> Any:
+        while True:
+            msg = super().__next__()
+            if msg is not None:
+                return msg

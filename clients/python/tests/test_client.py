@@ -23,10 +23,12 @@ def status_with(code: grpc.StatusCode, message: str, *details) -> tuple:
 
 
 class Flaky(gateway.RecordsServiceServicer, gateway.WebhooksServiceServicer):
-    """Serves records r0…r9 and events 1…10, breaking each call with ``fail`` after 3."""
+    """Serves records r0…r9 and events 1…10, breaking each call with ``fail`` after 3; with
+    ``heartbeats``, a heartbeat comes before every event and before the break."""
 
-    def __init__(self, fail):
+    def __init__(self, fail, heartbeats=False):
         self.fail, self.requests, self.tokens = fail, [], []
+        self.heartbeats = heartbeats
         self.lock = threading.Lock()
 
     def _note(self, request, context):
@@ -51,14 +53,18 @@ class Flaky(gateway.RecordsServiceServicer, gateway.WebhooksServiceServicer):
     def StreamWebhookEvents(self, request, context):
         self._note(request, context)
         for sent, seq in enumerate(range(request.after_sequence + 1, 11)):
+            if self.heartbeats:
+                beat = gateway.Heartbeat()
+                beat.sent_at.GetCurrentTime()
+                yield gateway.StreamWebhookEventsResponse(heartbeat=beat)
             if sent == 3:
                 self._break(context)
             yield gateway.StreamWebhookEventsResponse(sequence=seq, event=gateway.WebhookEvent(type="sync"))
 
 
 class ResumingStreamsTest(unittest.TestCase):
-    def serve(self, fail) -> tuple:
-        flaky = Flaky(fail)
+    def serve(self, fail, heartbeats=False) -> tuple:
+        flaky = Flaky(fail, heartbeats)
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         gateway.add_RecordsServiceServicer_to_server(flaky, server)
         gateway.add_WebhooksServiceServicer_to_server(flaky, server)
@@ -117,6 +123,16 @@ class ResumingStreamsTest(unittest.TestCase):
                     again = flaky.requests[1]
                     self.assertEqual((again.WhichOneof("start"), again.after_sequence, list(again.types)),
                                      ("after_sequence", 3, ["sync"]))
+
+    def test_event_heartbeats_are_skipped_and_do_not_move_where_the_stream_resumes(self):
+        flaky, client = self.serve(status_with(grpc.StatusCode.UNAVAILABLE, "restarting"), heartbeats=True)
+        stream = client.stream_webhook_events(gateway.StreamWebhookEventsRequest(), timeout=10,
+                                              resume=Resume(backoff=0.001))
+        got = list(stream)
+        self.assertEqual([msg.sequence for msg in got], list(range(1, 11)))
+        self.assertTrue(all(not msg.HasField("heartbeat") and msg.HasField("event") for msg in got))
+        self.assertEqual(flaky.requests[1].after_sequence, 3)
+        self.assertEqual(stream.sequence, 10)
 
 
 class GatewayErrorTest(unittest.TestCase):

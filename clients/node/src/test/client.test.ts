@@ -16,8 +16,9 @@ function failure(code: grpcStatus, details: string, info?: ErrorInfo, retry?: Re
   return { code, details, metadata };
 }
 
-// Serves records r0…r9 and events 1…10, breaking each call with fail after 3 messages.
-async function flaky(fail: ReturnType<typeof failure>) {
+// Serves records r0…r9 and events 1…10, breaking each call with fail after 3 messages; with
+// heartbeats, a heartbeat comes before every event and before the break.
+async function flaky(fail: ReturnType<typeof failure>, heartbeats = false) {
   const seen = { records: [] as gateway.StreamRecordsRequest[], events: [] as gateway.StreamWebhookEventsRequest[], tokens: [] as string[] };
   const server = new Server();
   server.addService(gateway.RecordsServiceService, {
@@ -36,6 +37,7 @@ async function flaky(fail: ReturnType<typeof failure>) {
     streamWebhookEvents(call: ServerWritableStream<gateway.StreamWebhookEventsRequest, gateway.StreamWebhookEventsResponse>) {
       seen.events.push(call.request);
       for (let seq = Number(call.request.afterSequence ?? 0) + 1, sent = 0; seq <= 10; seq++, sent++) {
+        if (heartbeats) call.write({ sequence: "0", heartbeat: { sentAt: new Date() } });
         if (sent === 3) return void call.emit("error", fail);
         call.write({ sequence: String(seq), event: { type: "sync" } });
       }
@@ -104,6 +106,21 @@ for (const tt of cases) {
     }
   });
 }
+
+test("events: heartbeats are skipped and do not move where the stream resumes", async () => {
+  const { seen, client, stop } = await flaky(failure(status.UNAVAILABLE, "restarting"), true);
+  try {
+    const stream = client.streamWebhookEvents({}, { timeoutMs: 10_000, resume: { backoffMs: 1 } });
+    const got: gateway.StreamWebhookEventsResponse[] = [];
+    for await (const ev of stream) got.push(ev);
+    assert.deepEqual(got.map((ev) => ev.sequence), Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    assert.ok(got.every((ev) => ev.heartbeat === undefined && ev.event !== undefined), "only events come out");
+    assert.equal(seen.events[1].afterSequence, "3", "reopened after the last event, not the heartbeat after it");
+    assert.equal(stream.sequence, "10");
+  } finally {
+    stop();
+  }
+});
 
 test("GatewayError reads Nango's code, HTTP status and retry delay", () => {
   const err = GatewayError.from(

@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
@@ -376,11 +377,152 @@ func (x *GetAsyncActionResultResponse) GetOutput() *structpb.Value {
 	return nil
 }
 
+type TriggerActionAndWaitRequest struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	ProviderConfigKey string                 `protobuf:"bytes,1,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
+	ConnectionId      string                 `protobuf:"bytes,2,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
+	ActionName        string                 `protobuf:"bytes,3,opt,name=action_name,json=actionName,proto3" json:"action_name,omitempty"`
+	Input             *structpb.Value        `protobuf:"bytes,4,opt,name=input,proto3" json:"input,omitempty"`
+	// Nango's X-Max-Retries: retries of the async action, 0 to 5.
+	MaxRetries *int32 `protobuf:"varint,5,opt,name=max_retries,json=maxRetries,proto3,oneof" json:"max_retries,omitempty"`
+	// How long to wait for the webhook before the first poll of GET /action/{id}; later
+	// polls back off exponentially (with jitter) up to 30 s. Default 1 s; 100 ms to 5 min.
+	PollInterval  *durationpb.Duration `protobuf:"bytes,6,opt,name=poll_interval,json=pollInterval,proto3" json:"poll_interval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerActionAndWaitRequest) Reset() {
+	*x = TriggerActionAndWaitRequest{}
+	mi := &file_nango_gateway_v1_actions_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerActionAndWaitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerActionAndWaitRequest) ProtoMessage() {}
+
+func (x *TriggerActionAndWaitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_actions_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerActionAndWaitRequest.ProtoReflect.Descriptor instead.
+func (*TriggerActionAndWaitRequest) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_actions_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TriggerActionAndWaitRequest) GetProviderConfigKey() string {
+	if x != nil {
+		return x.ProviderConfigKey
+	}
+	return ""
+}
+
+func (x *TriggerActionAndWaitRequest) GetConnectionId() string {
+	if x != nil {
+		return x.ConnectionId
+	}
+	return ""
+}
+
+func (x *TriggerActionAndWaitRequest) GetActionName() string {
+	if x != nil {
+		return x.ActionName
+	}
+	return ""
+}
+
+func (x *TriggerActionAndWaitRequest) GetInput() *structpb.Value {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *TriggerActionAndWaitRequest) GetMaxRetries() int32 {
+	if x != nil && x.MaxRetries != nil {
+		return *x.MaxRetries
+	}
+	return 0
+}
+
+func (x *TriggerActionAndWaitRequest) GetPollInterval() *durationpb.Duration {
+	if x != nil {
+		return x.PollInterval
+	}
+	return nil
+}
+
+type TriggerActionAndWaitResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The action's id, also sent as `nango-action-id` metadata.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The action's return value: any JSON.
+	Output        *structpb.Value `protobuf:"bytes,2,opt,name=output,proto3" json:"output,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerActionAndWaitResponse) Reset() {
+	*x = TriggerActionAndWaitResponse{}
+	mi := &file_nango_gateway_v1_actions_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerActionAndWaitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerActionAndWaitResponse) ProtoMessage() {}
+
+func (x *TriggerActionAndWaitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_actions_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerActionAndWaitResponse.ProtoReflect.Descriptor instead.
+func (*TriggerActionAndWaitResponse) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_actions_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TriggerActionAndWaitResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TriggerActionAndWaitResponse) GetOutput() *structpb.Value {
+	if x != nil {
+		return x.Output
+	}
+	return nil
+}
+
 var File_nango_gateway_v1_actions_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_actions_proto_rawDesc = "" +
 	"\n" +
-	"\x1enango/gateway/v1/actions.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xaf\x02\n" +
+	"\x1enango/gateway/v1/actions.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xaf\x02\n" +
 	"\x14TriggerActionRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12=\n" +
@@ -410,11 +552,25 @@ const file_nango_gateway_v1_actions_proto_rawDesc = "" +
 	"\n" +
 	"status_url\x10\x01\"N\n" +
 	"\x1cGetAsyncActionResultResponse\x12.\n" +
-	"\x06output\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x06output2\xca\x03\n" +
+	"\x06output\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x06output\"\xcb\x03\n" +
+	"\x1bTriggerActionAndWaitRequest\x12Q\n" +
+	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
+	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x12=\n" +
+	"\vaction_name\x18\x03 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$R\n" +
+	"actionName\x12,\n" +
+	"\x05input\x18\x04 \x01(\v2\x16.google.protobuf.ValueR\x05input\x12/\n" +
+	"\vmax_retries\x18\x05 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x00H\x00R\n" +
+	"maxRetries\x88\x01\x01\x12R\n" +
+	"\rpoll_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationB\x12\xbaH\x0f\xaa\x01\f\"\x03\b\xac\x022\x05\x10\x80\xc2\xd7/R\fpollIntervalB\x0e\n" +
+	"\f_max_retries\"^\n" +
+	"\x1cTriggerActionAndWaitResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
+	"\x06output\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x06output2\xea\x04\n" +
 	"\x0eActionsService\x12\x87\x01\n" +
 	"\rTriggerAction\x12&.nango.gateway.v1.TriggerActionRequest\x1a'.nango.gateway.v1.TriggerActionResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*b\x06output\"\x12/v1/action/trigger\x12\x94\x01\n" +
 	"\x12TriggerActionAsync\x12+.nango.gateway.v1.TriggerActionAsyncRequest\x1a,.nango.gateway.v1.TriggerActionAsyncResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/action/trigger-async\x12\x96\x01\n" +
-	"\x14GetAsyncActionResult\x12-.nango.gateway.v1.GetAsyncActionResultRequest\x1a..nango.gateway.v1.GetAsyncActionResultResponse\"\x1f\x82\xd3\xe4\x93\x02\x19b\x06output\x12\x0f/v1/action/{id}BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
+	"\x14GetAsyncActionResult\x12-.nango.gateway.v1.GetAsyncActionResultRequest\x1a..nango.gateway.v1.GetAsyncActionResultResponse\"\x1f\x82\xd3\xe4\x93\x02\x19b\x06output\x12\x0f/v1/action/{id}\x12\x9d\x01\n" +
+	"\x14TriggerActionAndWait\x12-.nango.gateway.v1.TriggerActionAndWaitRequest\x1a..nango.gateway.v1.TriggerActionAndWaitResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/action/trigger-and-waitBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_nango_gateway_v1_actions_proto_rawDescOnce sync.Once
@@ -428,7 +584,7 @@ func file_nango_gateway_v1_actions_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_actions_proto_rawDescData
 }
 
-var file_nango_gateway_v1_actions_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_nango_gateway_v1_actions_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_nango_gateway_v1_actions_proto_goTypes = []any{
 	(*TriggerActionRequest)(nil),         // 0: nango.gateway.v1.TriggerActionRequest
 	(*TriggerActionResponse)(nil),        // 1: nango.gateway.v1.TriggerActionResponse
@@ -436,26 +592,34 @@ var file_nango_gateway_v1_actions_proto_goTypes = []any{
 	(*TriggerActionAsyncResponse)(nil),   // 3: nango.gateway.v1.TriggerActionAsyncResponse
 	(*GetAsyncActionResultRequest)(nil),  // 4: nango.gateway.v1.GetAsyncActionResultRequest
 	(*GetAsyncActionResultResponse)(nil), // 5: nango.gateway.v1.GetAsyncActionResultResponse
-	(*structpb.Value)(nil),               // 6: google.protobuf.Value
-	(*structpb.Struct)(nil),              // 7: google.protobuf.Struct
+	(*TriggerActionAndWaitRequest)(nil),  // 6: nango.gateway.v1.TriggerActionAndWaitRequest
+	(*TriggerActionAndWaitResponse)(nil), // 7: nango.gateway.v1.TriggerActionAndWaitResponse
+	(*structpb.Value)(nil),               // 8: google.protobuf.Value
+	(*structpb.Struct)(nil),              // 9: google.protobuf.Struct
+	(*durationpb.Duration)(nil),          // 10: google.protobuf.Duration
 }
 var file_nango_gateway_v1_actions_proto_depIdxs = []int32{
-	6, // 0: nango.gateway.v1.TriggerActionRequest.input:type_name -> google.protobuf.Value
-	6, // 1: nango.gateway.v1.TriggerActionResponse.output:type_name -> google.protobuf.Value
-	6, // 2: nango.gateway.v1.TriggerActionAsyncRequest.input:type_name -> google.protobuf.Value
-	7, // 3: nango.gateway.v1.TriggerActionAsyncResponse.extra:type_name -> google.protobuf.Struct
-	6, // 4: nango.gateway.v1.GetAsyncActionResultResponse.output:type_name -> google.protobuf.Value
-	0, // 5: nango.gateway.v1.ActionsService.TriggerAction:input_type -> nango.gateway.v1.TriggerActionRequest
-	2, // 6: nango.gateway.v1.ActionsService.TriggerActionAsync:input_type -> nango.gateway.v1.TriggerActionAsyncRequest
-	4, // 7: nango.gateway.v1.ActionsService.GetAsyncActionResult:input_type -> nango.gateway.v1.GetAsyncActionResultRequest
-	1, // 8: nango.gateway.v1.ActionsService.TriggerAction:output_type -> nango.gateway.v1.TriggerActionResponse
-	3, // 9: nango.gateway.v1.ActionsService.TriggerActionAsync:output_type -> nango.gateway.v1.TriggerActionAsyncResponse
-	5, // 10: nango.gateway.v1.ActionsService.GetAsyncActionResult:output_type -> nango.gateway.v1.GetAsyncActionResultResponse
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	8,  // 0: nango.gateway.v1.TriggerActionRequest.input:type_name -> google.protobuf.Value
+	8,  // 1: nango.gateway.v1.TriggerActionResponse.output:type_name -> google.protobuf.Value
+	8,  // 2: nango.gateway.v1.TriggerActionAsyncRequest.input:type_name -> google.protobuf.Value
+	9,  // 3: nango.gateway.v1.TriggerActionAsyncResponse.extra:type_name -> google.protobuf.Struct
+	8,  // 4: nango.gateway.v1.GetAsyncActionResultResponse.output:type_name -> google.protobuf.Value
+	8,  // 5: nango.gateway.v1.TriggerActionAndWaitRequest.input:type_name -> google.protobuf.Value
+	10, // 6: nango.gateway.v1.TriggerActionAndWaitRequest.poll_interval:type_name -> google.protobuf.Duration
+	8,  // 7: nango.gateway.v1.TriggerActionAndWaitResponse.output:type_name -> google.protobuf.Value
+	0,  // 8: nango.gateway.v1.ActionsService.TriggerAction:input_type -> nango.gateway.v1.TriggerActionRequest
+	2,  // 9: nango.gateway.v1.ActionsService.TriggerActionAsync:input_type -> nango.gateway.v1.TriggerActionAsyncRequest
+	4,  // 10: nango.gateway.v1.ActionsService.GetAsyncActionResult:input_type -> nango.gateway.v1.GetAsyncActionResultRequest
+	6,  // 11: nango.gateway.v1.ActionsService.TriggerActionAndWait:input_type -> nango.gateway.v1.TriggerActionAndWaitRequest
+	1,  // 12: nango.gateway.v1.ActionsService.TriggerAction:output_type -> nango.gateway.v1.TriggerActionResponse
+	3,  // 13: nango.gateway.v1.ActionsService.TriggerActionAsync:output_type -> nango.gateway.v1.TriggerActionAsyncResponse
+	5,  // 14: nango.gateway.v1.ActionsService.GetAsyncActionResult:output_type -> nango.gateway.v1.GetAsyncActionResultResponse
+	7,  // 15: nango.gateway.v1.ActionsService.TriggerActionAndWait:output_type -> nango.gateway.v1.TriggerActionAndWaitResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_actions_proto_init() }
@@ -464,13 +628,14 @@ func file_nango_gateway_v1_actions_proto_init() {
 		return
 	}
 	file_nango_gateway_v1_actions_proto_msgTypes[2].OneofWrappers = []any{}
+	file_nango_gateway_v1_actions_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_actions_proto_rawDesc), len(file_nango_gateway_v1_actions_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

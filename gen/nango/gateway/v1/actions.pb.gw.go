@@ -142,6 +142,33 @@ func local_request_ActionsService_GetAsyncActionResult_0(ctx context.Context, ma
 	return msg, metadata, err
 }
 
+func request_ActionsService_TriggerActionAndWait_0(ctx context.Context, marshaler runtime.Marshaler, client ActionsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq TriggerActionAndWaitRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.TriggerActionAndWait(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ActionsService_TriggerActionAndWait_0(ctx context.Context, marshaler runtime.Marshaler, server ActionsServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq TriggerActionAndWaitRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.TriggerActionAndWait(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterActionsServiceHandlerServer registers the http handlers for service ActionsService to "mux".
 // UnaryRPC     :call ActionsServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -207,6 +234,26 @@ func RegisterActionsServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 			return
 		}
 		forward_ActionsService_GetAsyncActionResult_0(annotatedContext, mux, outboundMarshaler, w, req, response_ActionsService_GetAsyncActionResult_0{resp.(*GetAsyncActionResultResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_ActionsService_TriggerActionAndWait_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/nango.gateway.v1.ActionsService/TriggerActionAndWait", runtime.WithHTTPPathPattern("/v1/action/trigger-and-wait"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ActionsService_TriggerActionAndWait_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ActionsService_TriggerActionAndWait_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -299,6 +346,23 @@ func RegisterActionsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_ActionsService_GetAsyncActionResult_0(annotatedContext, mux, outboundMarshaler, w, req, response_ActionsService_GetAsyncActionResult_0{resp.(*GetAsyncActionResultResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ActionsService_TriggerActionAndWait_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/nango.gateway.v1.ActionsService/TriggerActionAndWait", runtime.WithHTTPPathPattern("/v1/action/trigger-and-wait"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ActionsService_TriggerActionAndWait_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ActionsService_TriggerActionAndWait_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -324,10 +388,12 @@ var (
 	pattern_ActionsService_TriggerAction_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "action", "trigger"}, ""))
 	pattern_ActionsService_TriggerActionAsync_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "action", "trigger-async"}, ""))
 	pattern_ActionsService_GetAsyncActionResult_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action", "id"}, ""))
+	pattern_ActionsService_TriggerActionAndWait_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "action", "trigger-and-wait"}, ""))
 )
 
 var (
 	forward_ActionsService_TriggerAction_0        = runtime.ForwardResponseMessage
 	forward_ActionsService_TriggerActionAsync_0   = runtime.ForwardResponseMessage
 	forward_ActionsService_GetAsyncActionResult_0 = runtime.ForwardResponseMessage
+	forward_ActionsService_TriggerActionAndWait_0 = runtime.ForwardResponseMessage
 )

@@ -22,13 +22,15 @@ const (
 	ActionsService_TriggerAction_FullMethodName        = "/nango.gateway.v1.ActionsService/TriggerAction"
 	ActionsService_TriggerActionAsync_FullMethodName   = "/nango.gateway.v1.ActionsService/TriggerActionAsync"
 	ActionsService_GetAsyncActionResult_FullMethodName = "/nango.gateway.v1.ActionsService/GetAsyncActionResult"
+	ActionsService_TriggerActionAndWait_FullMethodName = "/nango.gateway.v1.ActionsService/TriggerActionAndWait"
 )
 
 // ActionsServiceClient is the client API for ActionsService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult.
+// ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult, and
+// adds TriggerActionAndWait.
 type ActionsServiceClient interface {
 	// TriggerAction runs an action and returns its output (any JSON).
 	TriggerAction(ctx context.Context, in *TriggerActionRequest, opts ...grpc.CallOption) (*TriggerActionResponse, error)
@@ -38,6 +40,14 @@ type ActionsServiceClient interface {
 	// GetAsyncActionResult returns a finished async action's output. Nango answers NotFound
 	// both while the action is still running and for an unknown id.
 	GetAsyncActionResult(ctx context.Context, in *GetAsyncActionResultRequest, opts ...grpc.CallOption) (*GetAsyncActionResultResponse, error)
+	// TriggerActionAndWait queues an action (one POST /action/trigger with X-Async: true),
+	// waits for its async_action webhook (received by any replica), falling back to polling
+	// GET /action/{id} with backoff, and returns its output. The action's id goes out at once
+	// as response header metadata `nango-action-id` (over /v1: the header
+	// `Grpc-Metadata-Nango-Action-Id`) and again in the trailer, so a caller whose deadline
+	// passes can fetch the result later with GetAsyncActionResult. A call without a deadline
+	// waits at most the gateway's ACTION_WAIT_MAX.
+	TriggerActionAndWait(ctx context.Context, in *TriggerActionAndWaitRequest, opts ...grpc.CallOption) (*TriggerActionAndWaitResponse, error)
 }
 
 type actionsServiceClient struct {
@@ -78,11 +88,22 @@ func (c *actionsServiceClient) GetAsyncActionResult(ctx context.Context, in *Get
 	return out, nil
 }
 
+func (c *actionsServiceClient) TriggerActionAndWait(ctx context.Context, in *TriggerActionAndWaitRequest, opts ...grpc.CallOption) (*TriggerActionAndWaitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TriggerActionAndWaitResponse)
+	err := c.cc.Invoke(ctx, ActionsService_TriggerActionAndWait_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ActionsServiceServer is the server API for ActionsService service.
 // All implementations must embed UnimplementedActionsServiceServer
 // for forward compatibility.
 //
-// ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult.
+// ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult, and
+// adds TriggerActionAndWait.
 type ActionsServiceServer interface {
 	// TriggerAction runs an action and returns its output (any JSON).
 	TriggerAction(context.Context, *TriggerActionRequest) (*TriggerActionResponse, error)
@@ -92,6 +113,14 @@ type ActionsServiceServer interface {
 	// GetAsyncActionResult returns a finished async action's output. Nango answers NotFound
 	// both while the action is still running and for an unknown id.
 	GetAsyncActionResult(context.Context, *GetAsyncActionResultRequest) (*GetAsyncActionResultResponse, error)
+	// TriggerActionAndWait queues an action (one POST /action/trigger with X-Async: true),
+	// waits for its async_action webhook (received by any replica), falling back to polling
+	// GET /action/{id} with backoff, and returns its output. The action's id goes out at once
+	// as response header metadata `nango-action-id` (over /v1: the header
+	// `Grpc-Metadata-Nango-Action-Id`) and again in the trailer, so a caller whose deadline
+	// passes can fetch the result later with GetAsyncActionResult. A call without a deadline
+	// waits at most the gateway's ACTION_WAIT_MAX.
+	TriggerActionAndWait(context.Context, *TriggerActionAndWaitRequest) (*TriggerActionAndWaitResponse, error)
 	mustEmbedUnimplementedActionsServiceServer()
 }
 
@@ -110,6 +139,9 @@ func (UnimplementedActionsServiceServer) TriggerActionAsync(context.Context, *Tr
 }
 func (UnimplementedActionsServiceServer) GetAsyncActionResult(context.Context, *GetAsyncActionResultRequest) (*GetAsyncActionResultResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetAsyncActionResult not implemented")
+}
+func (UnimplementedActionsServiceServer) TriggerActionAndWait(context.Context, *TriggerActionAndWaitRequest) (*TriggerActionAndWaitResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TriggerActionAndWait not implemented")
 }
 func (UnimplementedActionsServiceServer) mustEmbedUnimplementedActionsServiceServer() {}
 func (UnimplementedActionsServiceServer) testEmbeddedByValue()                        {}
@@ -186,6 +218,24 @@ func _ActionsService_GetAsyncActionResult_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ActionsService_TriggerActionAndWait_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TriggerActionAndWaitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionsServiceServer).TriggerActionAndWait(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionsService_TriggerActionAndWait_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionsServiceServer).TriggerActionAndWait(ctx, req.(*TriggerActionAndWaitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ActionsService_ServiceDesc is the grpc.ServiceDesc for ActionsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -204,6 +254,10 @@ var ActionsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetAsyncActionResult",
 			Handler:    _ActionsService_GetAsyncActionResult_Handler,
+		},
+		{
+			MethodName: "TriggerActionAndWait",
+			Handler:    _ActionsService_TriggerActionAndWait_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

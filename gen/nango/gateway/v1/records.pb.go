@@ -11,7 +11,9 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	wrapperspb "google.golang.org/protobuf/types/known/wrapperspb"
 	reflect "reflect"
 	sync "sync"
@@ -585,6 +587,329 @@ func (x *RecordMetadata) GetPrunedAt() *wrapperspb.StringValue {
 	return nil
 }
 
+type WatchRecordsRequest struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	ProviderConfigKey string                 `protobuf:"bytes,1,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
+	ConnectionId      string                 `protobuf:"bytes,2,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
+	Model             string                 `protobuf:"bytes,3,opt,name=model,proto3" json:"model,omitempty"`
+	Variant           *string                `protobuf:"bytes,4,opt,name=variant,proto3,oneof" json:"variant,omitempty"`
+	// Resume: start strictly after this cursor (the last one a record or caught_up gave).
+	// Absent: from the first record.
+	Cursor *string `protobuf:"bytes,5,opt,name=cursor,proto3,oneof" json:"cursor,omitempty"`
+	// Records fetched per upstream page; 1 to 10000, default 1000.
+	PageSize *int32 `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3,oneof" json:"page_size,omitempty"`
+	// Records per message, at most 10000; 0 means 1. A message also stops short of 2 MiB
+	// of records.
+	RecordsPerMessage uint32 `protobuf:"varint,7,opt,name=records_per_message,json=recordsPerMessage,proto3" json:"records_per_message,omitempty"`
+	// A heartbeat is sent after this long with nothing sent. Unset: the gateway's default
+	// (STREAM_HEARTBEAT_INTERVAL, 15s unless configured); 0s: no heartbeats; otherwise from
+	// 1s to 10m.
+	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,8,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
+	// Only when the gateway has no webhooks to wait for and polls: the time between polls
+	// that find changes; 1s to 1h, unset = the server's WATCH_POLL_INTERVAL. Polls that find
+	// nothing back off up to 16 times this.
+	PollInterval  *durationpb.Duration `protobuf:"bytes,9,opt,name=poll_interval,json=pollInterval,proto3" json:"poll_interval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRecordsRequest) Reset() {
+	*x = WatchRecordsRequest{}
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRecordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRecordsRequest) ProtoMessage() {}
+
+func (x *WatchRecordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRecordsRequest.ProtoReflect.Descriptor instead.
+func (*WatchRecordsRequest) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *WatchRecordsRequest) GetProviderConfigKey() string {
+	if x != nil {
+		return x.ProviderConfigKey
+	}
+	return ""
+}
+
+func (x *WatchRecordsRequest) GetConnectionId() string {
+	if x != nil {
+		return x.ConnectionId
+	}
+	return ""
+}
+
+func (x *WatchRecordsRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *WatchRecordsRequest) GetVariant() string {
+	if x != nil && x.Variant != nil {
+		return *x.Variant
+	}
+	return ""
+}
+
+func (x *WatchRecordsRequest) GetCursor() string {
+	if x != nil && x.Cursor != nil {
+		return *x.Cursor
+	}
+	return ""
+}
+
+func (x *WatchRecordsRequest) GetPageSize() int32 {
+	if x != nil && x.PageSize != nil {
+		return *x.PageSize
+	}
+	return 0
+}
+
+func (x *WatchRecordsRequest) GetRecordsPerMessage() uint32 {
+	if x != nil {
+		return x.RecordsPerMessage
+	}
+	return 0
+}
+
+func (x *WatchRecordsRequest) GetHeartbeatInterval() *durationpb.Duration {
+	if x != nil {
+		return x.HeartbeatInterval
+	}
+	return nil
+}
+
+func (x *WatchRecordsRequest) GetPollInterval() *durationpb.Duration {
+	if x != nil {
+		return x.PollInterval
+	}
+	return nil
+}
+
+// WatchRecordsResponse is one of: a batch of records, the sign that the watcher has every
+// change so far, or a heartbeat.
+type WatchRecordsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchRecordsResponse_Records
+	//	*WatchRecordsResponse_CaughtUp
+	//	*WatchRecordsResponse_Heartbeat
+	Event         isWatchRecordsResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRecordsResponse) Reset() {
+	*x = WatchRecordsResponse{}
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRecordsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRecordsResponse) ProtoMessage() {}
+
+func (x *WatchRecordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRecordsResponse.ProtoReflect.Descriptor instead.
+func (*WatchRecordsResponse) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *WatchRecordsResponse) GetEvent() isWatchRecordsResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchRecordsResponse) GetRecords() *RecordBatch {
+	if x != nil {
+		if x, ok := x.Event.(*WatchRecordsResponse_Records); ok {
+			return x.Records
+		}
+	}
+	return nil
+}
+
+func (x *WatchRecordsResponse) GetCaughtUp() *WatchCaughtUp {
+	if x != nil {
+		if x, ok := x.Event.(*WatchRecordsResponse_CaughtUp); ok {
+			return x.CaughtUp
+		}
+	}
+	return nil
+}
+
+func (x *WatchRecordsResponse) GetHeartbeat() *Heartbeat {
+	if x != nil {
+		if x, ok := x.Event.(*WatchRecordsResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+type isWatchRecordsResponse_Event interface {
+	isWatchRecordsResponse_Event()
+}
+
+type WatchRecordsResponse_Records struct {
+	// Records in order, each with its cursor.
+	Records *RecordBatch `protobuf:"bytes,1,opt,name=records,proto3,oneof"`
+}
+
+type WatchRecordsResponse_CaughtUp struct {
+	// Every record up to now has been sent.
+	CaughtUp *WatchCaughtUp `protobuf:"bytes,2,opt,name=caught_up,json=caughtUp,proto3,oneof"`
+}
+
+type WatchRecordsResponse_Heartbeat struct {
+	// Nothing else was sent for heartbeat_interval.
+	Heartbeat *Heartbeat `protobuf:"bytes,3,opt,name=heartbeat,proto3,oneof"`
+}
+
+func (*WatchRecordsResponse_Records) isWatchRecordsResponse_Event() {}
+
+func (*WatchRecordsResponse_CaughtUp) isWatchRecordsResponse_Event() {}
+
+func (*WatchRecordsResponse_Heartbeat) isWatchRecordsResponse_Event() {}
+
+// RecordBatch is records in cursor order.
+type RecordBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordBatch) Reset() {
+	*x = RecordBatch{}
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordBatch) ProtoMessage() {}
+
+func (x *RecordBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordBatch.ProtoReflect.Descriptor instead.
+func (*RecordBatch) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RecordBatch) GetRecords() []*Record {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// WatchCaughtUp marks the end of a catch-up or of the changes one sync brought.
+type WatchCaughtUp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The last cursor sent on this stream (or the request's cursor); absent while the
+	// model has no record. Resume with it.
+	Cursor *string `protobuf:"bytes,1,opt,name=cursor,proto3,oneof" json:"cursor,omitempty"`
+	// When the gateway found nothing further.
+	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchCaughtUp) Reset() {
+	*x = WatchCaughtUp{}
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchCaughtUp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchCaughtUp) ProtoMessage() {}
+
+func (x *WatchCaughtUp) ProtoReflect() protoreflect.Message {
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchCaughtUp.ProtoReflect.Descriptor instead.
+func (*WatchCaughtUp) Descriptor() ([]byte, []int) {
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *WatchCaughtUp) GetCursor() string {
+	if x != nil && x.Cursor != nil {
+		return *x.Cursor
+	}
+	return ""
+}
+
+func (x *WatchCaughtUp) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 type PruneRecordsRequest struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	ProviderConfigKey string                 `protobuf:"bytes,1,opt,name=provider_config_key,json=providerConfigKey,proto3" json:"provider_config_key,omitempty"`
@@ -599,7 +924,7 @@ type PruneRecordsRequest struct {
 
 func (x *PruneRecordsRequest) Reset() {
 	*x = PruneRecordsRequest{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +936,7 @@ func (x *PruneRecordsRequest) String() string {
 func (*PruneRecordsRequest) ProtoMessage() {}
 
 func (x *PruneRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[6]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +949,7 @@ func (x *PruneRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneRecordsRequest.ProtoReflect.Descriptor instead.
 func (*PruneRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{6}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PruneRecordsRequest) GetProviderConfigKey() string {
@@ -679,7 +1004,7 @@ type PruneRecordsResponse struct {
 
 func (x *PruneRecordsResponse) Reset() {
 	*x = PruneRecordsResponse{}
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[7]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -691,7 +1016,7 @@ func (x *PruneRecordsResponse) String() string {
 func (*PruneRecordsResponse) ProtoMessage() {}
 
 func (x *PruneRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nango_gateway_v1_records_proto_msgTypes[7]
+	mi := &file_nango_gateway_v1_records_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -704,7 +1029,7 @@ func (x *PruneRecordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneRecordsResponse.ProtoReflect.Descriptor instead.
 func (*PruneRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{7}
+	return file_nango_gateway_v1_records_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PruneRecordsResponse) GetCount() int32 {
@@ -725,7 +1050,7 @@ var File_nango_gateway_v1_records_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1enango/gateway/v1/records.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\xa8\x06\n" +
+	"\x1enango/gateway/v1/records.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xa8\x06\n" +
 	"\x12ListRecordsRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
@@ -793,7 +1118,36 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"deleted_at\x18\x03 \x01(\v2\x1c.google.protobuf.StringValueR\tdeletedAt\x12\"\n" +
 	"\rfirst_seen_at\x18\x04 \x01(\tR\vfirstSeenAt\x12(\n" +
 	"\x10last_modified_at\x18\x05 \x01(\tR\x0elastModifiedAt\x129\n" +
-	"\tpruned_at\x18\x06 \x01(\v2\x1c.google.protobuf.StringValueR\bprunedAt\"\xa3\x03\n" +
+	"\tpruned_at\x18\x06 \x01(\v2\x1c.google.protobuf.StringValueR\bprunedAt\"\xab\x06\n" +
+	"\x13WatchRecordsRequest\x12Q\n" +
+	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
+	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
+	"\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[A-Z][a-zA-Z0-9_-]+$R\x05model\x12;\n" +
+	"\avariant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x012\x10^[a-zA-Z0-9_-]+$H\x00R\avariant\x88\x01\x01\x12'\n" +
+	"\x06cursor\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aH\x01R\x06cursor\x88\x01\x01\x12,\n" +
+	"\tpage_size\x18\x06 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x01H\x02R\bpageSize\x88\x01\x01\x128\n" +
+	"\x13records_per_message\x18\a \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\x11recordsPerMessage\x12\xea\x01\n" +
+	"\x12heartbeat_interval\x18\b \x01(\v2\x19.google.protobuf.DurationB\x9f\x01\xbaH\x9b\x01\xba\x01\x97\x01\n" +
+	"\x18heartbeat_interval.range\x12,must be 0s (no heartbeats) or from 1s to 10m\x1aMthis == duration('0s') || (this >= duration('1s') && this <= duration('10m'))R\x11heartbeatInterval\x12O\n" +
+	"\rpoll_interval\x18\t \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x03\b\x90\x1c2\x02\b\x01R\fpollIntervalB\n" +
+	"\n" +
+	"\b_variantB\t\n" +
+	"\a_cursorB\f\n" +
+	"\n" +
+	"_page_size\"\xd7\x01\n" +
+	"\x14WatchRecordsResponse\x129\n" +
+	"\arecords\x18\x01 \x01(\v2\x1d.nango.gateway.v1.RecordBatchH\x00R\arecords\x12>\n" +
+	"\tcaught_up\x18\x02 \x01(\v2\x1f.nango.gateway.v1.WatchCaughtUpH\x00R\bcaughtUp\x12;\n" +
+	"\theartbeat\x18\x03 \x01(\v2\x1b.nango.gateway.v1.HeartbeatH\x00R\theartbeatB\a\n" +
+	"\x05event\"A\n" +
+	"\vRecordBatch\x122\n" +
+	"\arecords\x18\x01 \x03(\v2\x18.nango.gateway.v1.RecordR\arecords\"c\n" +
+	"\rWatchCaughtUp\x12\x1b\n" +
+	"\x06cursor\x18\x01 \x01(\tH\x00R\x06cursor\x88\x01\x01\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02atB\t\n" +
+	"\a_cursor\"\xa3\x03\n" +
 	"\x13PruneRecordsRequest\x12Q\n" +
 	"\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x012\x15^[a-zA-Z0-9~:.@ _-]+$R\x11providerConfigKey\x12W\n" +
 	"\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"'\\\\/_ -]+$R\fconnectionId\x127\n" +
@@ -808,10 +1162,11 @@ const file_nango_gateway_v1_records_proto_rawDesc = "" +
 	"\x06_limit\"G\n" +
 	"\x14PruneRecordsResponse\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x05R\x05count\x12\x19\n" +
-	"\bhas_more\x18\x02 \x01(\bR\ahasMore2\xfe\x02\n" +
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore2\xfa\x03\n" +
 	"\x0eRecordsService\x12o\n" +
 	"\vListRecords\x12$.nango.gateway.v1.ListRecordsRequest\x1a%.nango.gateway.v1.ListRecordsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/records\x12~\n" +
-	"\rStreamRecords\x12&.nango.gateway.v1.StreamRecordsRequest\x1a'.nango.gateway.v1.StreamRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/records/stream0\x01\x12{\n" +
+	"\rStreamRecords\x12&.nango.gateway.v1.StreamRecordsRequest\x1a'.nango.gateway.v1.StreamRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/records/stream0\x01\x12z\n" +
+	"\fWatchRecords\x12%.nango.gateway.v1.WatchRecordsRequest\x1a&.nango.gateway.v1.WatchRecordsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/records/watch0\x01\x12{\n" +
 	"\fPruneRecords\x12%.nango.gateway.v1.PruneRecordsRequest\x1a&.nango.gateway.v1.PruneRecordsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*2\x11/v1/records/pruneBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3"
 
 var (
@@ -826,7 +1181,7 @@ func file_nango_gateway_v1_records_proto_rawDescGZIP() []byte {
 	return file_nango_gateway_v1_records_proto_rawDescData
 }
 
-var file_nango_gateway_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_nango_gateway_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_nango_gateway_v1_records_proto_goTypes = []any{
 	(*ListRecordsRequest)(nil),     // 0: nango.gateway.v1.ListRecordsRequest
 	(*ListRecordsResponse)(nil),    // 1: nango.gateway.v1.ListRecordsResponse
@@ -834,32 +1189,48 @@ var file_nango_gateway_v1_records_proto_goTypes = []any{
 	(*StreamRecordsRequest)(nil),   // 3: nango.gateway.v1.StreamRecordsRequest
 	(*StreamRecordsResponse)(nil),  // 4: nango.gateway.v1.StreamRecordsResponse
 	(*RecordMetadata)(nil),         // 5: nango.gateway.v1.RecordMetadata
-	(*PruneRecordsRequest)(nil),    // 6: nango.gateway.v1.PruneRecordsRequest
-	(*PruneRecordsResponse)(nil),   // 7: nango.gateway.v1.PruneRecordsResponse
-	(*wrapperspb.StringValue)(nil), // 8: google.protobuf.StringValue
-	(*structpb.Struct)(nil),        // 9: google.protobuf.Struct
+	(*WatchRecordsRequest)(nil),    // 6: nango.gateway.v1.WatchRecordsRequest
+	(*WatchRecordsResponse)(nil),   // 7: nango.gateway.v1.WatchRecordsResponse
+	(*RecordBatch)(nil),            // 8: nango.gateway.v1.RecordBatch
+	(*WatchCaughtUp)(nil),          // 9: nango.gateway.v1.WatchCaughtUp
+	(*PruneRecordsRequest)(nil),    // 10: nango.gateway.v1.PruneRecordsRequest
+	(*PruneRecordsResponse)(nil),   // 11: nango.gateway.v1.PruneRecordsResponse
+	(*wrapperspb.StringValue)(nil), // 12: google.protobuf.StringValue
+	(*structpb.Struct)(nil),        // 13: google.protobuf.Struct
+	(*durationpb.Duration)(nil),    // 14: google.protobuf.Duration
+	(*Heartbeat)(nil),              // 15: nango.gateway.v1.Heartbeat
+	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
 }
 var file_nango_gateway_v1_records_proto_depIdxs = []int32{
 	2,  // 0: nango.gateway.v1.ListRecordsResponse.records:type_name -> nango.gateway.v1.Record
-	8,  // 1: nango.gateway.v1.ListRecordsResponse.next_cursor:type_name -> google.protobuf.StringValue
+	12, // 1: nango.gateway.v1.ListRecordsResponse.next_cursor:type_name -> google.protobuf.StringValue
 	5,  // 2: nango.gateway.v1.Record.metadata:type_name -> nango.gateway.v1.RecordMetadata
-	9,  // 3: nango.gateway.v1.Record.payload:type_name -> google.protobuf.Struct
+	13, // 3: nango.gateway.v1.Record.payload:type_name -> google.protobuf.Struct
 	5,  // 4: nango.gateway.v1.StreamRecordsResponse.metadata:type_name -> nango.gateway.v1.RecordMetadata
-	9,  // 5: nango.gateway.v1.StreamRecordsResponse.payload:type_name -> google.protobuf.Struct
+	13, // 5: nango.gateway.v1.StreamRecordsResponse.payload:type_name -> google.protobuf.Struct
 	2,  // 6: nango.gateway.v1.StreamRecordsResponse.records:type_name -> nango.gateway.v1.Record
-	8,  // 7: nango.gateway.v1.RecordMetadata.deleted_at:type_name -> google.protobuf.StringValue
-	8,  // 8: nango.gateway.v1.RecordMetadata.pruned_at:type_name -> google.protobuf.StringValue
-	0,  // 9: nango.gateway.v1.RecordsService.ListRecords:input_type -> nango.gateway.v1.ListRecordsRequest
-	3,  // 10: nango.gateway.v1.RecordsService.StreamRecords:input_type -> nango.gateway.v1.StreamRecordsRequest
-	6,  // 11: nango.gateway.v1.RecordsService.PruneRecords:input_type -> nango.gateway.v1.PruneRecordsRequest
-	1,  // 12: nango.gateway.v1.RecordsService.ListRecords:output_type -> nango.gateway.v1.ListRecordsResponse
-	4,  // 13: nango.gateway.v1.RecordsService.StreamRecords:output_type -> nango.gateway.v1.StreamRecordsResponse
-	7,  // 14: nango.gateway.v1.RecordsService.PruneRecords:output_type -> nango.gateway.v1.PruneRecordsResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	12, // 7: nango.gateway.v1.RecordMetadata.deleted_at:type_name -> google.protobuf.StringValue
+	12, // 8: nango.gateway.v1.RecordMetadata.pruned_at:type_name -> google.protobuf.StringValue
+	14, // 9: nango.gateway.v1.WatchRecordsRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	14, // 10: nango.gateway.v1.WatchRecordsRequest.poll_interval:type_name -> google.protobuf.Duration
+	8,  // 11: nango.gateway.v1.WatchRecordsResponse.records:type_name -> nango.gateway.v1.RecordBatch
+	9,  // 12: nango.gateway.v1.WatchRecordsResponse.caught_up:type_name -> nango.gateway.v1.WatchCaughtUp
+	15, // 13: nango.gateway.v1.WatchRecordsResponse.heartbeat:type_name -> nango.gateway.v1.Heartbeat
+	2,  // 14: nango.gateway.v1.RecordBatch.records:type_name -> nango.gateway.v1.Record
+	16, // 15: nango.gateway.v1.WatchCaughtUp.at:type_name -> google.protobuf.Timestamp
+	0,  // 16: nango.gateway.v1.RecordsService.ListRecords:input_type -> nango.gateway.v1.ListRecordsRequest
+	3,  // 17: nango.gateway.v1.RecordsService.StreamRecords:input_type -> nango.gateway.v1.StreamRecordsRequest
+	6,  // 18: nango.gateway.v1.RecordsService.WatchRecords:input_type -> nango.gateway.v1.WatchRecordsRequest
+	10, // 19: nango.gateway.v1.RecordsService.PruneRecords:input_type -> nango.gateway.v1.PruneRecordsRequest
+	1,  // 20: nango.gateway.v1.RecordsService.ListRecords:output_type -> nango.gateway.v1.ListRecordsResponse
+	4,  // 21: nango.gateway.v1.RecordsService.StreamRecords:output_type -> nango.gateway.v1.StreamRecordsResponse
+	7,  // 22: nango.gateway.v1.RecordsService.WatchRecords:output_type -> nango.gateway.v1.WatchRecordsResponse
+	11, // 23: nango.gateway.v1.RecordsService.PruneRecords:output_type -> nango.gateway.v1.PruneRecordsResponse
+	20, // [20:24] is the sub-list for method output_type
+	16, // [16:20] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_records_proto_init() }
@@ -867,16 +1238,24 @@ func file_nango_gateway_v1_records_proto_init() {
 	if File_nango_gateway_v1_records_proto != nil {
 		return
 	}
+	file_nango_gateway_v1_types_proto_init()
 	file_nango_gateway_v1_records_proto_msgTypes[0].OneofWrappers = []any{}
 	file_nango_gateway_v1_records_proto_msgTypes[3].OneofWrappers = []any{}
 	file_nango_gateway_v1_records_proto_msgTypes[6].OneofWrappers = []any{}
+	file_nango_gateway_v1_records_proto_msgTypes[7].OneofWrappers = []any{
+		(*WatchRecordsResponse_Records)(nil),
+		(*WatchRecordsResponse_CaughtUp)(nil),
+		(*WatchRecordsResponse_Heartbeat)(nil),
+	}
+	file_nango_gateway_v1_records_proto_msgTypes[9].OneofWrappers = []any{}
+	file_nango_gateway_v1_records_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nango_gateway_v1_records_proto_rawDesc), len(file_nango_gateway_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	RecordsService_ListRecords_FullMethodName   = "/nango.gateway.v1.RecordsService/ListRecords"
 	RecordsService_StreamRecords_FullMethodName = "/nango.gateway.v1.RecordsService/StreamRecords"
+	RecordsService_WatchRecords_FullMethodName  = "/nango.gateway.v1.RecordsService/WatchRecords"
 	RecordsService_PruneRecords_FullMethodName  = "/nango.gateway.v1.RecordsService/PruneRecords"
 )
 
@@ -28,8 +29,8 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
-// of a model as one server stream.
+// RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords (every record
+// of a model as one server stream) and WatchRecords (every record, then live changes).
 type RecordsServiceClient interface {
 	// ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
 	// GET /records on the REST face.)
@@ -38,6 +39,14 @@ type RecordsServiceClient interface {
 	// Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
 	// as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
 	StreamRecords(ctx context.Context, in *StreamRecordsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamRecordsResponse], error)
+	// WatchRecords sends every record from the cursor on (or from the start), says
+	// caught_up, then stays open: each successful sync webhook for the model (on any
+	// replica) makes it fetch from the last cursor sent and send the changes (added, updated
+	// and deleted records, as _nango_metadata.last_action says), then caught_up again.
+	// Without webhooks it polls. Reconnecting with the last cursor received misses nothing
+	// and repeats nothing. Over HTTP each record is a line {"result":{"record":<the record's
+	// JSON exactly as Nango sent it>}}; caught_up and heartbeat lines are the messages.
+	WatchRecords(ctx context.Context, in *WatchRecordsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchRecordsResponse], error)
 	// PruneRecords empties record payloads up to a cursor, keeping their metadata.
 	PruneRecords(ctx context.Context, in *PruneRecordsRequest, opts ...grpc.CallOption) (*PruneRecordsResponse, error)
 }
@@ -79,6 +88,25 @@ func (c *recordsServiceClient) StreamRecords(ctx context.Context, in *StreamReco
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type RecordsService_StreamRecordsClient = grpc.ServerStreamingClient[StreamRecordsResponse]
 
+func (c *recordsServiceClient) WatchRecords(ctx context.Context, in *WatchRecordsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchRecordsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RecordsService_ServiceDesc.Streams[1], RecordsService_WatchRecords_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRecordsRequest, WatchRecordsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RecordsService_WatchRecordsClient = grpc.ServerStreamingClient[WatchRecordsResponse]
+
 func (c *recordsServiceClient) PruneRecords(ctx context.Context, in *PruneRecordsRequest, opts ...grpc.CallOption) (*PruneRecordsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PruneRecordsResponse)
@@ -93,8 +121,8 @@ func (c *recordsServiceClient) PruneRecords(ctx context.Context, in *PruneRecord
 // All implementations must embed UnimplementedRecordsServiceServer
 // for forward compatibility.
 //
-// RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
-// of a model as one server stream.
+// RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords (every record
+// of a model as one server stream) and WatchRecords (every record, then live changes).
 type RecordsServiceServer interface {
 	// ListRecords returns one page of a model's records. (Nango's own page, unchanged, is
 	// GET /records on the REST face.)
@@ -103,6 +131,14 @@ type RecordsServiceServer interface {
 	// Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
 	// as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
 	StreamRecords(*StreamRecordsRequest, grpc.ServerStreamingServer[StreamRecordsResponse]) error
+	// WatchRecords sends every record from the cursor on (or from the start), says
+	// caught_up, then stays open: each successful sync webhook for the model (on any
+	// replica) makes it fetch from the last cursor sent and send the changes (added, updated
+	// and deleted records, as _nango_metadata.last_action says), then caught_up again.
+	// Without webhooks it polls. Reconnecting with the last cursor received misses nothing
+	// and repeats nothing. Over HTTP each record is a line {"result":{"record":<the record's
+	// JSON exactly as Nango sent it>}}; caught_up and heartbeat lines are the messages.
+	WatchRecords(*WatchRecordsRequest, grpc.ServerStreamingServer[WatchRecordsResponse]) error
 	// PruneRecords empties record payloads up to a cursor, keeping their metadata.
 	PruneRecords(context.Context, *PruneRecordsRequest) (*PruneRecordsResponse, error)
 	mustEmbedUnimplementedRecordsServiceServer()
@@ -120,6 +156,9 @@ func (UnimplementedRecordsServiceServer) ListRecords(context.Context, *ListRecor
 }
 func (UnimplementedRecordsServiceServer) StreamRecords(*StreamRecordsRequest, grpc.ServerStreamingServer[StreamRecordsResponse]) error {
 	return status.Error(codes.Unimplemented, "method StreamRecords not implemented")
+}
+func (UnimplementedRecordsServiceServer) WatchRecords(*WatchRecordsRequest, grpc.ServerStreamingServer[WatchRecordsResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchRecords not implemented")
 }
 func (UnimplementedRecordsServiceServer) PruneRecords(context.Context, *PruneRecordsRequest) (*PruneRecordsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PruneRecords not implemented")
@@ -174,6 +213,17 @@ func _RecordsService_StreamRecords_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type RecordsService_StreamRecordsServer = grpc.ServerStreamingServer[StreamRecordsResponse]
 
+func _RecordsService_WatchRecords_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRecordsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RecordsServiceServer).WatchRecords(m, &grpc.GenericServerStream[WatchRecordsRequest, WatchRecordsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RecordsService_WatchRecordsServer = grpc.ServerStreamingServer[WatchRecordsResponse]
+
 func _RecordsService_PruneRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(PruneRecordsRequest)
 	if err := dec(in); err != nil {
@@ -212,6 +262,11 @@ var RecordsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "StreamRecords",
 			Handler:       _RecordsService_StreamRecords_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchRecords",
+			Handler:       _RecordsService_WatchRecords_Handler,
 			ServerStreams: true,
 		},
 	},

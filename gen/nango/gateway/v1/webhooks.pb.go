@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -39,9 +40,13 @@ type StreamWebhookEventsRequest struct {
 	//
 	//	*StreamWebhookEventsRequest_AfterSequence
 	//	*StreamWebhookEventsRequest_FromOldest
-	Start         isStreamWebhookEventsRequest_Start `protobuf_oneof:"start"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Start isStreamWebhookEventsRequest_Start `protobuf_oneof:"start"`
+	// How long the stream may stay silent before the gateway sends a heartbeat. Unset: the
+	// gateway's default (STREAM_HEARTBEAT_INTERVAL, 15s unless configured); 0s: no
+	// heartbeats; otherwise from 1s to 10m.
+	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,8,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StreamWebhookEventsRequest) Reset() {
@@ -134,6 +139,13 @@ func (x *StreamWebhookEventsRequest) GetFromOldest() bool {
 	return false
 }
 
+func (x *StreamWebhookEventsRequest) GetHeartbeatInterval() *durationpb.Duration {
+	if x != nil {
+		return x.HeartbeatInterval
+	}
+	return nil
+}
+
 type isStreamWebhookEventsRequest_Start interface {
 	isStreamWebhookEventsRequest_Start()
 }
@@ -152,12 +164,17 @@ func (*StreamWebhookEventsRequest_AfterSequence) isStreamWebhookEventsRequest_St
 
 func (*StreamWebhookEventsRequest_FromOldest) isStreamWebhookEventsRequest_Start() {}
 
+// StreamWebhookEventsResponse is one event, or a heartbeat: a message with heartbeat set
+// carries no event (sequence 0, event and received_at unset) and is not a position to
+// resume from. Clients skip heartbeats.
 type StreamWebhookEventsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Position on the event bus; resume with after_sequence. A string in JSON.
-	Sequence      uint64                 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
-	Event         *WebhookEvent          `protobuf:"bytes,3,opt,name=event,proto3" json:"event,omitempty"`
+	Sequence   uint64                 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	Event      *WebhookEvent          `protobuf:"bytes,3,opt,name=event,proto3" json:"event,omitempty"`
+	// Set only on heartbeats, sent after heartbeat_interval without any other message.
+	Heartbeat     *Heartbeat `protobuf:"bytes,4,opt,name=heartbeat,proto3" json:"heartbeat,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -209,6 +226,13 @@ func (x *StreamWebhookEventsResponse) GetReceivedAt() *timestamppb.Timestamp {
 func (x *StreamWebhookEventsResponse) GetEvent() *WebhookEvent {
 	if x != nil {
 		return x.Event
+	}
+	return nil
+}
+
+func (x *StreamWebhookEventsResponse) GetHeartbeat() *Heartbeat {
+	if x != nil {
+		return x.Heartbeat
 	}
 	return nil
 }
@@ -1036,7 +1060,7 @@ var File_nango_gateway_v1_webhooks_proto protoreflect.FileDescriptor
 
 const file_nango_gateway_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	"\x1fnango/gateway/v1/webhooks.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x03\n" +
+	"\x1fnango/gateway/v1/webhooks.proto\x12\x10nango.gateway.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cnango/gateway/v1/types.proto\"\x92\x05\n" +
 	"\x1aStreamWebhookEventsRequest\x12$\n" +
 	"\x05types\x18\x01 \x03(\tB\x0e\xbaH\v\x92\x01\b\"\x06r\x04\x10\x01\x18@R\x05types\x12?\n" +
 	"\x13provider_config_key\x18\x02 \x01(\tB\n" +
@@ -1049,18 +1073,21 @@ const file_nango_gateway_v1_webhooks_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xff\x01H\x04R\x05model\x88\x01\x01\x12'\n" +
 	"\x0eafter_sequence\x18\x06 \x01(\x04H\x00R\rafterSequence\x12!\n" +
 	"\vfrom_oldest\x18\a \x01(\bH\x00R\n" +
-	"fromOldestB\a\n" +
+	"fromOldest\x12\xea\x01\n" +
+	"\x12heartbeat_interval\x18\b \x01(\v2\x19.google.protobuf.DurationB\x9f\x01\xbaH\x9b\x01\xba\x01\x97\x01\n" +
+	"\x18heartbeat_interval.range\x12,must be 0s (no heartbeats) or from 1s to 10m\x1aMthis == duration('0s') || (this >= duration('1s') && this <= duration('10m'))R\x11heartbeatIntervalB\a\n" +
 	"\x05startB\x16\n" +
 	"\x14_provider_config_keyB\x10\n" +
 	"\x0e_connection_idB\f\n" +
 	"\n" +
 	"_sync_nameB\b\n" +
-	"\x06_model\"\xac\x01\n" +
+	"\x06_model\"\xe7\x01\n" +
 	"\x1bStreamWebhookEventsResponse\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12;\n" +
 	"\vreceived_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"receivedAt\x124\n" +
-	"\x05event\x18\x03 \x01(\v2\x1e.nango.gateway.v1.WebhookEventR\x05event\"\xdf\x02\n" +
+	"\x05event\x18\x03 \x01(\v2\x1e.nango.gateway.v1.WebhookEventR\x05event\x129\n" +
+	"\theartbeat\x18\x04 \x01(\v2\x1b.nango.gateway.v1.HeartbeatR\theartbeat\"\xdf\x02\n" +
 	"\fWebhookEvent\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x123\n" +
@@ -1166,36 +1193,40 @@ var file_nango_gateway_v1_webhooks_proto_goTypes = []any{
 	(*VerifyWebhookSignatureResponse)(nil), // 11: nango.gateway.v1.VerifyWebhookSignatureResponse
 	nil,                                    // 12: nango.gateway.v1.AuthWebhook.TagsEntry
 	nil,                                    // 13: nango.gateway.v1.WebhookEndUser.TagsEntry
-	(*timestamppb.Timestamp)(nil),          // 14: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),                // 15: google.protobuf.Struct
-	(*structpb.Value)(nil),                 // 16: google.protobuf.Value
+	(*durationpb.Duration)(nil),            // 14: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),          // 15: google.protobuf.Timestamp
+	(*Heartbeat)(nil),                      // 16: nango.gateway.v1.Heartbeat
+	(*structpb.Struct)(nil),                // 17: google.protobuf.Struct
+	(*structpb.Value)(nil),                 // 18: google.protobuf.Value
 }
 var file_nango_gateway_v1_webhooks_proto_depIdxs = []int32{
-	14, // 0: nango.gateway.v1.StreamWebhookEventsResponse.received_at:type_name -> google.protobuf.Timestamp
-	2,  // 1: nango.gateway.v1.StreamWebhookEventsResponse.event:type_name -> nango.gateway.v1.WebhookEvent
-	4,  // 2: nango.gateway.v1.WebhookEvent.auth:type_name -> nango.gateway.v1.AuthWebhook
-	6,  // 3: nango.gateway.v1.WebhookEvent.sync:type_name -> nango.gateway.v1.SyncWebhook
-	8,  // 4: nango.gateway.v1.WebhookEvent.async_action:type_name -> nango.gateway.v1.AsyncActionWebhook
-	9,  // 5: nango.gateway.v1.WebhookEvent.forward:type_name -> nango.gateway.v1.ForwardWebhook
-	15, // 6: nango.gateway.v1.WebhookEvent.raw:type_name -> google.protobuf.Struct
-	16, // 7: nango.gateway.v1.WebhookError.payload:type_name -> google.protobuf.Value
-	12, // 8: nango.gateway.v1.AuthWebhook.tags:type_name -> nango.gateway.v1.AuthWebhook.TagsEntry
-	5,  // 9: nango.gateway.v1.AuthWebhook.end_user:type_name -> nango.gateway.v1.WebhookEndUser
-	3,  // 10: nango.gateway.v1.AuthWebhook.error:type_name -> nango.gateway.v1.WebhookError
-	13, // 11: nango.gateway.v1.WebhookEndUser.tags:type_name -> nango.gateway.v1.WebhookEndUser.TagsEntry
-	7,  // 12: nango.gateway.v1.SyncWebhook.response_results:type_name -> nango.gateway.v1.SyncWebhookResults
-	3,  // 13: nango.gateway.v1.SyncWebhook.error:type_name -> nango.gateway.v1.WebhookError
-	15, // 14: nango.gateway.v1.SyncWebhook.checkpoints:type_name -> google.protobuf.Struct
-	16, // 15: nango.gateway.v1.ForwardWebhook.payload:type_name -> google.protobuf.Value
-	0,  // 16: nango.gateway.v1.WebhooksService.StreamWebhookEvents:input_type -> nango.gateway.v1.StreamWebhookEventsRequest
-	10, // 17: nango.gateway.v1.WebhooksService.VerifyWebhookSignature:input_type -> nango.gateway.v1.VerifyWebhookSignatureRequest
-	1,  // 18: nango.gateway.v1.WebhooksService.StreamWebhookEvents:output_type -> nango.gateway.v1.StreamWebhookEventsResponse
-	11, // 19: nango.gateway.v1.WebhooksService.VerifyWebhookSignature:output_type -> nango.gateway.v1.VerifyWebhookSignatureResponse
-	18, // [18:20] is the sub-list for method output_type
-	16, // [16:18] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	14, // 0: nango.gateway.v1.StreamWebhookEventsRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	15, // 1: nango.gateway.v1.StreamWebhookEventsResponse.received_at:type_name -> google.protobuf.Timestamp
+	2,  // 2: nango.gateway.v1.StreamWebhookEventsResponse.event:type_name -> nango.gateway.v1.WebhookEvent
+	16, // 3: nango.gateway.v1.StreamWebhookEventsResponse.heartbeat:type_name -> nango.gateway.v1.Heartbeat
+	4,  // 4: nango.gateway.v1.WebhookEvent.auth:type_name -> nango.gateway.v1.AuthWebhook
+	6,  // 5: nango.gateway.v1.WebhookEvent.sync:type_name -> nango.gateway.v1.SyncWebhook
+	8,  // 6: nango.gateway.v1.WebhookEvent.async_action:type_name -> nango.gateway.v1.AsyncActionWebhook
+	9,  // 7: nango.gateway.v1.WebhookEvent.forward:type_name -> nango.gateway.v1.ForwardWebhook
+	17, // 8: nango.gateway.v1.WebhookEvent.raw:type_name -> google.protobuf.Struct
+	18, // 9: nango.gateway.v1.WebhookError.payload:type_name -> google.protobuf.Value
+	12, // 10: nango.gateway.v1.AuthWebhook.tags:type_name -> nango.gateway.v1.AuthWebhook.TagsEntry
+	5,  // 11: nango.gateway.v1.AuthWebhook.end_user:type_name -> nango.gateway.v1.WebhookEndUser
+	3,  // 12: nango.gateway.v1.AuthWebhook.error:type_name -> nango.gateway.v1.WebhookError
+	13, // 13: nango.gateway.v1.WebhookEndUser.tags:type_name -> nango.gateway.v1.WebhookEndUser.TagsEntry
+	7,  // 14: nango.gateway.v1.SyncWebhook.response_results:type_name -> nango.gateway.v1.SyncWebhookResults
+	3,  // 15: nango.gateway.v1.SyncWebhook.error:type_name -> nango.gateway.v1.WebhookError
+	17, // 16: nango.gateway.v1.SyncWebhook.checkpoints:type_name -> google.protobuf.Struct
+	18, // 17: nango.gateway.v1.ForwardWebhook.payload:type_name -> google.protobuf.Value
+	0,  // 18: nango.gateway.v1.WebhooksService.StreamWebhookEvents:input_type -> nango.gateway.v1.StreamWebhookEventsRequest
+	10, // 19: nango.gateway.v1.WebhooksService.VerifyWebhookSignature:input_type -> nango.gateway.v1.VerifyWebhookSignatureRequest
+	1,  // 20: nango.gateway.v1.WebhooksService.StreamWebhookEvents:output_type -> nango.gateway.v1.StreamWebhookEventsResponse
+	11, // 21: nango.gateway.v1.WebhooksService.VerifyWebhookSignature:output_type -> nango.gateway.v1.VerifyWebhookSignatureResponse
+	20, // [20:22] is the sub-list for method output_type
+	18, // [18:20] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_nango_gateway_v1_webhooks_proto_init() }
@@ -1203,6 +1234,7 @@ func file_nango_gateway_v1_webhooks_proto_init() {
 	if File_nango_gateway_v1_webhooks_proto != nil {
 		return
 	}
+	file_nango_gateway_v1_types_proto_init()
 	file_nango_gateway_v1_webhooks_proto_msgTypes[0].OneofWrappers = []any{
 		(*StreamWebhookEventsRequest_AfterSequence)(nil),
 		(*StreamWebhookEventsRequest_FromOldest)(nil),

@@ -31,6 +31,9 @@ const (
 // signatures for services that receive Nango webhooks themselves.
 type WebhooksServiceClient interface {
 	// StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point.
+	// After every heartbeat_interval in which nothing else was sent, it sends a message with
+	// only heartbeat set, so that proxies that end idle connections keep the stream open;
+	// clients skip those messages.
 	StreamWebhookEvents(ctx context.Context, in *StreamWebhookEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamWebhookEventsResponse], error)
 	// VerifyWebhookSignature checks X-Nango-Hmac-Sha256 against a raw body.
 	VerifyWebhookSignature(ctx context.Context, in *VerifyWebhookSignatureRequest, opts ...grpc.CallOption) (*VerifyWebhookSignatureResponse, error)
@@ -81,6 +84,9 @@ func (c *webhooksServiceClient) VerifyWebhookSignature(ctx context.Context, in *
 // signatures for services that receive Nango webhooks themselves.
 type WebhooksServiceServer interface {
 	// StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point.
+	// After every heartbeat_interval in which nothing else was sent, it sends a message with
+	// only heartbeat set, so that proxies that end idle connections keep the stream open;
+	// clients skip those messages.
 	StreamWebhookEvents(*StreamWebhookEventsRequest, grpc.ServerStreamingServer[StreamWebhookEventsResponse]) error
 	// VerifyWebhookSignature checks X-Nango-Hmac-Sha256 against a raw body.
 	VerifyWebhookSignature(context.Context, *VerifyWebhookSignatureRequest) (*VerifyWebhookSignatureResponse, error)

@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration";
 import { Struct, Value } from "../../../google/protobuf/struct";
 
 export interface TriggerActionRequest {
@@ -71,6 +72,33 @@ export interface GetAsyncActionResultRequest {
 }
 
 export interface GetAsyncActionResultResponse {
+  output?: any | undefined;
+}
+
+export interface TriggerActionAndWaitRequest {
+  providerConfigKey?: string | undefined;
+  connectionId?: string | undefined;
+  actionName?: string | undefined;
+  input?:
+    | any
+    | undefined;
+  /** Nango's X-Max-Retries: retries of the async action, 0 to 5. */
+  maxRetries?:
+    | number
+    | undefined;
+  /**
+   * How long to wait for the webhook before the first poll of GET /action/{id}; later
+   * polls back off exponentially (with jitter) up to 30 s. Default 1 s; 100 ms to 5 min.
+   */
+  pollInterval?: Duration | undefined;
+}
+
+export interface TriggerActionAndWaitResponse {
+  /** The action's id, also sent as `nango-action-id` metadata. */
+  id?:
+    | string
+    | undefined;
+  /** The action's return value: any JSON. */
   output?: any | undefined;
 }
 
@@ -676,7 +704,273 @@ export const GetAsyncActionResultResponse: MessageFns<GetAsyncActionResultRespon
   },
 };
 
-/** ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult. */
+function createBaseTriggerActionAndWaitRequest(): TriggerActionAndWaitRequest {
+  return {
+    providerConfigKey: "",
+    connectionId: "",
+    actionName: "",
+    input: undefined,
+    maxRetries: undefined,
+    pollInterval: undefined,
+  };
+}
+
+export const TriggerActionAndWaitRequest: MessageFns<TriggerActionAndWaitRequest> = {
+  encode(message: TriggerActionAndWaitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerConfigKey !== undefined && message.providerConfigKey !== "") {
+      writer.uint32(10).string(message.providerConfigKey);
+    }
+    if (message.connectionId !== undefined && message.connectionId !== "") {
+      writer.uint32(18).string(message.connectionId);
+    }
+    if (message.actionName !== undefined && message.actionName !== "") {
+      writer.uint32(26).string(message.actionName);
+    }
+    if (message.input !== undefined) {
+      Value.encode(Value.wrap(message.input), writer.uint32(34).fork()).join();
+    }
+    if (message.maxRetries !== undefined) {
+      writer.uint32(40).int32(message.maxRetries);
+    }
+    if (message.pollInterval !== undefined) {
+      Duration.encode(message.pollInterval, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerActionAndWaitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerActionAndWaitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerConfigKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actionName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.input = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxRetries = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pollInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerActionAndWaitRequest {
+    return {
+      providerConfigKey: isSet(object.providerConfigKey)
+        ? globalThis.String(object.providerConfigKey)
+        : isSet(object.provider_config_key)
+        ? globalThis.String(object.provider_config_key)
+        : "",
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      actionName: isSet(object.actionName)
+        ? globalThis.String(object.actionName)
+        : isSet(object.action_name)
+        ? globalThis.String(object.action_name)
+        : "",
+      input: isSet(object?.input) ? object.input : undefined,
+      maxRetries: isSet(object.maxRetries)
+        ? globalThis.Number(object.maxRetries)
+        : isSet(object.max_retries)
+        ? globalThis.Number(object.max_retries)
+        : undefined,
+      pollInterval: isSet(object.pollInterval)
+        ? Duration.fromJSON(object.pollInterval)
+        : isSet(object.poll_interval)
+        ? Duration.fromJSON(object.poll_interval)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TriggerActionAndWaitRequest): unknown {
+    const obj: any = {};
+    if (message.providerConfigKey !== undefined && message.providerConfigKey !== "") {
+      obj.providerConfigKey = message.providerConfigKey;
+    }
+    if (message.connectionId !== undefined && message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.actionName !== undefined && message.actionName !== "") {
+      obj.actionName = message.actionName;
+    }
+    if (message.input !== undefined) {
+      obj.input = message.input;
+    }
+    if (message.maxRetries !== undefined) {
+      obj.maxRetries = Math.round(message.maxRetries);
+    }
+    if (message.pollInterval !== undefined) {
+      obj.pollInterval = Duration.toJSON(message.pollInterval);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerActionAndWaitRequest>, I>>(base?: I): TriggerActionAndWaitRequest {
+    return TriggerActionAndWaitRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerActionAndWaitRequest>, I>>(object: I): TriggerActionAndWaitRequest {
+    const message = createBaseTriggerActionAndWaitRequest();
+    message.providerConfigKey = object.providerConfigKey ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.actionName = object.actionName ?? "";
+    message.input = object.input === undefined ? undefined : object.input;
+    message.maxRetries = object.maxRetries ?? undefined;
+    message.pollInterval = (object.pollInterval !== undefined && object.pollInterval !== null)
+      ? Duration.fromPartial(object.pollInterval)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTriggerActionAndWaitResponse(): TriggerActionAndWaitResponse {
+  return { id: "", output: undefined };
+}
+
+export const TriggerActionAndWaitResponse: MessageFns<TriggerActionAndWaitResponse> = {
+  encode(message: TriggerActionAndWaitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== undefined && message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.output !== undefined) {
+      Value.encode(Value.wrap(message.output), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerActionAndWaitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerActionAndWaitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.output = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerActionAndWaitResponse {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      output: isSet(object?.output) ? object.output : undefined,
+    };
+  },
+
+  toJSON(message: TriggerActionAndWaitResponse): unknown {
+    const obj: any = {};
+    if (message.id !== undefined && message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.output !== undefined) {
+      obj.output = message.output;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerActionAndWaitResponse>, I>>(base?: I): TriggerActionAndWaitResponse {
+    return TriggerActionAndWaitResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerActionAndWaitResponse>, I>>(object: I): TriggerActionAndWaitResponse {
+    const message = createBaseTriggerActionAndWaitResponse();
+    message.id = object.id ?? "";
+    message.output = object.output === undefined ? undefined : object.output;
+    return message;
+  },
+};
+
+/**
+ * ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult, and
+ * adds TriggerActionAndWait.
+ */
 export type ActionsServiceService = typeof ActionsServiceService;
 export const ActionsServiceService = {
   /** TriggerAction runs an action and returns its output (any JSON). */
@@ -720,6 +1014,26 @@ export const ActionsServiceService = {
       Buffer.from(GetAsyncActionResultResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetAsyncActionResultResponse => GetAsyncActionResultResponse.decode(value),
   },
+  /**
+   * TriggerActionAndWait queues an action (one POST /action/trigger with X-Async: true),
+   * waits for its async_action webhook (received by any replica), falling back to polling
+   * GET /action/{id} with backoff, and returns its output. The action's id goes out at once
+   * as response header metadata `nango-action-id` (over /v1: the header
+   * `Grpc-Metadata-Nango-Action-Id`) and again in the trailer, so a caller whose deadline
+   * passes can fetch the result later with GetAsyncActionResult. A call without a deadline
+   * waits at most the gateway's ACTION_WAIT_MAX.
+   */
+  triggerActionAndWait: {
+    path: "/nango.gateway.v1.ActionsService/TriggerActionAndWait" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TriggerActionAndWaitRequest): Buffer =>
+      Buffer.from(TriggerActionAndWaitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TriggerActionAndWaitRequest => TriggerActionAndWaitRequest.decode(value),
+    responseSerialize: (value: TriggerActionAndWaitResponse): Buffer =>
+      Buffer.from(TriggerActionAndWaitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TriggerActionAndWaitResponse => TriggerActionAndWaitResponse.decode(value),
+  },
 } as const;
 
 export interface ActionsServiceServer extends UntypedServiceImplementation {
@@ -735,6 +1049,16 @@ export interface ActionsServiceServer extends UntypedServiceImplementation {
    * both while the action is still running and for an unknown id.
    */
   getAsyncActionResult: handleUnaryCall<GetAsyncActionResultRequest, GetAsyncActionResultResponse>;
+  /**
+   * TriggerActionAndWait queues an action (one POST /action/trigger with X-Async: true),
+   * waits for its async_action webhook (received by any replica), falling back to polling
+   * GET /action/{id} with backoff, and returns its output. The action's id goes out at once
+   * as response header metadata `nango-action-id` (over /v1: the header
+   * `Grpc-Metadata-Nango-Action-Id`) and again in the trailer, so a caller whose deadline
+   * passes can fetch the result later with GetAsyncActionResult. A call without a deadline
+   * waits at most the gateway's ACTION_WAIT_MAX.
+   */
+  triggerActionAndWait: handleUnaryCall<TriggerActionAndWaitRequest, TriggerActionAndWaitResponse>;
 }
 
 export interface ActionsServiceClient extends Client {
@@ -791,6 +1115,30 @@ export interface ActionsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetAsyncActionResultResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * TriggerActionAndWait queues an action (one POST /action/trigger with X-Async: true),
+   * waits for its async_action webhook (received by any replica), falling back to polling
+   * GET /action/{id} with backoff, and returns its output. The action's id goes out at once
+   * as response header metadata `nango-action-id` (over /v1: the header
+   * `Grpc-Metadata-Nango-Action-Id`) and again in the trailer, so a caller whose deadline
+   * passes can fetch the result later with GetAsyncActionResult. A call without a deadline
+   * waits at most the gateway's ACTION_WAIT_MAX.
+   */
+  triggerActionAndWait(
+    request: TriggerActionAndWaitRequest,
+    callback: (error: ServiceError | null, response: TriggerActionAndWaitResponse) => void,
+  ): ClientUnaryCall;
+  triggerActionAndWait(
+    request: TriggerActionAndWaitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TriggerActionAndWaitResponse) => void,
+  ): ClientUnaryCall;
+  triggerActionAndWait(
+    request: TriggerActionAndWaitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TriggerActionAndWaitResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -20,8 +20,11 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration";
 import { Struct } from "../../../google/protobuf/struct";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { StringValue } from "../../../google/protobuf/wrappers";
+import { Heartbeat } from "./types";
 
 export interface ListRecordsRequest {
   providerConfigKey?: string | undefined;
@@ -158,6 +161,82 @@ export interface RecordMetadata {
   firstSeenAt?: string | undefined;
   lastModifiedAt?: string | undefined;
   prunedAt?: string | undefined;
+}
+
+export interface WatchRecordsRequest {
+  providerConfigKey?: string | undefined;
+  connectionId?: string | undefined;
+  model?: string | undefined;
+  variant?:
+    | string
+    | undefined;
+  /**
+   * Resume: start strictly after this cursor (the last one a record or caught_up gave).
+   * Absent: from the first record.
+   */
+  cursor?:
+    | string
+    | undefined;
+  /** Records fetched per upstream page; 1 to 10000, default 1000. */
+  pageSize?:
+    | number
+    | undefined;
+  /**
+   * Records per message, at most 10000; 0 means 1. A message also stops short of 2 MiB
+   * of records.
+   */
+  recordsPerMessage?:
+    | number
+    | undefined;
+  /**
+   * A heartbeat is sent after this long with nothing sent. Unset: the gateway's default
+   * (STREAM_HEARTBEAT_INTERVAL, 15s unless configured); 0s: no heartbeats; otherwise from
+   * 1s to 10m.
+   */
+  heartbeatInterval?:
+    | Duration
+    | undefined;
+  /**
+   * Only when the gateway has no webhooks to wait for and polls: the time between polls
+   * that find changes; 1s to 1h, unset = the server's WATCH_POLL_INTERVAL. Polls that find
+   * nothing back off up to 16 times this.
+   */
+  pollInterval?: Duration | undefined;
+}
+
+/**
+ * WatchRecordsResponse is one of: a batch of records, the sign that the watcher has every
+ * change so far, or a heartbeat.
+ */
+export interface WatchRecordsResponse {
+  /** Records in order, each with its cursor. */
+  records?:
+    | RecordBatch
+    | undefined;
+  /** Every record up to now has been sent. */
+  caughtUp?:
+    | WatchCaughtUp
+    | undefined;
+  /** Nothing else was sent for heartbeat_interval. */
+  heartbeat?: Heartbeat | undefined;
+}
+
+/** RecordBatch is records in cursor order. */
+export interface RecordBatch {
+  records?: Record[] | undefined;
+}
+
+/** WatchCaughtUp marks the end of a catch-up or of the changes one sync brought. */
+export interface WatchCaughtUp {
+  /**
+   * The last cursor sent on this stream (or the request's cursor); absent while the
+   * model has no record. Resume with it.
+   */
+  cursor?:
+    | string
+    | undefined;
+  /** When the gateway found nothing further. */
+  at?: Date | undefined;
 }
 
 export interface PruneRecordsRequest {
@@ -1228,6 +1307,511 @@ export const RecordMetadata: MessageFns<RecordMetadata> = {
   },
 };
 
+function createBaseWatchRecordsRequest(): WatchRecordsRequest {
+  return {
+    providerConfigKey: "",
+    connectionId: "",
+    model: "",
+    variant: undefined,
+    cursor: undefined,
+    pageSize: undefined,
+    recordsPerMessage: 0,
+    heartbeatInterval: undefined,
+    pollInterval: undefined,
+  };
+}
+
+export const WatchRecordsRequest: MessageFns<WatchRecordsRequest> = {
+  encode(message: WatchRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerConfigKey !== undefined && message.providerConfigKey !== "") {
+      writer.uint32(10).string(message.providerConfigKey);
+    }
+    if (message.connectionId !== undefined && message.connectionId !== "") {
+      writer.uint32(18).string(message.connectionId);
+    }
+    if (message.model !== undefined && message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    if (message.variant !== undefined) {
+      writer.uint32(34).string(message.variant);
+    }
+    if (message.cursor !== undefined) {
+      writer.uint32(42).string(message.cursor);
+    }
+    if (message.pageSize !== undefined) {
+      writer.uint32(48).int32(message.pageSize);
+    }
+    if (message.recordsPerMessage !== undefined && message.recordsPerMessage !== 0) {
+      writer.uint32(56).uint32(message.recordsPerMessage);
+    }
+    if (message.heartbeatInterval !== undefined) {
+      Duration.encode(message.heartbeatInterval, writer.uint32(66).fork()).join();
+    }
+    if (message.pollInterval !== undefined) {
+      Duration.encode(message.pollInterval, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerConfigKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.variant = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.recordsPerMessage = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.heartbeatInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pollInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRecordsRequest {
+    return {
+      providerConfigKey: isSet(object.providerConfigKey)
+        ? globalThis.String(object.providerConfigKey)
+        : isSet(object.provider_config_key)
+        ? globalThis.String(object.provider_config_key)
+        : "",
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      variant: isSet(object.variant) ? globalThis.String(object.variant) : undefined,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : undefined,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : undefined,
+      recordsPerMessage: isSet(object.recordsPerMessage)
+        ? globalThis.Number(object.recordsPerMessage)
+        : isSet(object.records_per_message)
+        ? globalThis.Number(object.records_per_message)
+        : 0,
+      heartbeatInterval: isSet(object.heartbeatInterval)
+        ? Duration.fromJSON(object.heartbeatInterval)
+        : isSet(object.heartbeat_interval)
+        ? Duration.fromJSON(object.heartbeat_interval)
+        : undefined,
+      pollInterval: isSet(object.pollInterval)
+        ? Duration.fromJSON(object.pollInterval)
+        : isSet(object.poll_interval)
+        ? Duration.fromJSON(object.poll_interval)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.providerConfigKey !== undefined && message.providerConfigKey !== "") {
+      obj.providerConfigKey = message.providerConfigKey;
+    }
+    if (message.connectionId !== undefined && message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.model !== undefined && message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.variant !== undefined) {
+      obj.variant = message.variant;
+    }
+    if (message.cursor !== undefined) {
+      obj.cursor = message.cursor;
+    }
+    if (message.pageSize !== undefined) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.recordsPerMessage !== undefined && message.recordsPerMessage !== 0) {
+      obj.recordsPerMessage = Math.round(message.recordsPerMessage);
+    }
+    if (message.heartbeatInterval !== undefined) {
+      obj.heartbeatInterval = Duration.toJSON(message.heartbeatInterval);
+    }
+    if (message.pollInterval !== undefined) {
+      obj.pollInterval = Duration.toJSON(message.pollInterval);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRecordsRequest>, I>>(base?: I): WatchRecordsRequest {
+    return WatchRecordsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRecordsRequest>, I>>(object: I): WatchRecordsRequest {
+    const message = createBaseWatchRecordsRequest();
+    message.providerConfigKey = object.providerConfigKey ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.model = object.model ?? "";
+    message.variant = object.variant ?? undefined;
+    message.cursor = object.cursor ?? undefined;
+    message.pageSize = object.pageSize ?? undefined;
+    message.recordsPerMessage = object.recordsPerMessage ?? 0;
+    message.heartbeatInterval = (object.heartbeatInterval !== undefined && object.heartbeatInterval !== null)
+      ? Duration.fromPartial(object.heartbeatInterval)
+      : undefined;
+    message.pollInterval = (object.pollInterval !== undefined && object.pollInterval !== null)
+      ? Duration.fromPartial(object.pollInterval)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchRecordsResponse(): WatchRecordsResponse {
+  return { records: undefined, caughtUp: undefined, heartbeat: undefined };
+}
+
+export const WatchRecordsResponse: MessageFns<WatchRecordsResponse> = {
+  encode(message: WatchRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.records !== undefined) {
+      RecordBatch.encode(message.records, writer.uint32(10).fork()).join();
+    }
+    if (message.caughtUp !== undefined) {
+      WatchCaughtUp.encode(message.caughtUp, writer.uint32(18).fork()).join();
+    }
+    if (message.heartbeat !== undefined) {
+      Heartbeat.encode(message.heartbeat, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.records = RecordBatch.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caughtUp = WatchCaughtUp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.heartbeat = Heartbeat.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRecordsResponse {
+    return {
+      records: isSet(object.records) ? RecordBatch.fromJSON(object.records) : undefined,
+      caughtUp: isSet(object.caughtUp)
+        ? WatchCaughtUp.fromJSON(object.caughtUp)
+        : isSet(object.caught_up)
+        ? WatchCaughtUp.fromJSON(object.caught_up)
+        : undefined,
+      heartbeat: isSet(object.heartbeat) ? Heartbeat.fromJSON(object.heartbeat) : undefined,
+    };
+  },
+
+  toJSON(message: WatchRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.records !== undefined) {
+      obj.records = RecordBatch.toJSON(message.records);
+    }
+    if (message.caughtUp !== undefined) {
+      obj.caughtUp = WatchCaughtUp.toJSON(message.caughtUp);
+    }
+    if (message.heartbeat !== undefined) {
+      obj.heartbeat = Heartbeat.toJSON(message.heartbeat);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRecordsResponse>, I>>(base?: I): WatchRecordsResponse {
+    return WatchRecordsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRecordsResponse>, I>>(object: I): WatchRecordsResponse {
+    const message = createBaseWatchRecordsResponse();
+    message.records = (object.records !== undefined && object.records !== null)
+      ? RecordBatch.fromPartial(object.records)
+      : undefined;
+    message.caughtUp = (object.caughtUp !== undefined && object.caughtUp !== null)
+      ? WatchCaughtUp.fromPartial(object.caughtUp)
+      : undefined;
+    message.heartbeat = (object.heartbeat !== undefined && object.heartbeat !== null)
+      ? Heartbeat.fromPartial(object.heartbeat)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRecordBatch(): RecordBatch {
+  return { records: [] };
+}
+
+export const RecordBatch: MessageFns<RecordBatch> = {
+  encode(message: RecordBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.records !== undefined && message.records.length !== 0) {
+      for (const v of message.records) {
+        Record.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const el = Record.decode(reader, reader.uint32());
+            if (el !== undefined) {
+              message.records!.push(el);
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordBatch {
+    return {
+      records: globalThis.Array.isArray(object?.records) ? object.records.map((e: any) => Record.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RecordBatch): unknown {
+    const obj: any = {};
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => Record.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordBatch>, I>>(base?: I): RecordBatch {
+    return RecordBatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordBatch>, I>>(object: I): RecordBatch {
+    const message = createBaseRecordBatch();
+    message.records = object.records?.map((e) => Record.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchCaughtUp(): WatchCaughtUp {
+  return { cursor: undefined, at: undefined };
+}
+
+export const WatchCaughtUp: MessageFns<WatchCaughtUp> = {
+  encode(message: WatchCaughtUp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== undefined) {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchCaughtUp {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchCaughtUp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchCaughtUp {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : undefined,
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+    };
+  },
+
+  toJSON(message: WatchCaughtUp): unknown {
+    const obj: any = {};
+    if (message.cursor !== undefined) {
+      obj.cursor = message.cursor;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchCaughtUp>, I>>(base?: I): WatchCaughtUp {
+    return WatchCaughtUp.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchCaughtUp>, I>>(object: I): WatchCaughtUp {
+    const message = createBaseWatchCaughtUp();
+    message.cursor = object.cursor ?? undefined;
+    message.at = object.at ?? undefined;
+    return message;
+  },
+};
+
 function createBasePruneRecordsRequest(): PruneRecordsRequest {
   return { providerConfigKey: "", connectionId: "", model: "", variant: undefined, untilCursor: "", limit: undefined };
 }
@@ -1479,8 +2063,8 @@ export const PruneRecordsResponse: MessageFns<PruneRecordsResponse> = {
 };
 
 /**
- * RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
- * of a model as one server stream.
+ * RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords (every record
+ * of a model as one server stream) and WatchRecords (every record, then live changes).
  */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -1512,6 +2096,25 @@ export const RecordsServiceService = {
       Buffer.from(StreamRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StreamRecordsResponse => StreamRecordsResponse.decode(value),
   },
+  /**
+   * WatchRecords sends every record from the cursor on (or from the start), says
+   * caught_up, then stays open: each successful sync webhook for the model (on any
+   * replica) makes it fetch from the last cursor sent and send the changes (added, updated
+   * and deleted records, as _nango_metadata.last_action says), then caught_up again.
+   * Without webhooks it polls. Reconnecting with the last cursor received misses nothing
+   * and repeats nothing. Over HTTP each record is a line {"result":{"record":<the record's
+   * JSON exactly as Nango sent it>}}; caught_up and heartbeat lines are the messages.
+   */
+  watchRecords: {
+    path: "/nango.gateway.v1.RecordsService/WatchRecords" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRecordsRequest): Buffer => Buffer.from(WatchRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRecordsRequest => WatchRecordsRequest.decode(value),
+    responseSerialize: (value: WatchRecordsResponse): Buffer =>
+      Buffer.from(WatchRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchRecordsResponse => WatchRecordsResponse.decode(value),
+  },
   /** PruneRecords empties record payloads up to a cursor, keeping their metadata. */
   pruneRecords: {
     path: "/nango.gateway.v1.RecordsService/PruneRecords" as const,
@@ -1537,6 +2140,16 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
    * as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
    */
   streamRecords: handleServerStreamingCall<StreamRecordsRequest, StreamRecordsResponse>;
+  /**
+   * WatchRecords sends every record from the cursor on (or from the start), says
+   * caught_up, then stays open: each successful sync webhook for the model (on any
+   * replica) makes it fetch from the last cursor sent and send the changes (added, updated
+   * and deleted records, as _nango_metadata.last_action says), then caught_up again.
+   * Without webhooks it polls. Reconnecting with the last cursor received misses nothing
+   * and repeats nothing. Over HTTP each record is a line {"result":{"record":<the record's
+   * JSON exactly as Nango sent it>}}; caught_up and heartbeat lines are the messages.
+   */
+  watchRecords: handleServerStreamingCall<WatchRecordsRequest, WatchRecordsResponse>;
   /** PruneRecords empties record payloads up to a cursor, keeping their metadata. */
   pruneRecords: handleUnaryCall<PruneRecordsRequest, PruneRecordsResponse>;
 }
@@ -1575,6 +2188,24 @@ export interface RecordsServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<StreamRecordsResponse>;
+  /**
+   * WatchRecords sends every record from the cursor on (or from the start), says
+   * caught_up, then stays open: each successful sync webhook for the model (on any
+   * replica) makes it fetch from the last cursor sent and send the changes (added, updated
+   * and deleted records, as _nango_metadata.last_action says), then caught_up again.
+   * Without webhooks it polls. Reconnecting with the last cursor received misses nothing
+   * and repeats nothing. Over HTTP each record is a line {"result":{"record":<the record's
+   * JSON exactly as Nango sent it>}}; caught_up and heartbeat lines are the messages.
+   */
+  watchRecords(
+    request: WatchRecordsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchRecordsResponse>;
+  watchRecords(
+    request: WatchRecordsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchRecordsResponse>;
   /** PruneRecords empties record payloads up to a cursor, keeping their metadata. */
   pruneRecords(
     request: PruneRecordsRequest,
@@ -1621,6 +2252,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

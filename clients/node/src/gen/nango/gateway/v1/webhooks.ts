@@ -20,8 +20,10 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration";
 import { Struct, Value } from "../../../google/protobuf/struct";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { Heartbeat } from "./types";
 
 export interface StreamWebhookEventsRequest {
   /** Event types to receive (auth, sync, async_action, forward, or any other); empty means all. */
@@ -37,14 +39,31 @@ export interface StreamWebhookEventsRequest {
     | string
     | undefined;
   /** Deliver every retained event first. */
-  fromOldest?: boolean | undefined;
+  fromOldest?:
+    | boolean
+    | undefined;
+  /**
+   * How long the stream may stay silent before the gateway sends a heartbeat. Unset: the
+   * gateway's default (STREAM_HEARTBEAT_INTERVAL, 15s unless configured); 0s: no
+   * heartbeats; otherwise from 1s to 10m.
+   */
+  heartbeatInterval?: Duration | undefined;
 }
 
+/**
+ * StreamWebhookEventsResponse is one event, or a heartbeat: a message with heartbeat set
+ * carries no event (sequence 0, event and received_at unset) and is not a position to
+ * resume from. Clients skip heartbeats.
+ */
 export interface StreamWebhookEventsResponse {
   /** Position on the event bus; resume with after_sequence. A string in JSON. */
   sequence?: string | undefined;
   receivedAt?: Date | undefined;
-  event?: WebhookEvent | undefined;
+  event?:
+    | WebhookEvent
+    | undefined;
+  /** Set only on heartbeats, sent after heartbeat_interval without any other message. */
+  heartbeat?: Heartbeat | undefined;
 }
 
 /** WebhookEvent is one webhook from Nango, parsed by type with its raw JSON kept. */
@@ -165,6 +184,7 @@ function createBaseStreamWebhookEventsRequest(): StreamWebhookEventsRequest {
     model: undefined,
     afterSequence: undefined,
     fromOldest: undefined,
+    heartbeatInterval: undefined,
   };
 }
 
@@ -192,6 +212,9 @@ export const StreamWebhookEventsRequest: MessageFns<StreamWebhookEventsRequest> 
     }
     if (message.fromOldest !== undefined) {
       writer.uint32(56).bool(message.fromOldest);
+    }
+    if (message.heartbeatInterval !== undefined) {
+      Duration.encode(message.heartbeatInterval, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -268,6 +291,14 @@ export const StreamWebhookEventsRequest: MessageFns<StreamWebhookEventsRequest> 
             message.fromOldest = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.heartbeatInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +340,11 @@ export const StreamWebhookEventsRequest: MessageFns<StreamWebhookEventsRequest> 
         : isSet(object.from_oldest)
         ? globalThis.Boolean(object.from_oldest)
         : undefined,
+      heartbeatInterval: isSet(object.heartbeatInterval)
+        ? Duration.fromJSON(object.heartbeatInterval)
+        : isSet(object.heartbeat_interval)
+        ? Duration.fromJSON(object.heartbeat_interval)
+        : undefined,
     };
   },
 
@@ -335,6 +371,9 @@ export const StreamWebhookEventsRequest: MessageFns<StreamWebhookEventsRequest> 
     if (message.fromOldest !== undefined) {
       obj.fromOldest = message.fromOldest;
     }
+    if (message.heartbeatInterval !== undefined) {
+      obj.heartbeatInterval = Duration.toJSON(message.heartbeatInterval);
+    }
     return obj;
   },
 
@@ -350,12 +389,15 @@ export const StreamWebhookEventsRequest: MessageFns<StreamWebhookEventsRequest> 
     message.model = object.model ?? undefined;
     message.afterSequence = object.afterSequence ?? undefined;
     message.fromOldest = object.fromOldest ?? undefined;
+    message.heartbeatInterval = (object.heartbeatInterval !== undefined && object.heartbeatInterval !== null)
+      ? Duration.fromPartial(object.heartbeatInterval)
+      : undefined;
     return message;
   },
 };
 
 function createBaseStreamWebhookEventsResponse(): StreamWebhookEventsResponse {
-  return { sequence: "0", receivedAt: undefined, event: undefined };
+  return { sequence: "0", receivedAt: undefined, event: undefined, heartbeat: undefined };
 }
 
 export const StreamWebhookEventsResponse: MessageFns<StreamWebhookEventsResponse> = {
@@ -368,6 +410,9 @@ export const StreamWebhookEventsResponse: MessageFns<StreamWebhookEventsResponse
     }
     if (message.event !== undefined) {
       WebhookEvent.encode(message.event, writer.uint32(26).fork()).join();
+    }
+    if (message.heartbeat !== undefined) {
+      Heartbeat.encode(message.heartbeat, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -409,6 +454,14 @@ export const StreamWebhookEventsResponse: MessageFns<StreamWebhookEventsResponse
             message.event = WebhookEvent.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.heartbeat = Heartbeat.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -430,6 +483,7 @@ export const StreamWebhookEventsResponse: MessageFns<StreamWebhookEventsResponse
         ? fromJsonTimestamp(object.received_at)
         : undefined,
       event: isSet(object.event) ? WebhookEvent.fromJSON(object.event) : undefined,
+      heartbeat: isSet(object.heartbeat) ? Heartbeat.fromJSON(object.heartbeat) : undefined,
     };
   },
 
@@ -444,6 +498,9 @@ export const StreamWebhookEventsResponse: MessageFns<StreamWebhookEventsResponse
     if (message.event !== undefined) {
       obj.event = WebhookEvent.toJSON(message.event);
     }
+    if (message.heartbeat !== undefined) {
+      obj.heartbeat = Heartbeat.toJSON(message.heartbeat);
+    }
     return obj;
   },
 
@@ -456,6 +513,9 @@ export const StreamWebhookEventsResponse: MessageFns<StreamWebhookEventsResponse
     message.receivedAt = object.receivedAt ?? undefined;
     message.event = (object.event !== undefined && object.event !== null)
       ? WebhookEvent.fromPartial(object.event)
+      : undefined;
+    message.heartbeat = (object.heartbeat !== undefined && object.heartbeat !== null)
+      ? Heartbeat.fromPartial(object.heartbeat)
       : undefined;
     return message;
   },
@@ -2166,7 +2226,12 @@ export const VerifyWebhookSignatureResponse: MessageFns<VerifyWebhookSignatureRe
  */
 export type WebhooksServiceService = typeof WebhooksServiceService;
 export const WebhooksServiceService = {
-  /** StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point. */
+  /**
+   * StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point.
+   * After every heartbeat_interval in which nothing else was sent, it sends a message with
+   * only heartbeat set, so that proxies that end idle connections keep the stream open;
+   * clients skip those messages.
+   */
   streamWebhookEvents: {
     path: "/nango.gateway.v1.WebhooksService/StreamWebhookEvents" as const,
     requestStream: false as const,
@@ -2194,14 +2259,24 @@ export const WebhooksServiceService = {
 } as const;
 
 export interface WebhooksServiceServer extends UntypedServiceImplementation {
-  /** StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point. */
+  /**
+   * StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point.
+   * After every heartbeat_interval in which nothing else was sent, it sends a message with
+   * only heartbeat set, so that proxies that end idle connections keep the stream open;
+   * clients skip those messages.
+   */
   streamWebhookEvents: handleServerStreamingCall<StreamWebhookEventsRequest, StreamWebhookEventsResponse>;
   /** VerifyWebhookSignature checks X-Nango-Hmac-Sha256 against a raw body. */
   verifyWebhookSignature: handleUnaryCall<VerifyWebhookSignatureRequest, VerifyWebhookSignatureResponse>;
 }
 
 export interface WebhooksServiceClient extends Client {
-  /** StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point. */
+  /**
+   * StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point.
+   * After every heartbeat_interval in which nothing else was sent, it sends a message with
+   * only heartbeat set, so that proxies that end idle connections keep the stream open;
+   * clients skip those messages.
+   */
   streamWebhookEvents(
     request: StreamWebhookEventsRequest,
     options?: Partial<CallOptions>,

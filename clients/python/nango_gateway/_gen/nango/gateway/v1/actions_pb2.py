@@ -13,10 +13,11 @@ _sym_db = _symbol_database.Default()
 
 from nango_gateway._gen.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from nango_gateway._gen.google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1enango/gateway/v1/actions.proto\x12\x10nango.gateway.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xfb\x01\n\x14TriggerActionRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x31\n\x0b\x61\x63tion_name\x18\x03 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$\x12%\n\x05input\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\"?\n\x15TriggerActionResponse\x12&\n\x06output\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\"\xb5\x02\n\x19TriggerActionAsyncRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x31\n\x0b\x61\x63tion_name\x18\x03 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$\x12%\n\x05input\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12#\n\x0bmax_retries\x18\x05 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x05(\x00H\x00\x88\x01\x01\x42\x0e\n\x0c_max_retries\"c\n\x1aTriggerActionAsyncResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tstatusUrl\x18\x02 \x01(\t\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xda\x01\n\x1bGetAsyncActionResultRequest\x12\x65\n\x02id\x18\x01 \x01(\tBY\xbaHVrT\x18@2P^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$\x12;\n\nstatus_url\x18\x02 \x01(\tB\'\xbaH$r\"\x18\x80\x08\x32\x1d^$|^/action/[0-9a-fA-F-]{36}$:\x17\xbaH\x14\"\x12\n\x02id\n\nstatus_url\x10\x01\"F\n\x1cGetAsyncActionResultResponse\x12&\n\x06output\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value2\xca\x03\n\x0e\x41\x63tionsService\x12\x87\x01\n\rTriggerAction\x12&.nango.gateway.v1.TriggerActionRequest\x1a\'.nango.gateway.v1.TriggerActionResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x12/v1/action/trigger:\x01*b\x06output\x12\x94\x01\n\x12TriggerActionAsync\x12+.nango.gateway.v1.TriggerActionAsyncRequest\x1a,.nango.gateway.v1.TriggerActionAsyncResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/action/trigger-async:\x01*\x12\x96\x01\n\x14GetAsyncActionResult\x12-.nango.gateway.v1.GetAsyncActionResultRequest\x1a..nango.gateway.v1.GetAsyncActionResultResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x0f/v1/action/{id}b\x06outputBGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1enango/gateway/v1/actions.proto\x12\x10nango.gateway.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xfb\x01\n\x14TriggerActionRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x31\n\x0b\x61\x63tion_name\x18\x03 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$\x12%\n\x05input\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\"?\n\x15TriggerActionResponse\x12&\n\x06output\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\"\xb5\x02\n\x19TriggerActionAsyncRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x31\n\x0b\x61\x63tion_name\x18\x03 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$\x12%\n\x05input\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12#\n\x0bmax_retries\x18\x05 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x05(\x00H\x00\x88\x01\x01\x42\x0e\n\x0c_max_retries\"c\n\x1aTriggerActionAsyncResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tstatusUrl\x18\x02 \x01(\t\x12&\n\x05\x65xtra\x18\x64 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xda\x01\n\x1bGetAsyncActionResultRequest\x12\x65\n\x02id\x18\x01 \x01(\tBY\xbaHVrT\x18@2P^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$\x12;\n\nstatus_url\x18\x02 \x01(\tB\'\xbaH$r\"\x18\x80\x08\x32\x1d^$|^/action/[0-9a-fA-F-]{36}$:\x17\xbaH\x14\"\x12\n\x02id\n\nstatus_url\x10\x01\"F\n\x1cGetAsyncActionResultResponse\x12&\n\x06output\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\"\xfd\x02\n\x1bTriggerActionAndWaitRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x31\n\x0b\x61\x63tion_name\x18\x03 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$\x12%\n\x05input\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12#\n\x0bmax_retries\x18\x05 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x05(\x00H\x00\x88\x01\x01\x12\x44\n\rpoll_interval\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationB\x12\xbaH\x0f\xaa\x01\x0c\"\x03\x08\xac\x02\x32\x05\x10\x80\xc2\xd7/B\x0e\n\x0c_max_retries\"R\n\x1cTriggerActionAndWaitResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x06output\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value2\xea\x04\n\x0e\x41\x63tionsService\x12\x87\x01\n\rTriggerAction\x12&.nango.gateway.v1.TriggerActionRequest\x1a\'.nango.gateway.v1.TriggerActionResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x12/v1/action/trigger:\x01*b\x06output\x12\x94\x01\n\x12TriggerActionAsync\x12+.nango.gateway.v1.TriggerActionAsyncRequest\x1a,.nango.gateway.v1.TriggerActionAsyncResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/action/trigger-async:\x01*\x12\x96\x01\n\x14GetAsyncActionResult\x12-.nango.gateway.v1.GetAsyncActionResultRequest\x1a..nango.gateway.v1.GetAsyncActionResultResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x0f/v1/action/{id}b\x06output\x12\x9d\x01\n\x14TriggerActionAndWait\x12-.nango.gateway.v1.TriggerActionAndWaitRequest\x1a..nango.gateway.v1.TriggerActionAndWaitResponse\"&\x82\xd3\xe4\x93\x02 \"\x1b/v1/action/trigger-and-wait:\x01*BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nango.gateway.v1.actions_pb2', globals())
@@ -44,24 +45,40 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETASYNCACTIONRESULTREQUEST.fields_by_name['status_url']._serialized_options = b'\272H$r\"\030\200\0102\035^$|^/action/[0-9a-fA-F-]{36}$'
   _GETASYNCACTIONRESULTREQUEST._options = None
   _GETASYNCACTIONRESULTREQUEST._serialized_options = b'\272H\024\"\022\n\002id\n\nstatus_url\020\001'
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['provider_config_key']._options = None
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['provider_config_key']._serialized_options = b'\272H\036r\034\020\001\030\377\0012\025^[a-zA-Z0-9~:.@ _-]+$'
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['connection_id']._options = None
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['connection_id']._serialized_options = b'\272H/r-\020\001\030\377\0012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$'
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['action_name']._options = None
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['action_name']._serialized_options = b'\272H\031r\027\020\001\030\377\0012\020^[a-zA-Z0-9_-]+$'
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['max_retries']._options = None
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['max_retries']._serialized_options = b'\272H\006\032\004\030\005(\000'
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['poll_interval']._options = None
+  _TRIGGERACTIONANDWAITREQUEST.fields_by_name['poll_interval']._serialized_options = b'\272H\017\252\001\014\"\003\010\254\0022\005\020\200\302\327/'
   _ACTIONSSERVICE.methods_by_name['TriggerAction']._options = None
   _ACTIONSSERVICE.methods_by_name['TriggerAction']._serialized_options = b'\202\323\344\223\002\037\"\022/v1/action/trigger:\001*b\006output'
   _ACTIONSSERVICE.methods_by_name['TriggerActionAsync']._options = None
   _ACTIONSSERVICE.methods_by_name['TriggerActionAsync']._serialized_options = b'\202\323\344\223\002\035\"\030/v1/action/trigger-async:\001*'
   _ACTIONSSERVICE.methods_by_name['GetAsyncActionResult']._options = None
   _ACTIONSSERVICE.methods_by_name['GetAsyncActionResult']._serialized_options = b'\202\323\344\223\002\031\022\017/v1/action/{id}b\006output'
-  _TRIGGERACTIONREQUEST._serialized_start=142
-  _TRIGGERACTIONREQUEST._serialized_end=393
-  _TRIGGERACTIONRESPONSE._serialized_start=395
-  _TRIGGERACTIONRESPONSE._serialized_end=458
-  _TRIGGERACTIONASYNCREQUEST._serialized_start=461
-  _TRIGGERACTIONASYNCREQUEST._serialized_end=770
-  _TRIGGERACTIONASYNCRESPONSE._serialized_start=772
-  _TRIGGERACTIONASYNCRESPONSE._serialized_end=871
-  _GETASYNCACTIONRESULTREQUEST._serialized_start=874
-  _GETASYNCACTIONRESULTREQUEST._serialized_end=1092
-  _GETASYNCACTIONRESULTRESPONSE._serialized_start=1094
-  _GETASYNCACTIONRESULTRESPONSE._serialized_end=1164
-  _ACTIONSSERVICE._serialized_start=1167
-  _ACTIONSSERVICE._serialized_end=1625
+  _ACTIONSSERVICE.methods_by_name['TriggerActionAndWait']._options = None
+  _ACTIONSSERVICE.methods_by_name['TriggerActionAndWait']._serialized_options = b'\202\323\344\223\002 \"\033/v1/action/trigger-and-wait:\001*'
+  _TRIGGERACTIONREQUEST._serialized_start=174
+  _TRIGGERACTIONREQUEST._serialized_end=425
+  _TRIGGERACTIONRESPONSE._serialized_start=427
+  _TRIGGERACTIONRESPONSE._serialized_end=490
+  _TRIGGERACTIONASYNCREQUEST._serialized_start=493
+  _TRIGGERACTIONASYNCREQUEST._serialized_end=802
+  _TRIGGERACTIONASYNCRESPONSE._serialized_start=804
+  _TRIGGERACTIONASYNCRESPONSE._serialized_end=903
+  _GETASYNCACTIONRESULTREQUEST._serialized_start=906
+  _GETASYNCACTIONRESULTREQUEST._serialized_end=1124
+  _GETASYNCACTIONRESULTRESPONSE._serialized_start=1126
+  _GETASYNCACTIONRESULTRESPONSE._serialized_end=1196
+  _TRIGGERACTIONANDWAITREQUEST._serialized_start=1199
+  _TRIGGERACTIONANDWAITREQUEST._serialized_end=1580
+  _TRIGGERACTIONANDWAITRESPONSE._serialized_start=1582
+  _TRIGGERACTIONANDWAITRESPONSE._serialized_end=1664
+  _ACTIONSSERVICE._serialized_start=1667
+  _ACTIONSSERVICE._serialized_end=2285
 # @@protoc_insertion_point(module_scope)

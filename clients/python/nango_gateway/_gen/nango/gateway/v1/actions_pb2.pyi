@@ -1,5 +1,6 @@
 from nango_gateway._gen.buf.validate import validate_pb2 as _validate_pb2
 from nango_gateway._gen.google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -20,6 +21,30 @@ class GetAsyncActionResultResponse(_message.Message):
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     output: _struct_pb2.Value
     def __init__(self, output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+
+class TriggerActionAndWaitRequest(_message.Message):
+    __slots__ = ["action_name", "connection_id", "input", "max_retries", "poll_interval", "provider_config_key"]
+    ACTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
+    POLL_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_CONFIG_KEY_FIELD_NUMBER: _ClassVar[int]
+    action_name: str
+    connection_id: str
+    input: _struct_pb2.Value
+    max_retries: int
+    poll_interval: _duration_pb2.Duration
+    provider_config_key: str
+    def __init__(self, provider_config_key: _Optional[str] = ..., connection_id: _Optional[str] = ..., action_name: _Optional[str] = ..., input: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., max_retries: _Optional[int] = ..., poll_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class TriggerActionAndWaitResponse(_message.Message):
+    __slots__ = ["id", "output"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    output: _struct_pb2.Value
+    def __init__(self, id: _Optional[str] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class TriggerActionAsyncRequest(_message.Message):
     __slots__ = ["action_name", "connection_id", "input", "max_retries", "provider_config_key"]

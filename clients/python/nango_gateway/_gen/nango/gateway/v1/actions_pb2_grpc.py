@@ -6,7 +6,8 @@ from nango_gateway._gen.nango.gateway.v1 import actions_pb2 as nango_dot_gateway
 
 
 class ActionsServiceStub(object):
-    """ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult.
+    """ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult, and
+    adds TriggerActionAndWait.
     """
 
     def __init__(self, channel):
@@ -30,10 +31,16 @@ class ActionsServiceStub(object):
                 request_serializer=nango_dot_gateway_dot_v1_dot_actions__pb2.GetAsyncActionResultRequest.SerializeToString,
                 response_deserializer=nango_dot_gateway_dot_v1_dot_actions__pb2.GetAsyncActionResultResponse.FromString,
                 )
+        self.TriggerActionAndWait = channel.unary_unary(
+                '/nango.gateway.v1.ActionsService/TriggerActionAndWait',
+                request_serializer=nango_dot_gateway_dot_v1_dot_actions__pb2.TriggerActionAndWaitRequest.SerializeToString,
+                response_deserializer=nango_dot_gateway_dot_v1_dot_actions__pb2.TriggerActionAndWaitResponse.FromString,
+                )
 
 
 class ActionsServiceServicer(object):
-    """ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult.
+    """ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult, and
+    adds TriggerActionAndWait.
     """
 
     def TriggerAction(self, request, context):
@@ -59,6 +66,19 @@ class ActionsServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TriggerActionAndWait(self, request, context):
+        """TriggerActionAndWait queues an action (one POST /action/trigger with X-Async: true),
+        waits for its async_action webhook (received by any replica), falling back to polling
+        GET /action/{id} with backoff, and returns its output. The action's id goes out at once
+        as response header metadata `nango-action-id` (over /v1: the header
+        `Grpc-Metadata-Nango-Action-Id`) and again in the trailer, so a caller whose deadline
+        passes can fetch the result later with GetAsyncActionResult. A call without a deadline
+        waits at most the gateway's ACTION_WAIT_MAX.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ActionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +97,11 @@ def add_ActionsServiceServicer_to_server(servicer, server):
                     request_deserializer=nango_dot_gateway_dot_v1_dot_actions__pb2.GetAsyncActionResultRequest.FromString,
                     response_serializer=nango_dot_gateway_dot_v1_dot_actions__pb2.GetAsyncActionResultResponse.SerializeToString,
             ),
+            'TriggerActionAndWait': grpc.unary_unary_rpc_method_handler(
+                    servicer.TriggerActionAndWait,
+                    request_deserializer=nango_dot_gateway_dot_v1_dot_actions__pb2.TriggerActionAndWaitRequest.FromString,
+                    response_serializer=nango_dot_gateway_dot_v1_dot_actions__pb2.TriggerActionAndWaitResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'nango.gateway.v1.ActionsService', rpc_method_handlers)
@@ -85,7 +110,8 @@ def add_ActionsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ActionsService(object):
-    """ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult.
+    """ActionsService mirrors triggerAction, triggerActionAsync and getAsyncActionResult, and
+    adds TriggerActionAndWait.
     """
 
     @staticmethod
@@ -136,5 +162,22 @@ class ActionsService(object):
         return grpc.experimental.unary_unary(request, target, '/nango.gateway.v1.ActionsService/GetAsyncActionResult',
             nango_dot_gateway_dot_v1_dot_actions__pb2.GetAsyncActionResultRequest.SerializeToString,
             nango_dot_gateway_dot_v1_dot_actions__pb2.GetAsyncActionResultResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def TriggerActionAndWait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/nango.gateway.v1.ActionsService/TriggerActionAndWait',
+            nango_dot_gateway_dot_v1_dot_actions__pb2.TriggerActionAndWaitRequest.SerializeToString,
+            nango_dot_gateway_dot_v1_dot_actions__pb2.TriggerActionAndWaitResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -13,11 +13,14 @@ _sym_db = _symbol_database.Default()
 
 from nango_gateway._gen.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from nango_gateway._gen.google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.protobuf import wrappers_pb2 as google_dot_protobuf_dot_wrappers__pb2
+from nango_gateway._gen.nango.gateway.v1 import types_pb2 as nango_dot_gateway_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1enango/gateway/v1/records.proto\x12\x10nango.gateway.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\xbb\x05\n\x12ListRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12T\n\x0emodified_after\x18\x05 \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x01\x88\x01\x01\x12\x1e\n\x05limit\x18\x06 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x02\x88\x01\x01\x12T\n\x06\x66ilter\x18\x07 \x01(\tB?\xbaH<r:28^(?i)(added|updated|deleted)(,(added|updated|deleted))*$H\x03\x88\x01\x01\x12\x1f\n\x06\x63ursor\x18\x08 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07H\x04\x88\x01\x01\x12\x1e\n\x03ids\x18\t \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\x80\x02\x12K\n\x05\x64\x65lta\x18\n \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x05\x88\x01\x01\x12\x11\n\tas_struct\x18\x0b \x01(\x08\x42\n\n\x08_variantB\x11\n\x0f_modified_afterB\x08\n\x06_limitB\t\n\x07_filterB\t\n\x07_cursorB\x08\n\x06_delta\"y\n\x13ListRecordsResponse\x12)\n\x07records\x18\x03 \x03(\x0b\x32\x18.nango.gateway.v1.Record\x12\x31\n\x0bnext_cursor\x18\x02 \x01(\x0b\x32\x1c.google.protobuf.StringValueJ\x04\x08\x01\x10\x02\"\x80\x01\n\x06Record\x12\x0c\n\x04json\x18\x01 \x01(\x0c\x12\n\n\x02id\x18\x02 \x01(\t\x12\x32\n\x08metadata\x18\x03 \x01(\x0b\x32 .nango.gateway.v1.RecordMetadata\x12(\n\x07payload\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x95\x05\n\x14StreamRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12T\n\x0emodified_after\x18\x05 \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x01\x88\x01\x01\x12T\n\x06\x66ilter\x18\x06 \x01(\tB?\xbaH<r:28^(?i)(added|updated|deleted)(,(added|updated|deleted))*$H\x02\x88\x01\x01\x12\x1e\n\x03ids\x18\x07 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\x80\x02\x12\x1f\n\x06\x63ursor\x18\x08 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07H\x03\x88\x01\x01\x12\"\n\tpage_size\x18\t \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x04\x88\x01\x01\x12\x11\n\tas_struct\x18\n \x01(\x08\x12%\n\x13records_per_message\x18\x0b \x01(\rB\x08\xbaH\x05*\x03\x18\x90NB\n\n\x08_variantB\x11\n\x0f_modified_afterB\t\n\x07_filterB\t\n\x07_cursorB\x0c\n\n_page_size\"\xba\x01\n\x15StreamRecordsResponse\x12\x0c\n\x04json\x18\x04 \x01(\x0c\x12\n\n\x02id\x18\x03 \x01(\t\x12\x32\n\x08metadata\x18\x02 \x01(\x0b\x32 .nango.gateway.v1.RecordMetadata\x12(\n\x07payload\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x07records\x18\x05 \x03(\x0b\x32\x18.nango.gateway.v1.Record\"\xc9\x01\n\x0eRecordMetadata\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x13\n\x0blast_action\x18\x02 \x01(\t\x12\x30\n\ndeleted_at\x18\x03 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12\x15\n\rfirst_seen_at\x18\x04 \x01(\t\x12\x18\n\x10last_modified_at\x18\x05 \x01(\t\x12/\n\tpruned_at\x18\x06 \x01(\x0b\x32\x1c.google.protobuf.StringValue\"\xde\x02\n\x13PruneRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12 \n\x0cuntil_cursor\x18\x05 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07\x12\x1e\n\x05limit\x18\x06 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x01\x88\x01\x01\x42\n\n\x08_variantB\x08\n\x06_limit\"7\n\x14PruneRecordsResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x10\n\x08has_more\x18\x02 \x01(\x08\x32\xfe\x02\n\x0eRecordsService\x12o\n\x0bListRecords\x12$.nango.gateway.v1.ListRecordsRequest\x1a%.nango.gateway.v1.ListRecordsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/records\x12~\n\rStreamRecords\x12&.nango.gateway.v1.StreamRecordsRequest\x1a\'.nango.gateway.v1.StreamRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/records/stream0\x01\x12{\n\x0cPruneRecords\x12%.nango.gateway.v1.PruneRecordsRequest\x1a&.nango.gateway.v1.PruneRecordsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x32\x11/v1/records/prune:\x01*BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1enango/gateway/v1/records.proto\x12\x10nango.gateway.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\x1a\x1cnango/gateway/v1/types.proto\"\xbb\x05\n\x12ListRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12T\n\x0emodified_after\x18\x05 \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x01\x88\x01\x01\x12\x1e\n\x05limit\x18\x06 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x02\x88\x01\x01\x12T\n\x06\x66ilter\x18\x07 \x01(\tB?\xbaH<r:28^(?i)(added|updated|deleted)(,(added|updated|deleted))*$H\x03\x88\x01\x01\x12\x1f\n\x06\x63ursor\x18\x08 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07H\x04\x88\x01\x01\x12\x1e\n\x03ids\x18\t \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\x80\x02\x12K\n\x05\x64\x65lta\x18\n \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x05\x88\x01\x01\x12\x11\n\tas_struct\x18\x0b \x01(\x08\x42\n\n\x08_variantB\x11\n\x0f_modified_afterB\x08\n\x06_limitB\t\n\x07_filterB\t\n\x07_cursorB\x08\n\x06_delta\"y\n\x13ListRecordsResponse\x12)\n\x07records\x18\x03 \x03(\x0b\x32\x18.nango.gateway.v1.Record\x12\x31\n\x0bnext_cursor\x18\x02 \x01(\x0b\x32\x1c.google.protobuf.StringValueJ\x04\x08\x01\x10\x02\"\x80\x01\n\x06Record\x12\x0c\n\x04json\x18\x01 \x01(\x0c\x12\n\n\x02id\x18\x02 \x01(\t\x12\x32\n\x08metadata\x18\x03 \x01(\x0b\x32 .nango.gateway.v1.RecordMetadata\x12(\n\x07payload\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x95\x05\n\x14StreamRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12T\n\x0emodified_after\x18\x05 \x01(\tB7\xbaH4r2\x18@2.^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$H\x01\x88\x01\x01\x12T\n\x06\x66ilter\x18\x06 \x01(\tB?\xbaH<r:28^(?i)(added|updated|deleted)(,(added|updated|deleted))*$H\x02\x88\x01\x01\x12\x1e\n\x03ids\x18\x07 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\x80\x02\x12\x1f\n\x06\x63ursor\x18\x08 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07H\x03\x88\x01\x01\x12\"\n\tpage_size\x18\t \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x04\x88\x01\x01\x12\x11\n\tas_struct\x18\n \x01(\x08\x12%\n\x13records_per_message\x18\x0b \x01(\rB\x08\xbaH\x05*\x03\x18\x90NB\n\n\x08_variantB\x11\n\x0f_modified_afterB\t\n\x07_filterB\t\n\x07_cursorB\x0c\n\n_page_size\"\xba\x01\n\x15StreamRecordsResponse\x12\x0c\n\x04json\x18\x04 \x01(\x0c\x12\n\n\x02id\x18\x03 \x01(\t\x12\x32\n\x08metadata\x18\x02 \x01(\x0b\x32 .nango.gateway.v1.RecordMetadata\x12(\n\x07payload\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x07records\x18\x05 \x03(\x0b\x32\x18.nango.gateway.v1.Record\"\xc9\x01\n\x0eRecordMetadata\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x13\n\x0blast_action\x18\x02 \x01(\t\x12\x30\n\ndeleted_at\x18\x03 \x01(\x0b\x32\x1c.google.protobuf.StringValue\x12\x15\n\rfirst_seen_at\x18\x04 \x01(\t\x12\x18\n\x10last_modified_at\x18\x05 \x01(\t\x12/\n\tpruned_at\x18\x06 \x01(\x0b\x32\x1c.google.protobuf.StringValue\"\xb4\x05\n\x13WatchRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12\x1f\n\x06\x63ursor\x18\x05 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07H\x01\x88\x01\x01\x12\"\n\tpage_size\x18\x06 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x02\x88\x01\x01\x12%\n\x13records_per_message\x18\x07 \x01(\rB\x08\xbaH\x05*\x03\x18\x90N\x12\xd7\x01\n\x12heartbeat_interval\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationB\x9f\x01\xbaH\x9b\x01\xba\x01\x97\x01\n\x18heartbeat_interval.range\x12,must be 0s (no heartbeats) or from 1s to 10m\x1aMthis == duration(\'0s\') || (this >= duration(\'1s\') && this <= duration(\'10m\'))\x12\x41\n\rpoll_interval\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationB\x0f\xbaH\x0c\xaa\x01\t\"\x03\x08\x90\x1c\x32\x02\x08\x01\x42\n\n\x08_variantB\t\n\x07_cursorB\x0c\n\n_page_size\"\xb9\x01\n\x14WatchRecordsResponse\x12\x30\n\x07records\x18\x01 \x01(\x0b\x32\x1d.nango.gateway.v1.RecordBatchH\x00\x12\x34\n\tcaught_up\x18\x02 \x01(\x0b\x32\x1f.nango.gateway.v1.WatchCaughtUpH\x00\x12\x30\n\theartbeat\x18\x03 \x01(\x0b\x32\x1b.nango.gateway.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"8\n\x0bRecordBatch\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.nango.gateway.v1.Record\"W\n\rWatchCaughtUp\x12\x13\n\x06\x63ursor\x18\x01 \x01(\tH\x00\x88\x01\x01\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\t\n\x07_cursor\"\xde\x02\n\x13PruneRecordsRequest\x12>\n\x13provider_config_key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[a-zA-Z0-9~:.@ _-]+$\x12I\n\rconnection_id\x18\x02 \x01(\tB2\xbaH/r-\x10\x01\x18\xff\x01\x32&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$\x12\x30\n\x05model\x18\x03 \x01(\tB!\xbaH\x1er\x1c\x10\x01\x18\xff\x01\x32\x15^[A-Z][a-zA-Z0-9_-]+$\x12\x32\n\x07variant\x18\x04 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18\xff\x01\x32\x10^[a-zA-Z0-9_-]+$H\x00\x88\x01\x01\x12 \n\x0cuntil_cursor\x18\x05 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xe8\x07\x12\x1e\n\x05limit\x18\x06 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x01H\x01\x88\x01\x01\x42\n\n\x08_variantB\x08\n\x06_limit\"7\n\x14PruneRecordsResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x10\n\x08has_more\x18\x02 \x01(\x08\x32\xfa\x03\n\x0eRecordsService\x12o\n\x0bListRecords\x12$.nango.gateway.v1.ListRecordsRequest\x1a%.nango.gateway.v1.ListRecordsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/records\x12~\n\rStreamRecords\x12&.nango.gateway.v1.StreamRecordsRequest\x1a\'.nango.gateway.v1.StreamRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/records/stream0\x01\x12z\n\x0cWatchRecords\x12%.nango.gateway.v1.WatchRecordsRequest\x1a&.nango.gateway.v1.WatchRecordsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/records/watch0\x01\x12{\n\x0cPruneRecords\x12%.nango.gateway.v1.PruneRecordsRequest\x1a&.nango.gateway.v1.PruneRecordsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x32\x11/v1/records/prune:\x01*BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nango.gateway.v1.records_pb2', globals())
@@ -65,6 +68,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _STREAMRECORDSREQUEST.fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\220N(\001'
   _STREAMRECORDSREQUEST.fields_by_name['records_per_message']._options = None
   _STREAMRECORDSREQUEST.fields_by_name['records_per_message']._serialized_options = b'\272H\005*\003\030\220N'
+  _WATCHRECORDSREQUEST.fields_by_name['provider_config_key']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['provider_config_key']._serialized_options = b'\272H\036r\034\020\001\030\377\0012\025^[a-zA-Z0-9~:.@ _-]+$'
+  _WATCHRECORDSREQUEST.fields_by_name['connection_id']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['connection_id']._serialized_options = b'\272H/r-\020\001\030\377\0012&^[a-zA-Z0-9,.;:=+~\\[\\]|@${}\"\'\\\\/_ -]+$'
+  _WATCHRECORDSREQUEST.fields_by_name['model']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['model']._serialized_options = b'\272H\036r\034\020\001\030\377\0012\025^[A-Z][a-zA-Z0-9_-]+$'
+  _WATCHRECORDSREQUEST.fields_by_name['variant']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['variant']._serialized_options = b'\272H\031r\027\020\001\030\377\0012\020^[a-zA-Z0-9_-]+$'
+  _WATCHRECORDSREQUEST.fields_by_name['cursor']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['cursor']._serialized_options = b'\272H\007r\005\020\001\030\350\007'
+  _WATCHRECORDSREQUEST.fields_by_name['page_size']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\220N(\001'
+  _WATCHRECORDSREQUEST.fields_by_name['records_per_message']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['records_per_message']._serialized_options = b'\272H\005*\003\030\220N'
+  _WATCHRECORDSREQUEST.fields_by_name['heartbeat_interval']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['heartbeat_interval']._serialized_options = b'\272H\233\001\272\001\227\001\n\030heartbeat_interval.range\022,must be 0s (no heartbeats) or from 1s to 10m\032Mthis == duration(\'0s\') || (this >= duration(\'1s\') && this <= duration(\'10m\'))'
+  _WATCHRECORDSREQUEST.fields_by_name['poll_interval']._options = None
+  _WATCHRECORDSREQUEST.fields_by_name['poll_interval']._serialized_options = b'\272H\014\252\001\t\"\003\010\220\0342\002\010\001'
   _PRUNERECORDSREQUEST.fields_by_name['provider_config_key']._options = None
   _PRUNERECORDSREQUEST.fields_by_name['provider_config_key']._serialized_options = b'\272H\036r\034\020\001\030\377\0012\025^[a-zA-Z0-9~:.@ _-]+$'
   _PRUNERECORDSREQUEST.fields_by_name['connection_id']._options = None
@@ -81,24 +102,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _RECORDSSERVICE.methods_by_name['ListRecords']._serialized_options = b'\202\323\344\223\002\r\022\013/v1/records'
   _RECORDSSERVICE.methods_by_name['StreamRecords']._options = None
   _RECORDSSERVICE.methods_by_name['StreamRecords']._serialized_options = b'\202\323\344\223\002\024\022\022/v1/records/stream'
+  _RECORDSSERVICE.methods_by_name['WatchRecords']._options = None
+  _RECORDSSERVICE.methods_by_name['WatchRecords']._serialized_options = b'\202\323\344\223\002\023\022\021/v1/records/watch'
   _RECORDSSERVICE.methods_by_name['PruneRecords']._options = None
   _RECORDSSERVICE.methods_by_name['PruneRecords']._serialized_options = b'\202\323\344\223\002\0262\021/v1/records/prune:\001*'
-  _LISTRECORDSREQUEST._serialized_start=174
-  _LISTRECORDSREQUEST._serialized_end=873
-  _LISTRECORDSRESPONSE._serialized_start=875
-  _LISTRECORDSRESPONSE._serialized_end=996
-  _RECORD._serialized_start=999
-  _RECORD._serialized_end=1127
-  _STREAMRECORDSREQUEST._serialized_start=1130
-  _STREAMRECORDSREQUEST._serialized_end=1791
-  _STREAMRECORDSRESPONSE._serialized_start=1794
-  _STREAMRECORDSRESPONSE._serialized_end=1980
-  _RECORDMETADATA._serialized_start=1983
-  _RECORDMETADATA._serialized_end=2184
-  _PRUNERECORDSREQUEST._serialized_start=2187
-  _PRUNERECORDSREQUEST._serialized_end=2537
-  _PRUNERECORDSRESPONSE._serialized_start=2539
-  _PRUNERECORDSRESPONSE._serialized_end=2594
-  _RECORDSSERVICE._serialized_start=2597
-  _RECORDSSERVICE._serialized_end=2979
+  _LISTRECORDSREQUEST._serialized_start=269
+  _LISTRECORDSREQUEST._serialized_end=968
+  _LISTRECORDSRESPONSE._serialized_start=970
+  _LISTRECORDSRESPONSE._serialized_end=1091
+  _RECORD._serialized_start=1094
+  _RECORD._serialized_end=1222
+  _STREAMRECORDSREQUEST._serialized_start=1225
+  _STREAMRECORDSREQUEST._serialized_end=1886
+  _STREAMRECORDSRESPONSE._serialized_start=1889
+  _STREAMRECORDSRESPONSE._serialized_end=2075
+  _RECORDMETADATA._serialized_start=2078
+  _RECORDMETADATA._serialized_end=2279
+  _WATCHRECORDSREQUEST._serialized_start=2282
+  _WATCHRECORDSREQUEST._serialized_end=2974
+  _WATCHRECORDSRESPONSE._serialized_start=2977
+  _WATCHRECORDSRESPONSE._serialized_end=3162
+  _RECORDBATCH._serialized_start=3164
+  _RECORDBATCH._serialized_end=3220
+  _WATCHCAUGHTUP._serialized_start=3222
+  _WATCHCAUGHTUP._serialized_end=3309
+  _PRUNERECORDSREQUEST._serialized_start=3312
+  _PRUNERECORDSREQUEST._serialized_end=3662
+  _PRUNERECORDSRESPONSE._serialized_start=3664
+  _PRUNERECORDSRESPONSE._serialized_end=3719
+  _RECORDSSERVICE._serialized_start=3722
+  _RECORDSSERVICE._serialized_end=4228
 # @@protoc_insertion_point(module_scope)

@@ -1,7 +1,10 @@
 from nango_gateway._gen.buf.validate import validate_pb2 as _validate_pb2
 from nango_gateway._gen.google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf import wrappers_pb2 as _wrappers_pb2
+from nango_gateway._gen.nango.gateway.v1 import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -79,6 +82,12 @@ class Record(_message.Message):
     payload: _struct_pb2.Struct
     def __init__(self, json: _Optional[bytes] = ..., id: _Optional[str] = ..., metadata: _Optional[_Union[RecordMetadata, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
+class RecordBatch(_message.Message):
+    __slots__ = ["records"]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[Record]
+    def __init__(self, records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ...) -> None: ...
+
 class RecordMetadata(_message.Message):
     __slots__ = ["cursor", "deleted_at", "first_seen_at", "last_action", "last_modified_at", "pruned_at"]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
@@ -134,3 +143,43 @@ class StreamRecordsResponse(_message.Message):
     payload: _struct_pb2.Struct
     records: _containers.RepeatedCompositeFieldContainer[Record]
     def __init__(self, json: _Optional[bytes] = ..., id: _Optional[str] = ..., metadata: _Optional[_Union[RecordMetadata, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ...) -> None: ...
+
+class WatchCaughtUp(_message.Message):
+    __slots__ = ["at", "cursor"]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    cursor: str
+    def __init__(self, cursor: _Optional[str] = ..., at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchRecordsRequest(_message.Message):
+    __slots__ = ["connection_id", "cursor", "heartbeat_interval", "model", "page_size", "poll_interval", "provider_config_key", "records_per_message", "variant"]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    POLL_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_CONFIG_KEY_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_PER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    VARIANT_FIELD_NUMBER: _ClassVar[int]
+    connection_id: str
+    cursor: str
+    heartbeat_interval: _duration_pb2.Duration
+    model: str
+    page_size: int
+    poll_interval: _duration_pb2.Duration
+    provider_config_key: str
+    records_per_message: int
+    variant: str
+    def __init__(self, provider_config_key: _Optional[str] = ..., connection_id: _Optional[str] = ..., model: _Optional[str] = ..., variant: _Optional[str] = ..., cursor: _Optional[str] = ..., page_size: _Optional[int] = ..., records_per_message: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., poll_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WatchRecordsResponse(_message.Message):
+    __slots__ = ["caught_up", "heartbeat", "records"]
+    CAUGHT_UP_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    caught_up: WatchCaughtUp
+    heartbeat: _types_pb2.Heartbeat
+    records: RecordBatch
+    def __init__(self, records: _Optional[_Union[RecordBatch, _Mapping]] = ..., caught_up: _Optional[_Union[WatchCaughtUp, _Mapping]] = ..., heartbeat: _Optional[_Union[_types_pb2.Heartbeat, _Mapping]] = ...) -> None: ...

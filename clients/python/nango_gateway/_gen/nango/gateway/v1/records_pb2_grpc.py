@@ -6,8 +6,8 @@ from nango_gateway._gen.nango.gateway.v1 import records_pb2 as nango_dot_gateway
 
 
 class RecordsServiceStub(object):
-    """RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
-    of a model as one server stream.
+    """RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords (every record
+    of a model as one server stream) and WatchRecords (every record, then live changes).
     """
 
     def __init__(self, channel):
@@ -26,6 +26,11 @@ class RecordsServiceStub(object):
                 request_serializer=nango_dot_gateway_dot_v1_dot_records__pb2.StreamRecordsRequest.SerializeToString,
                 response_deserializer=nango_dot_gateway_dot_v1_dot_records__pb2.StreamRecordsResponse.FromString,
                 )
+        self.WatchRecords = channel.unary_stream(
+                '/nango.gateway.v1.RecordsService/WatchRecords',
+                request_serializer=nango_dot_gateway_dot_v1_dot_records__pb2.WatchRecordsRequest.SerializeToString,
+                response_deserializer=nango_dot_gateway_dot_v1_dot_records__pb2.WatchRecordsResponse.FromString,
+                )
         self.PruneRecords = channel.unary_unary(
                 '/nango.gateway.v1.RecordsService/PruneRecords',
                 request_serializer=nango_dot_gateway_dot_v1_dot_records__pb2.PruneRecordsRequest.SerializeToString,
@@ -34,8 +39,8 @@ class RecordsServiceStub(object):
 
 
 class RecordsServiceServicer(object):
-    """RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
-    of a model as one server stream.
+    """RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords (every record
+    of a model as one server stream) and WatchRecords (every record, then live changes).
     """
 
     def ListRecords(self, request, context):
@@ -50,6 +55,19 @@ class RecordsServiceServicer(object):
         """StreamRecords sends every record from the cursor on, following next_cursor to the end.
         Over HTTP each line is {"result": <the record's JSON exactly as Nango sent it>} (with
         as_struct, the message itself); a final {"error": …} line reports a failure mid-stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchRecords(self, request, context):
+        """WatchRecords sends every record from the cursor on (or from the start), says
+        caught_up, then stays open: each successful sync webhook for the model (on any
+        replica) makes it fetch from the last cursor sent and send the changes (added, updated
+        and deleted records, as _nango_metadata.last_action says), then caught_up again.
+        Without webhooks it polls. Reconnecting with the last cursor received misses nothing
+        and repeats nothing. Over HTTP each record is a line {"result":{"record":<the record's
+        JSON exactly as Nango sent it>}}; caught_up and heartbeat lines are the messages.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -75,6 +93,11 @@ def add_RecordsServiceServicer_to_server(servicer, server):
                     request_deserializer=nango_dot_gateway_dot_v1_dot_records__pb2.StreamRecordsRequest.FromString,
                     response_serializer=nango_dot_gateway_dot_v1_dot_records__pb2.StreamRecordsResponse.SerializeToString,
             ),
+            'WatchRecords': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchRecords,
+                    request_deserializer=nango_dot_gateway_dot_v1_dot_records__pb2.WatchRecordsRequest.FromString,
+                    response_serializer=nango_dot_gateway_dot_v1_dot_records__pb2.WatchRecordsResponse.SerializeToString,
+            ),
             'PruneRecords': grpc.unary_unary_rpc_method_handler(
                     servicer.PruneRecords,
                     request_deserializer=nango_dot_gateway_dot_v1_dot_records__pb2.PruneRecordsRequest.FromString,
@@ -88,8 +111,8 @@ def add_RecordsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class RecordsService(object):
-    """RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords: every record
-    of a model as one server stream.
+    """RecordsService mirrors listRecords and pruneRecords, and adds StreamRecords (every record
+    of a model as one server stream) and WatchRecords (every record, then live changes).
     """
 
     @staticmethod
@@ -123,6 +146,23 @@ class RecordsService(object):
         return grpc.experimental.unary_stream(request, target, '/nango.gateway.v1.RecordsService/StreamRecords',
             nango_dot_gateway_dot_v1_dot_records__pb2.StreamRecordsRequest.SerializeToString,
             nango_dot_gateway_dot_v1_dot_records__pb2.StreamRecordsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/nango.gateway.v1.RecordsService/WatchRecords',
+            nango_dot_gateway_dot_v1_dot_records__pb2.WatchRecordsRequest.SerializeToString,
+            nango_dot_gateway_dot_v1_dot_records__pb2.WatchRecordsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

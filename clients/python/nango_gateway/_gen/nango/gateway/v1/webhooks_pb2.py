@@ -13,11 +13,13 @@ _sym_db = _symbol_database.Default()
 
 from nango_gateway._gen.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from nango_gateway._gen.google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from nango_gateway._gen.nango.gateway.v1 import types_pb2 as nango_dot_gateway_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fnango/gateway/v1/webhooks.proto\x12\x10nango.gateway.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n\x1aStreamWebhookEventsRequest\x12\x1d\n\x05types\x18\x01 \x03(\tB\x0e\xbaH\x0b\x92\x01\x08\"\x06r\x04\x10\x01\x18@\x12,\n\x13provider_config_key\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x01\x88\x01\x01\x12&\n\rconnection_id\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x02\x88\x01\x01\x12\"\n\tsync_name\x18\x04 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x03\x88\x01\x01\x12\x1e\n\x05model\x18\x05 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x04\x88\x01\x01\x12\x18\n\x0e\x61\x66ter_sequence\x18\x06 \x01(\x04H\x00\x12\x15\n\x0b\x66rom_oldest\x18\x07 \x01(\x08H\x00\x42\x07\n\x05startB\x16\n\x14_provider_config_keyB\x10\n\x0e_connection_idB\x0c\n\n_sync_nameB\x08\n\x06_model\"\x8f\x01\n\x1bStreamWebhookEventsResponse\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12/\n\x0breceived_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x1e.nango.gateway.v1.WebhookEvent\"\xac\x02\n\x0cWebhookEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x66rom\x18\x02 \x01(\t\x12-\n\x04\x61uth\x18\x03 \x01(\x0b\x32\x1d.nango.gateway.v1.AuthWebhookH\x00\x12-\n\x04sync\x18\x04 \x01(\x0b\x32\x1d.nango.gateway.v1.SyncWebhookH\x00\x12<\n\x0c\x61sync_action\x18\x05 \x01(\x0b\x32$.nango.gateway.v1.AsyncActionWebhookH\x00\x12\x33\n\x07\x66orward\x18\x06 \x01(\x0b\x32 .nango.gateway.v1.ForwardWebhookH\x00\x12$\n\x03raw\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructB\t\n\x07payload\"Z\n\x0cWebhookError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\'\n\x07payload\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"\xe6\x02\n\x0b\x41uthWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\x11\n\tauth_mode\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x13\n\x0b\x65nvironment\x18\x05 \x01(\t\x12\x11\n\toperation\x18\x06 \x01(\t\x12\x0f\n\x07success\x18\x07 \x01(\x08\x12\x35\n\x04tags\x18\x08 \x03(\x0b\x32\'.nango.gateway.v1.AuthWebhook.TagsEntry\x12\x32\n\x08\x65nd_user\x18\t \x01(\x0b\x32 .nango.gateway.v1.WebhookEndUser\x12-\n\x05\x65rror\x18\n \x01(\x0b\x32\x1e.nango.gateway.v1.WebhookError\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbd\x01\n\x0eWebhookEndUser\x12\x13\n\x0b\x65nd_user_id\x18\x01 \x01(\t\x12\x16\n\x0e\x65nd_user_email\x18\x02 \x01(\t\x12\x17\n\x0forganization_id\x18\x03 \x01(\t\x12\x38\n\x04tags\x18\x04 \x03(\x0b\x32*.nango.gateway.v1.WebhookEndUser.TagsEntry\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf9\x02\n\x0bSyncWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\x11\n\tsync_name\x18\x03 \x01(\t\x12\x14\n\x0csync_variant\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\x11\n\tsync_type\x18\x06 \x01(\t\x12\x0f\n\x07success\x18\x07 \x01(\x08\x12\x16\n\x0emodified_after\x18\x08 \x01(\t\x12>\n\x10response_results\x18\t \x01(\x0b\x32$.nango.gateway.v1.SyncWebhookResults\x12-\n\x05\x65rror\x18\n \x01(\x0b\x32\x1e.nango.gateway.v1.WebhookError\x12\x12\n\nstarted_at\x18\x0b \x01(\t\x12\x11\n\tfailed_at\x18\x0c \x01(\t\x12,\n\x0b\x63heckpoints\x18\r \x01(\x0b\x32\x17.google.protobuf.Struct\"E\n\x12SyncWebhookResults\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x0f\n\x07\x64\x65leted\x18\x03 \x01(\x05\"h\n\x12\x41syncActionWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12\x12\n\nstatus_url\x18\x04 \x01(\t\"m\n\x0e\x46orwardWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\'\n\x07payload\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"X\n\x1dVerifyWebhookSignatureRequest\x12\x18\n\x04\x62ody\x18\x01 \x01(\x0c\x42\n\xbaH\x07z\x05\x18\x80\x80\x80\x08\x12\x1d\n\tsignature\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01\"/\n\x1eVerifyWebhookSignatureResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x32\xc3\x02\n\x0fWebhooksService\x12\x91\x01\n\x13StreamWebhookEvents\x12,.nango.gateway.v1.StreamWebhookEventsRequest\x1a-.nango.gateway.v1.StreamWebhookEventsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/webhooks/events0\x01\x12\x9b\x01\n\x16VerifyWebhookSignature\x12/.nango.gateway.v1.VerifyWebhookSignatureRequest\x1a\x30.nango.gateway.v1.VerifyWebhookSignatureResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/v1/webhooks/verify:\x01*BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fnango/gateway/v1/webhooks.proto\x12\x10nango.gateway.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cnango/gateway/v1/types.proto\"\xab\x04\n\x1aStreamWebhookEventsRequest\x12\x1d\n\x05types\x18\x01 \x03(\tB\x0e\xbaH\x0b\x92\x01\x08\"\x06r\x04\x10\x01\x18@\x12,\n\x13provider_config_key\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x01\x88\x01\x01\x12&\n\rconnection_id\x18\x03 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x02\x88\x01\x01\x12\"\n\tsync_name\x18\x04 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x03\x88\x01\x01\x12\x1e\n\x05model\x18\x05 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xff\x01H\x04\x88\x01\x01\x12\x18\n\x0e\x61\x66ter_sequence\x18\x06 \x01(\x04H\x00\x12\x15\n\x0b\x66rom_oldest\x18\x07 \x01(\x08H\x00\x12\xd7\x01\n\x12heartbeat_interval\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationB\x9f\x01\xbaH\x9b\x01\xba\x01\x97\x01\n\x18heartbeat_interval.range\x12,must be 0s (no heartbeats) or from 1s to 10m\x1aMthis == duration(\'0s\') || (this >= duration(\'1s\') && this <= duration(\'10m\'))B\x07\n\x05startB\x16\n\x14_provider_config_keyB\x10\n\x0e_connection_idB\x0c\n\n_sync_nameB\x08\n\x06_model\"\xbf\x01\n\x1bStreamWebhookEventsResponse\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12/\n\x0breceived_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x1e.nango.gateway.v1.WebhookEvent\x12.\n\theartbeat\x18\x04 \x01(\x0b\x32\x1b.nango.gateway.v1.Heartbeat\"\xac\x02\n\x0cWebhookEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x66rom\x18\x02 \x01(\t\x12-\n\x04\x61uth\x18\x03 \x01(\x0b\x32\x1d.nango.gateway.v1.AuthWebhookH\x00\x12-\n\x04sync\x18\x04 \x01(\x0b\x32\x1d.nango.gateway.v1.SyncWebhookH\x00\x12<\n\x0c\x61sync_action\x18\x05 \x01(\x0b\x32$.nango.gateway.v1.AsyncActionWebhookH\x00\x12\x33\n\x07\x66orward\x18\x06 \x01(\x0b\x32 .nango.gateway.v1.ForwardWebhookH\x00\x12$\n\x03raw\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructB\t\n\x07payload\"Z\n\x0cWebhookError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\'\n\x07payload\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"\xe6\x02\n\x0b\x41uthWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\x11\n\tauth_mode\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x13\n\x0b\x65nvironment\x18\x05 \x01(\t\x12\x11\n\toperation\x18\x06 \x01(\t\x12\x0f\n\x07success\x18\x07 \x01(\x08\x12\x35\n\x04tags\x18\x08 \x03(\x0b\x32\'.nango.gateway.v1.AuthWebhook.TagsEntry\x12\x32\n\x08\x65nd_user\x18\t \x01(\x0b\x32 .nango.gateway.v1.WebhookEndUser\x12-\n\x05\x65rror\x18\n \x01(\x0b\x32\x1e.nango.gateway.v1.WebhookError\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbd\x01\n\x0eWebhookEndUser\x12\x13\n\x0b\x65nd_user_id\x18\x01 \x01(\t\x12\x16\n\x0e\x65nd_user_email\x18\x02 \x01(\t\x12\x17\n\x0forganization_id\x18\x03 \x01(\t\x12\x38\n\x04tags\x18\x04 \x03(\x0b\x32*.nango.gateway.v1.WebhookEndUser.TagsEntry\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf9\x02\n\x0bSyncWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\x11\n\tsync_name\x18\x03 \x01(\t\x12\x14\n\x0csync_variant\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\x11\n\tsync_type\x18\x06 \x01(\t\x12\x0f\n\x07success\x18\x07 \x01(\x08\x12\x16\n\x0emodified_after\x18\x08 \x01(\t\x12>\n\x10response_results\x18\t \x01(\x0b\x32$.nango.gateway.v1.SyncWebhookResults\x12-\n\x05\x65rror\x18\n \x01(\x0b\x32\x1e.nango.gateway.v1.WebhookError\x12\x12\n\nstarted_at\x18\x0b \x01(\t\x12\x11\n\tfailed_at\x18\x0c \x01(\t\x12,\n\x0b\x63heckpoints\x18\r \x01(\x0b\x32\x17.google.protobuf.Struct\"E\n\x12SyncWebhookResults\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x0f\n\x07\x64\x65leted\x18\x03 \x01(\x05\"h\n\x12\x41syncActionWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12\x12\n\nstatus_url\x18\x04 \x01(\t\"m\n\x0e\x46orwardWebhook\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x1b\n\x13provider_config_key\x18\x02 \x01(\t\x12\'\n\x07payload\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"X\n\x1dVerifyWebhookSignatureRequest\x12\x18\n\x04\x62ody\x18\x01 \x01(\x0c\x42\n\xbaH\x07z\x05\x18\x80\x80\x80\x08\x12\x1d\n\tsignature\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01\"/\n\x1eVerifyWebhookSignatureResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x32\xc3\x02\n\x0fWebhooksService\x12\x91\x01\n\x13StreamWebhookEvents\x12,.nango.gateway.v1.StreamWebhookEventsRequest\x1a-.nango.gateway.v1.StreamWebhookEventsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/webhooks/events0\x01\x12\x9b\x01\n\x16VerifyWebhookSignature\x12/.nango.gateway.v1.VerifyWebhookSignatureRequest\x1a\x30.nango.gateway.v1.VerifyWebhookSignatureResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/v1/webhooks/verify:\x01*BGZEgithub.com/nango-gateway/nango-gateway/gen/nango/gateway/v1;gatewayv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nango.gateway.v1.webhooks_pb2', globals())
@@ -35,6 +37,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _STREAMWEBHOOKEVENTSREQUEST.fields_by_name['sync_name']._serialized_options = b'\272H\007r\005\020\001\030\377\001'
   _STREAMWEBHOOKEVENTSREQUEST.fields_by_name['model']._options = None
   _STREAMWEBHOOKEVENTSREQUEST.fields_by_name['model']._serialized_options = b'\272H\007r\005\020\001\030\377\001'
+  _STREAMWEBHOOKEVENTSREQUEST.fields_by_name['heartbeat_interval']._options = None
+  _STREAMWEBHOOKEVENTSREQUEST.fields_by_name['heartbeat_interval']._serialized_options = b'\272H\233\001\272\001\227\001\n\030heartbeat_interval.range\022,must be 0s (no heartbeats) or from 1s to 10m\032Mthis == duration(\'0s\') || (this >= duration(\'1s\') && this <= duration(\'10m\'))'
   _AUTHWEBHOOK_TAGSENTRY._options = None
   _AUTHWEBHOOK_TAGSENTRY._serialized_options = b'8\001'
   _WEBHOOKENDUSER_TAGSENTRY._options = None
@@ -47,34 +51,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WEBHOOKSSERVICE.methods_by_name['StreamWebhookEvents']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/webhooks/events'
   _WEBHOOKSSERVICE.methods_by_name['VerifyWebhookSignature']._options = None
   _WEBHOOKSSERVICE.methods_by_name['VerifyWebhookSignature']._serialized_options = b'\202\323\344\223\002\030\"\023/v1/webhooks/verify:\001*'
-  _STREAMWEBHOOKEVENTSREQUEST._serialized_start=176
-  _STREAMWEBHOOKEVENTSREQUEST._serialized_end=513
-  _STREAMWEBHOOKEVENTSRESPONSE._serialized_start=516
-  _STREAMWEBHOOKEVENTSRESPONSE._serialized_end=659
-  _WEBHOOKEVENT._serialized_start=662
-  _WEBHOOKEVENT._serialized_end=962
-  _WEBHOOKERROR._serialized_start=964
-  _WEBHOOKERROR._serialized_end=1054
-  _AUTHWEBHOOK._serialized_start=1057
-  _AUTHWEBHOOK._serialized_end=1415
-  _AUTHWEBHOOK_TAGSENTRY._serialized_start=1372
-  _AUTHWEBHOOK_TAGSENTRY._serialized_end=1415
-  _WEBHOOKENDUSER._serialized_start=1418
-  _WEBHOOKENDUSER._serialized_end=1607
-  _WEBHOOKENDUSER_TAGSENTRY._serialized_start=1372
-  _WEBHOOKENDUSER_TAGSENTRY._serialized_end=1415
-  _SYNCWEBHOOK._serialized_start=1610
-  _SYNCWEBHOOK._serialized_end=1987
-  _SYNCWEBHOOKRESULTS._serialized_start=1989
-  _SYNCWEBHOOKRESULTS._serialized_end=2058
-  _ASYNCACTIONWEBHOOK._serialized_start=2060
-  _ASYNCACTIONWEBHOOK._serialized_end=2164
-  _FORWARDWEBHOOK._serialized_start=2166
-  _FORWARDWEBHOOK._serialized_end=2275
-  _VERIFYWEBHOOKSIGNATUREREQUEST._serialized_start=2277
-  _VERIFYWEBHOOKSIGNATUREREQUEST._serialized_end=2365
-  _VERIFYWEBHOOKSIGNATURERESPONSE._serialized_start=2367
-  _VERIFYWEBHOOKSIGNATURERESPONSE._serialized_end=2414
-  _WEBHOOKSSERVICE._serialized_start=2417
-  _WEBHOOKSSERVICE._serialized_end=2740
+  _STREAMWEBHOOKEVENTSREQUEST._serialized_start=238
+  _STREAMWEBHOOKEVENTSREQUEST._serialized_end=793
+  _STREAMWEBHOOKEVENTSRESPONSE._serialized_start=796
+  _STREAMWEBHOOKEVENTSRESPONSE._serialized_end=987
+  _WEBHOOKEVENT._serialized_start=990
+  _WEBHOOKEVENT._serialized_end=1290
+  _WEBHOOKERROR._serialized_start=1292
+  _WEBHOOKERROR._serialized_end=1382
+  _AUTHWEBHOOK._serialized_start=1385
+  _AUTHWEBHOOK._serialized_end=1743
+  _AUTHWEBHOOK_TAGSENTRY._serialized_start=1700
+  _AUTHWEBHOOK_TAGSENTRY._serialized_end=1743
+  _WEBHOOKENDUSER._serialized_start=1746
+  _WEBHOOKENDUSER._serialized_end=1935
+  _WEBHOOKENDUSER_TAGSENTRY._serialized_start=1700
+  _WEBHOOKENDUSER_TAGSENTRY._serialized_end=1743
+  _SYNCWEBHOOK._serialized_start=1938
+  _SYNCWEBHOOK._serialized_end=2315
+  _SYNCWEBHOOKRESULTS._serialized_start=2317
+  _SYNCWEBHOOKRESULTS._serialized_end=2386
+  _ASYNCACTIONWEBHOOK._serialized_start=2388
+  _ASYNCACTIONWEBHOOK._serialized_end=2492
+  _FORWARDWEBHOOK._serialized_start=2494
+  _FORWARDWEBHOOK._serialized_end=2603
+  _VERIFYWEBHOOKSIGNATUREREQUEST._serialized_start=2605
+  _VERIFYWEBHOOKSIGNATUREREQUEST._serialized_end=2693
+  _VERIFYWEBHOOKSIGNATURERESPONSE._serialized_start=2695
+  _VERIFYWEBHOOKSIGNATURERESPONSE._serialized_end=2742
+  _WEBHOOKSSERVICE._serialized_start=2745
+  _WEBHOOKSSERVICE._serialized_end=3068
 # @@protoc_insertion_point(module_scope)

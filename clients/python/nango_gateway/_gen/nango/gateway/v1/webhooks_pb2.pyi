@@ -1,7 +1,9 @@
 from nango_gateway._gen.buf.validate import validate_pb2 as _validate_pb2
 from nango_gateway._gen.google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from nango_gateway._gen.nango.gateway.v1 import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -63,10 +65,11 @@ class ForwardWebhook(_message.Message):
     def __init__(self, connection_id: _Optional[str] = ..., provider_config_key: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class StreamWebhookEventsRequest(_message.Message):
-    __slots__ = ["after_sequence", "connection_id", "from_oldest", "model", "provider_config_key", "sync_name", "types"]
+    __slots__ = ["after_sequence", "connection_id", "from_oldest", "heartbeat_interval", "model", "provider_config_key", "sync_name", "types"]
     AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_OLDEST_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_CONFIG_KEY_FIELD_NUMBER: _ClassVar[int]
     SYNC_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -74,21 +77,24 @@ class StreamWebhookEventsRequest(_message.Message):
     after_sequence: int
     connection_id: str
     from_oldest: bool
+    heartbeat_interval: _duration_pb2.Duration
     model: str
     provider_config_key: str
     sync_name: str
     types: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, types: _Optional[_Iterable[str]] = ..., provider_config_key: _Optional[str] = ..., connection_id: _Optional[str] = ..., sync_name: _Optional[str] = ..., model: _Optional[str] = ..., after_sequence: _Optional[int] = ..., from_oldest: bool = ...) -> None: ...
+    def __init__(self, types: _Optional[_Iterable[str]] = ..., provider_config_key: _Optional[str] = ..., connection_id: _Optional[str] = ..., sync_name: _Optional[str] = ..., model: _Optional[str] = ..., after_sequence: _Optional[int] = ..., from_oldest: bool = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class StreamWebhookEventsResponse(_message.Message):
-    __slots__ = ["event", "received_at", "sequence"]
+    __slots__ = ["event", "heartbeat", "received_at", "sequence"]
     EVENT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     event: WebhookEvent
+    heartbeat: _types_pb2.Heartbeat
     received_at: _timestamp_pb2.Timestamp
     sequence: int
-    def __init__(self, sequence: _Optional[int] = ..., received_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[_Union[WebhookEvent, _Mapping]] = ...) -> None: ...
+    def __init__(self, sequence: _Optional[int] = ..., received_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[_Union[WebhookEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[_types_pb2.Heartbeat, _Mapping]] = ...) -> None: ...
 
 class SyncWebhook(_message.Message):
     __slots__ = ["checkpoints", "connection_id", "error", "failed_at", "model", "modified_after", "provider_config_key", "response_results", "started_at", "success", "sync_name", "sync_type", "sync_variant"]

@@ -35,6 +35,9 @@ class WebhooksServiceServicer(object):
 
     def StreamWebhookEvents(self, request, context):
         """StreamWebhookEvents streams webhook events as they arrive, filtered, from a start point.
+        After every heartbeat_interval in which nothing else was sent, it sends a message with
+        only heartbeat set, so that proxies that end idle connections keep the stream open;
+        clients skip those messages.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
