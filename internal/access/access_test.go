@@ -53,6 +53,9 @@ func TestParsePolicyRefusesWhatCouldWidenOrDropAccess(t *testing.T) {
 		{"service without method", string(policyYAML(entry("a", "t", "nango.gateway.v1.RecordsService"))), "full method"},
 		{"relay wildcard", string(policyYAML(entry("a", "t", "relay/*"))), "exact name"},
 		{"not yaml", "clients: [", "clients file"},
+		{"zero weight", string(policyYAML(entry("a", "t") + "    rate_weight: 0\n")), "rate_weight must be between 1"},
+		{"huge weight", string(policyYAML(entry("a", "t") + "    rate_weight: 5000\n")), "rate_weight must be between 1"},
+		{"negative quota", string(policyYAML(entry("a", "t") + "    rate_quota: -1\n")), "rate_quota must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +67,25 @@ func TestParsePolicyRefusesWhatCouldWidenOrDropAccess(t *testing.T) {
 				t.Errorf("error repeats a token hash: %v", err)
 			}
 		})
+	}
+}
+
+func TestRateShareReadsWeightAndQuotaWithDefaults(t *testing.T) {
+	p, err := ParsePolicy(policyYAML(
+		entry("batch", "t1", "*")+"    rate_weight: 1\n    rate_quota: 20\n",
+		entry("web", "t2", "*")+"    rate_weight: 4\n",
+		entry("plain", "t3", "*"),
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name          string
+		weight, quota int
+	}{{"batch", 1, 20}, {"web", 4, 0}, {"plain", 1, 0}, {"unknown", 1, 0}, {"", 1, 0}} {
+		if w, q := p.RateShare(tt.name); w != tt.weight || q != tt.quota {
+			t.Errorf("RateShare(%q) = %d, %d; want %d, %d", tt.name, w, q, tt.weight, tt.quota)
+		}
 	}
 }
 

@@ -81,6 +81,13 @@ func (g *Guard) reload() {
 	g.logger.Info("clients file reloaded", "path", g.path, "clients", p.Len())
 }
 
+// RateShare is the rate weight and quota of the client named name in the
+// current clients file (weight 1 and no quota for a name it does not list),
+// so a reloaded file changes them at once.
+func (g *Guard) RateShare(name string) (weight, quota int) {
+	return g.policy.Load().RateShare(name)
+}
+
 type clientKey struct{}
 
 // ClientName is the name of the client the call was authenticated as, or "".

@@ -23,6 +23,12 @@ type Client struct {
 	tokenSHA256 []byte
 	identity    string // a verified client certificate's URI SAN, DNS SAN or common name
 	allow       []string
+	// RateWeight is the client's share of Nango's rate limit when calls wait
+	// for it: a client of weight 2 gets two turns for another's one.
+	RateWeight int
+	// RateQuota caps the client's calls to Nango per rate-limit window on
+	// each replica; 0 for none.
+	RateQuota int
 }
 
 type fileFormat struct {
@@ -31,6 +37,8 @@ type fileFormat struct {
 		TokenSHA256         string   `yaml:"token_sha256"`
 		CertificateIdentity string   `yaml:"certificate_identity"`
 		Allow               []string `yaml:"allow"`
+		RateWeight          *int     `yaml:"rate_weight"`
+		RateQuota           int      `yaml:"rate_quota"`
 	} `yaml:"clients"`
 }
 
@@ -78,6 +86,16 @@ func ParsePolicy(data []byte) (*Policy, error) {
 				return nil, fmt.Errorf("clients file: %s: allow %q: %w", where, rule, err)
 			}
 		}
+		weight := 1
+		if c.RateWeight != nil {
+			if *c.RateWeight < 1 || *c.RateWeight > MaxRateWeight {
+				return nil, fmt.Errorf("clients file: %s: rate_weight must be between 1 and %d", where, MaxRateWeight)
+			}
+			weight = *c.RateWeight
+		}
+		if c.RateQuota < 0 {
+			return nil, fmt.Errorf("clients file: %s: rate_quota must not be negative (0 or absent: no quota)", where)
+		}
 		names[c.Name] = true
 		if sum != nil {
 			hashes[string(sum)] = true
@@ -85,7 +103,8 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		if c.CertificateIdentity != "" {
 			identities[c.CertificateIdentity] = true
 		}
-		p.clients = append(p.clients, &Client{Name: c.Name, tokenSHA256: sum, identity: c.CertificateIdentity, allow: c.Allow})
+		p.clients = append(p.clients, &Client{Name: c.Name, tokenSHA256: sum, identity: c.CertificateIdentity, allow: c.Allow,
+			RateWeight: weight, RateQuota: c.RateQuota})
 	}
 	return p, nil
 }
@@ -139,6 +158,21 @@ func (p *Policy) AuthenticateCertificate(identities []string) (*Client, bool) {
 		}
 	}
 	return nil, false
+}
+
+// MaxRateWeight bounds rate_weight: a larger weight would let one client's
+// turn outlast a window.
+const MaxRateWeight = 1000
+
+// RateShare is the rate weight and quota of the client named name; a name
+// the policy does not know gets weight 1 and no quota.
+func (p *Policy) RateShare(name string) (weight, quota int) {
+	for _, c := range p.clients {
+		if c.Name == name {
+			return c.RateWeight, c.RateQuota
+		}
+	}
+	return 1, 0
 }
 
 // Len is the number of clients.

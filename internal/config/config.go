@@ -72,6 +72,12 @@ type Config struct {
 	StreamHeartbeatInterval time.Duration
 	// WatchPollInterval is how often WatchRecords polls when no webhook can announce changes.
 	WatchPollInterval time.Duration
+
+	// The rate budget: "shared" (replicas lease Nango's window through NATS) or
+	// "local" (each replica governs alone).
+	RateBudget         string
+	RateBudgetReplicas int
+	RateBudgetBucket   string
 }
 
 // String never prints a secret.
@@ -88,8 +94,8 @@ func (c Config) String() string {
 	if c.ClientsFile == "" {
 		access = "none (insecure-no-auth)"
 	}
-	return fmt.Sprintf("nango_host=%s log_level=%s demo=%t event_bus=%s webhook_signing_key_set=%t upstream_max_attempts=%d upstream_rate_governor=%t access=%s",
-		host, c.LogLevel, c.Demo, bus, signingKeySet, c.UpstreamMaxAttempts, c.UpstreamRateGovernor, access)
+	return fmt.Sprintf("nango_host=%s log_level=%s demo=%t event_bus=%s webhook_signing_key_set=%t upstream_max_attempts=%d upstream_rate_governor=%t rate_budget=%s access=%s",
+		host, c.LogLevel, c.Demo, bus, signingKeySet, c.UpstreamMaxAttempts, c.UpstreamRateGovernor, c.RateBudget, access)
 }
 
 // setting is one configuration value: a flag, its environment variable and, for secrets, a
@@ -146,6 +152,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "action-wait-max", env: "ACTION_WAIT_MAX", def: "15m", usage: "longest TriggerActionAndWait when the caller sets no deadline"},
 		{flag: "stream-heartbeat-interval", env: "STREAM_HEARTBEAT_INTERVAL", def: "15s", usage: "silence after which a long-lived stream sends a heartbeat, unless the caller asks otherwise (1s to 10m)"},
 		{flag: "watch-poll-interval", env: "WATCH_POLL_INTERVAL", def: "30s", usage: "how often WatchRecords polls Nango when no webhook signing key or event bus can announce changes (at least 1s)"},
+		{flag: "rate-budget", env: "RATE_BUDGET", def: "auto", usage: "shared (replicas lease Nango's rate window through NATS), local, or auto (shared when EVENT_BUS_URL is set)"},
+		{flag: "rate-budget-replicas", env: "RATE_BUDGET_REPLICAS", def: "3", usage: "replicas in the fleet: while NATS is away each takes this fraction of Nango's limit"},
+		{flag: "rate-budget-bucket", env: "RATE_BUDGET_BUCKET", def: "NANGO_RATE_BUDGET", usage: "JetStream key-value bucket of the shared rate budget (one per Nango account)"},
 	}
 	fs := flag.NewFlagSet("nango-gateway", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -187,6 +196,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		TLSCertFile:               get("tls-cert-file").value,
 		TLSKeyFile:                get("tls-key-file").value,
 		TLSClientCAFile:           get("tls-client-ca-file").value,
+		RateBudgetBucket:          get("rate-budget-bucket").value,
 		Demo:                      *demo,
 	}
 	var errs []error
@@ -265,6 +275,22 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if u := cfg.EventBusURL; u != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
 		errs = append(errs, fmt.Errorf("EVENT_BUS_URL %q is not a nats:// or tls:// URL", u))
 	}
+	switch rb := get("rate-budget").value; {
+	case rb == "auto" && cfg.EventBusURL != "", rb == "shared":
+		cfg.RateBudget = "shared"
+	case rb == "auto", rb == "local":
+		cfg.RateBudget = "local"
+	default:
+		errs = append(errs, fmt.Errorf("RATE_BUDGET %q is not shared, local or auto", rb))
+	}
+	if cfg.RateBudget == "shared" && cfg.EventBusURL == "" {
+		errs = append(errs, errors.New("RATE_BUDGET=shared needs EVENT_BUS_URL: the replicas share the budget through NATS"))
+	}
+	if cfg.RateBudgetBucket == "" || strings.ContainsFunc(cfg.RateBudgetBucket, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) {
+		errs = append(errs, fmt.Errorf("RATE_BUDGET_BUCKET %q must be letters, digits, _ or -", cfg.RateBudgetBucket))
+	}
 	for _, p := range []struct {
 		s   *setting
 		dst *int
@@ -274,6 +300,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{get("subscriber-buffer"), &cfg.SubscriberBuffer}, {get("upstream-max-attempts"), &cfg.UpstreamMaxAttempts},
 		{get("upstream-max-idle-conns"), &cfg.UpstreamMaxIdleConns}, {get("grpc-max-concurrent-streams"), &cfg.GRPCMaxConcurrentStreams},
 		{get("event-retention-max-bytes"), &cfg.EventRetentionMaxBytes}, {get("event-bus-stream-replicas"), &cfg.EventBusStreamReplicas},
+		{get("rate-budget-replicas"), &cfg.RateBudgetReplicas},
 	} {
 		n, err := strconv.Atoi(p.s.value)
 		if err != nil || n <= 0 {

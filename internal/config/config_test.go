@@ -48,6 +48,27 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 				if c.ClientsFile != "/etc/gateway/clients.yaml" || c.InsecureNoAuth {
 					t.Errorf("access not from CLIENTS_FILE: %+v", c)
 				}
+				if c.RateBudget != "local" || c.RateBudgetReplicas != 3 || c.RateBudgetBucket != "NANGO_RATE_BUDGET" {
+					t.Errorf("without an event bus the rate budget is local: %+v", c)
+				}
+			},
+		},
+		{
+			name: "the rate budget is shared when replicas share NATS",
+			env:  map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_URL": "nats://nats:4222", "RATE_BUDGET_REPLICAS": "5"},
+			check: func(t *testing.T, c Config) {
+				if c.RateBudget != "shared" || c.RateBudgetReplicas != 5 {
+					t.Errorf("rate budget %q for %d replicas, want shared for 5", c.RateBudget, c.RateBudgetReplicas)
+				}
+			},
+		},
+		{
+			name: "a local rate budget may be chosen beside NATS",
+			env:  map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_URL": "nats://nats:4222", "RATE_BUDGET": "local"},
+			check: func(t *testing.T, c Config) {
+				if c.RateBudget != "local" {
+					t.Errorf("rate budget %q, want local", c.RateBudget)
+				}
 			},
 		},
 		{
@@ -127,6 +148,10 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad watch poll interval", nil, map[string]string{"NANGO_SECRET_KEY": "k", "WATCH_POLL_INTERVAL": "often"}, "WATCH_POLL_INTERVAL"},
 		{"unreadable key file", nil, map[string]string{"NANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "NANGO_SECRET_KEY_FILE"},
 		{"unknown flag", []string{"--nope"}, nil, "nope"},
+		{"bad rate budget", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "RATE_BUDGET": "fleet"}, "RATE_BUDGET"},
+		{"shared rate budget without NATS", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "RATE_BUDGET": "shared"}, "needs EVENT_BUS_URL"},
+		{"bad rate budget replicas", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "RATE_BUDGET_REPLICAS": "0"}, "RATE_BUDGET_REPLICAS"},
+		{"bad rate budget bucket", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "RATE_BUDGET_BUCKET": "a.b"}, "RATE_BUDGET_BUCKET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

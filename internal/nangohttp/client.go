@@ -69,6 +69,22 @@ type Config struct {
 	// Nango's window from X-RateLimit-* and queues calls that would meet a
 	// certain 429 until the window resets.
 	DisableGovernor bool
+	// SharedBudget, when set, shares Nango's window with the other replicas
+	// of the fleet: every admission spends a point leased from it. nil keeps
+	// the governor to this process's view of the window.
+	SharedBudget SharedBudget
+	// FallbackReplicas is the fleet's size: while SharedBudget is
+	// unreachable this replica takes Limit/FallbackReplicas points per
+	// window. 0 means 1.
+	FallbackReplicas int
+	// Caller names the client a call is made for, from its context; calls
+	// waiting for the rate governor are served client by client, by weight.
+	// nil puts every call in one line.
+	Caller func(context.Context) string
+	// CallerShare gives a client's weight (at least 1; a client of weight 2
+	// gets two turns for another's one) and quota (points per window for
+	// this replica, 0 for none). nil gives everyone weight 1 and no quota.
+	CallerShare func(name string) (weight, quota int)
 
 	// MaxIdleConnsPerHost sizes the keep-alive pool to Nango; 0 means 64.
 	MaxIdleConnsPerHost int
@@ -181,6 +197,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("nangohttp: Config.%s is negative", d.name)
 		}
 	}
+	if cfg.FallbackReplicas < 0 {
+		return nil, errors.New("nangohttp: Config.FallbackReplicas is negative")
+	}
 	if cfg.MaxIdleConnsPerHost < 0 {
 		return nil, errors.New("nangohttp: Config.MaxIdleConnsPerHost is negative")
 	}
@@ -228,6 +247,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	if !cfg.DisableGovernor {
 		c.gov = newGovernor(c.clock, c.rand, c.metrics, c.log)
+		c.gov.shared = cfg.SharedBudget
+		c.gov.replicas = max(cfg.FallbackReplicas, 1)
+		c.gov.callerOf = cfg.Caller
+		c.gov.shareOf = cfg.CallerShare
 	}
 	return c, nil
 }

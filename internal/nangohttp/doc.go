@@ -15,7 +15,11 @@
 // Request.NangoRetries on proxy calls that asked Nango to retry. Every
 // attempt first passes the rate governor, one per Client, which learns
 // Nango's window from X-RateLimit-* and holds calls that would meet a certain
-// 429 until the window resets. A wait that cannot end before the call's
+// 429 until the window resets; the calls it holds wait per client and are
+// served by weight (Config.Caller, Config.CallerShare), and with a
+// SharedBudget each admission spends a point the fleet leased to this
+// replica, so replicas together stay within the account's limit. A wait
+// that cannot end before the call's
 // deadline is not made: the call fails at once with ResourceExhausted and a
 // google.rpc.RetryInfo, which PushbackUnaryInterceptor and
 // PushbackStreamInterceptor turn into the grpc-retry-pushback-ms trailer.

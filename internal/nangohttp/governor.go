@@ -20,9 +20,15 @@ import (
 // before that leaves at once with ResourceExhausted and the wait as
 // RetryInfo, without reaching Nango.
 //
-// It is one per Client, hence per process; other replicas share the
-// account's limit, which is why the governor trusts Nango's Remaining rather
-// than its own count, and why an occasional 429 is still retried.
+// It is one per Client, hence per process. Alone it trusts Nango's
+// Remaining rather than its own count, since other replicas share the
+// account's limit; with a SharedBudget every admission also spends a point
+// leased from the fleet's window (see SharedBudget), so that replicas
+// together stay within the limit instead of racing for it.
+//
+// Calls waiting for points queue per client and are served by weight
+// (weighted round robin), so a noisy client cannot starve a quiet one; a
+// client may also have a quota of points per window.
 
 type govMode uint8
 
@@ -43,6 +49,13 @@ const (
 	// govResetJitter spreads the release of queued calls (and of other
 	// replicas' governors) over the start of the new window.
 	govResetJitter = 100 * time.Millisecond
+	// govLeaseTimeout bounds one lease from the shared budget: past it the
+	// store is taken to be away and the local share used instead.
+	govLeaseTimeout = 2 * time.Second
+	// govLeasePoll is how soon a replica asks the fleet again when its
+	// window is spent and its end not known yet: another replica's answer
+	// will teach it shortly, and with it when to give up on waiters.
+	govLeasePoll = 200 * time.Millisecond
 )
 
 type governor struct {
@@ -51,19 +64,51 @@ type governor struct {
 	metrics Metrics
 	log     *slog.Logger
 
+	shared   SharedBudget                          // nil: this process alone
+	replicas int                                   // the fleet's size, for the local fallback share
+	callerOf func(context.Context) string          // names the client of a call
+	shareOf  func(name string) (weight, quota int) // a client's weight and quota
+
 	mu         sync.Mutex
 	mode       govMode
-	probing    bool      // govUnknown: a probe is in flight
-	probeUntil time.Time // govUnknown: queued calls go anyway after this
-	limit      int       // X-RateLimit-Limit
-	resetT     int64     // X-RateLimit-Reset of the current window
-	resetAt    time.Time // when the current window has surely ended
-	rolled     bool      // resetAt passed and the new window's Reset is not known yet
-	budget     int       // calls that may still go in the current window
-	epoch      uint64    // bumped when a window ends
-	inflight   int       // calls admitted in this epoch and not yet answered
-	queue      []*govWaiter
-	changed    chan struct{} // closed when the mode or resetAt changes
+	probing    bool          // govUnknown: a probe is in flight
+	probeUntil time.Time     // govUnknown: queued calls go anyway after this
+	limit      int           // X-RateLimit-Limit
+	resetT     int64         // X-RateLimit-Reset of the current window
+	resetAt    time.Time     // when the current window has surely ended
+	rolled     bool          // resetAt passed and the new window's Reset is not known yet
+	prevReset  int64         // rolled: the Reset of the window that ended
+	budget     int           // calls that may still go in the current window
+	remaining  int           // lowest Remaining seen in the current window, -1 none
+	epoch      uint64        // bumped when a window ends
+	window     uint64        // bumped when a new window starts, by its end or by an answer: quotas count per window
+	inflight   int           // calls admitted in this epoch and not yet answered
+	changed    chan struct{} // closed when the mode, resetAt or the lease state changes
+
+	clients map[string]*clientQueue
+	ring    []*clientQueue // clients with calls waiting, in serving order
+	next    int            // ring index of the client served next
+	queued  int            // calls waiting, all clients
+
+	leased     int       // shared: points held for this epoch
+	leasing    bool      // shared: a lease is out
+	spentOut   bool      // shared: the fleet granted nothing more in this window
+	pollAt     time.Time // spentOut while rolled: when to ask the fleet again
+	tell       bool      // shared: a newly learnt window is not told to the fleet yet
+	fallback   bool      // shared: the store failed in this epoch; the local share applies
+	storeDown  bool      // the last lease failed (for logging transitions only)
+	localTaken int       // fallback: points taken from the local share in this epoch
+}
+
+// clientQueue is one client's line, and what it spent in the current epoch.
+type clientQueue struct {
+	name    string
+	weight  int
+	quota   int // points per window; 0 none
+	waiters []*govWaiter
+	credit  int // calls it may still have in its current round-robin turn
+	window  uint64
+	spent   int // admitted in window
 }
 
 // ticket is an admission; release or undo gives it back.
@@ -71,20 +116,26 @@ type ticket struct {
 	epoch   uint64
 	counted bool // counted in inflight
 	spent   bool // took one from budget
+	leased  bool // took one leased point
 	probe   bool
+	client  *clientQueue
+	window  uint64
 }
 
 type govWaiter struct {
+	ctx         context.Context
 	deadline    time.Time
 	hasDeadline bool
 	ready       chan struct{} // closed once done
 	done        bool          // admitted (tk) or refused (err); under mu
 	tk          ticket
 	err         error
+	outcome     string // refused: why
 }
 
 func newGovernor(clock Clock, rand func() float64, m Metrics, log *slog.Logger) *governor {
-	return &governor{clock: clock, rand: rand, metrics: m, log: log, changed: make(chan struct{})}
+	return &governor{clock: clock, rand: rand, metrics: m, log: log, changed: make(chan struct{}),
+		remaining: -1, replicas: 1, clients: map[string]*clientQueue{}}
 }
 
 // acquire admits one attempt, waiting in line when the window is spent. A
@@ -93,24 +144,32 @@ func (g *governor) acquire(ctx context.Context) (ticket, error) {
 	if g == nil {
 		return ticket{}, nil
 	}
+	name := ""
+	if g.callerOf != nil {
+		name = g.callerOf(ctx)
+	}
 	g.mu.Lock()
 	start := g.clock.Now()
 	g.dispatch(start)
-	if len(g.queue) == 0 {
-		if tk, ok := g.admit(start); ok {
+	cq := g.client(name)
+	if g.queued == 0 && !g.overQuota(cq) {
+		if tk, ok := g.admit(start, cq); ok {
 			g.mu.Unlock()
+			g.decided(ctx, BudgetAdmitted)
 			return tk, nil
 		}
 	}
 	deadline, hasDeadline := ctx.Deadline()
-	if wait, ok := g.knownWait(start); ok && hasDeadline && deadline.Before(g.resetAt) {
+	if wait, outcome, ok := g.hopeless(start, cq, deadline, hasDeadline); ok {
 		g.mu.Unlock()
 		g.waited(ctx, 0, false)
-		g.log.DebugContext(ctx, "nango rate limit window resets after the deadline, call not sent", "wait", wait)
+		g.decided(ctx, outcome)
+		g.log.DebugContext(ctx, "nango rate limit window resets after the deadline, call not sent", "wait", wait, "reason", outcome)
 		return ticket{}, rateLimitWaitError(wait)
 	}
-	w := &govWaiter{deadline: deadline, hasDeadline: hasDeadline, ready: make(chan struct{})}
-	g.queue = append(g.queue, w)
+	w := &govWaiter{ctx: ctx, deadline: deadline, hasDeadline: hasDeadline, ready: make(chan struct{})}
+	g.enqueue(cq, w)
+	g.dispatch(start)
 	g.mu.Unlock()
 	return g.wait(ctx, w, start)
 }
@@ -129,6 +188,11 @@ func (g *governor) wait(ctx context.Context, w *govWaiter, start time.Time) (tic
 		case <-w.ready:
 			waited := g.clock.Now().Sub(start)
 			g.waited(ctx, waited, w.err == nil)
+			if w.err == nil {
+				g.decided(ctx, BudgetAdmitted)
+			} else {
+				g.decided(ctx, w.outcome)
+			}
 			return w.tk, w.err
 		case <-ctx.Done():
 			g.mu.Lock()
@@ -141,6 +205,7 @@ func (g *governor) wait(ctx context.Context, w *govWaiter, start time.Time) (tic
 			g.mu.Unlock()
 			waited := g.clock.Now().Sub(start)
 			g.waited(ctx, waited, false)
+			g.decided(ctx, BudgetCanceled)
 			return ticket{}, contextError(ctx.Err())
 		case <-timer:
 			g.mu.Lock()
@@ -189,6 +254,12 @@ func (g *governor) undo(tk ticket) {
 		if tk.spent {
 			g.budget++
 		}
+		if tk.leased && tk.window == g.window {
+			g.leased++
+		}
+	}
+	if c := tk.client; c != nil && c.window == tk.window && c.spent > 0 {
+		c.spent--
 	}
 }
 
@@ -206,10 +277,12 @@ func (g *governor) learn(now time.Time, limit, remaining int, reset int64, h htt
 			g.budget = min(g.budget, est)
 		} else {
 			g.budget = est // the window turned before we expected it to
+			g.newWindow()
 		}
 	case reset == g.resetT && !g.rolled:
 		g.limit = limit
 		g.budget = min(g.budget, est)
+		g.seen(remaining)
 		return
 	default:
 		return // an answer from a window that is over
@@ -219,7 +292,15 @@ func (g *governor) learn(now time.Time, limit, remaining int, reset int64, h htt
 	g.resetT = reset
 	g.resetAt = g.holdUntil(now, reset, h)
 	g.rolled = false
+	g.seen(remaining)
+	g.tell = g.shared != nil
 	g.notify()
+}
+
+func (g *governor) seen(remaining int) {
+	if g.remaining < 0 || remaining < g.remaining {
+		g.remaining = remaining
+	}
 }
 
 // holdUntil is when the window whose X-RateLimit-Reset is reset has surely
@@ -256,19 +337,39 @@ func (g *governor) refresh(now time.Time) {
 	g.epoch++
 	g.inflight = 0
 	g.budget = g.limit
+	if !g.rolled {
+		g.prevReset = g.resetT
+	}
 	g.rolled = true
 	g.resetAt = now.Add(govMaxHold)
+	g.newWindow()
 	g.notify()
 }
 
-func (g *governor) admit(now time.Time) (ticket, bool) {
-	tk := ticket{epoch: g.epoch, counted: true}
+// newWindow forgets what the fleet granted for the window that ended:
+// leases lapse with it.
+func (g *governor) newWindow() {
+	g.window++
+	g.remaining = -1
+	g.leased = 0
+	g.spentOut = false
+	g.fallback = false
+	g.localTaken = 0
+}
+
+// needsPoints reports that an admission must spend a leased point.
+func (g *governor) needsPoints() bool {
+	return g.shared != nil && (g.mode == govLimited || g.mode == govUnknown && !g.fallback)
+}
+
+// admit admits one call of cq if the window allows.
+func (g *governor) admit(now time.Time, cq *clientQueue) (ticket, bool) {
+	tk := ticket{epoch: g.epoch, counted: true, client: cq, window: g.window}
+	probe := false
 	switch g.mode {
 	case govUnknown:
 		if !g.probing {
-			g.probing = true
-			g.probeUntil = now.Add(govProbeWait)
-			tk.probe = true
+			probe = true
 		} else if now.Before(g.probeUntil) {
 			return ticket{}, false
 		}
@@ -276,49 +377,136 @@ func (g *governor) admit(now time.Time) (ticket, bool) {
 		if g.budget <= 0 {
 			return ticket{}, false
 		}
+	}
+	points := g.needsPoints()
+	if points && g.leased <= 0 {
+		return ticket{}, false
+	}
+	if probe {
+		g.probing = true
+		g.probeUntil = now.Add(govProbeWait)
+		tk.probe = true
+	}
+	if g.mode == govLimited {
 		g.budget--
 		tk.spent = true
 	}
+	if points {
+		g.leased--
+		tk.leased = true
+	}
+	if cq.window != g.window {
+		cq.window, cq.spent = g.window, 0
+	}
+	cq.spent++
 	g.inflight++
 	return tk, true
 }
 
-// dispatch admits queued calls in order while the window allows, and sends
-// away those whose deadline comes before the known reset.
+// dispatch admits queued calls while the window allows, taking the clients
+// in weighted turns, asks the fleet for points when it needs some, and sends
+// away the calls that cannot have their turn before their deadline.
 func (g *governor) dispatch(now time.Time) {
 	g.refresh(now)
-	for len(g.queue) > 0 {
-		tk, ok := g.admit(now)
-		if !ok {
-			break
+	g.serve(now)
+	for g.maybeLease(now) {
+		g.serve(now) // the local share came at once
+	}
+	g.sweep(now)
+}
+
+// serve admits queued calls, client by client, while the window allows.
+func (g *governor) serve(now time.Time) {
+	for g.queued > 0 {
+		cq := g.pick()
+		if cq == nil {
+			return
 		}
-		w := g.queue[0]
-		g.queue[0] = nil
-		g.queue = g.queue[1:]
+		tk, ok := g.admit(now, cq)
+		if !ok {
+			return
+		}
+		cq.credit--
+		w := cq.waiters[0]
+		cq.waiters[0] = nil
+		cq.waiters = cq.waiters[1:]
+		g.queued--
+		if len(cq.waiters) == 0 {
+			g.leaveRing(cq)
+		} else if cq.credit <= 0 {
+			g.next++
+		}
 		w.tk, w.done = tk, true
 		close(w.ready)
 	}
-	wait, ok := g.knownWait(now)
-	if !ok || len(g.queue) == 0 {
+}
+
+// sweep refuses the queued calls whose deadline comes before their turn can.
+func (g *governor) sweep(now time.Time) {
+	if g.queued == 0 {
 		return
 	}
-	kept := g.queue[:0]
-	for _, w := range g.queue {
-		if w.hasDeadline && w.deadline.Before(g.resetAt) {
-			w.err, w.done = rateLimitWaitError(wait), true
-			close(w.ready)
+	for _, cq := range append([]*clientQueue(nil), g.ring...) {
+		kept := cq.waiters[:0]
+		for _, w := range cq.waiters {
+			if wait, outcome, ok := g.hopeless(now, cq, w.deadline, w.hasDeadline); ok {
+				w.err, w.outcome, w.done = rateLimitWaitError(wait), outcome, true
+				close(w.ready)
+				g.queued--
+				continue
+			}
+			kept = append(kept, w)
+		}
+		clear(cq.waiters[len(kept):])
+		cq.waiters = kept
+		if len(kept) == 0 {
+			g.leaveRing(cq)
+		}
+	}
+}
+
+// pick is the client whose turn it is: the next in the ring under its quota,
+// given a fresh turn of weight calls when its last one is used up.
+func (g *governor) pick() *clientQueue {
+	for range len(g.ring) {
+		if g.next >= len(g.ring) {
+			g.next = 0
+		}
+		cq := g.ring[g.next]
+		if g.overQuota(cq) {
+			cq.credit = 0
+			g.next++
 			continue
 		}
-		kept = append(kept, w)
+		if cq.credit <= 0 {
+			cq.credit = cq.weight
+		}
+		return cq
 	}
-	clear(g.queue[len(kept):])
-	g.queue = kept
+	return nil
+}
+
+// hopeless tells whether a call of cq with this deadline cannot be admitted
+// before it: the window (or cq's quota of it) is spent and ends after the
+// deadline. wait is the time until that end.
+func (g *governor) hopeless(now time.Time, cq *clientQueue, deadline time.Time, hasDeadline bool) (wait time.Duration, outcome string, ok bool) {
+	if !hasDeadline || !deadline.Before(g.resetAt) {
+		return 0, "", false
+	}
+	if wait, ok := g.knownWait(now); ok {
+		return wait, BudgetDeadline, true
+	}
+	if g.overQuota(cq) && !g.rolled && g.resetAt.After(now) {
+		return g.resetAt.Sub(now), BudgetQuota, true
+	}
+	return 0, "", false
 }
 
 // knownWait is the time until the current window surely ends, when that is
-// what calls wait for.
+// what calls wait for: Nango's count or the fleet's says it is spent.
 func (g *governor) knownWait(now time.Time) (time.Duration, bool) {
-	if g.mode == govLimited && !g.rolled && g.budget <= 0 && g.resetAt.After(now) {
+	spent := g.budget <= 0 || g.spentOut && g.leased <= 0
+	if g.mode == govLimited && !g.rolled && spent && g.resetAt.After(now) {
 		return g.resetAt.Sub(now), true
 	}
 	return 0, false
@@ -329,18 +517,88 @@ func (g *governor) nextWake(now time.Time) (time.Duration, bool) {
 	switch {
 	case g.mode == govUnknown && g.probing && now.Before(g.probeUntil):
 		return g.probeUntil.Sub(now), true
-	case g.mode == govLimited && g.budget <= 0 && g.resetAt.After(now):
+	case g.mode == govLimited && (g.budget <= 0 || g.spentOut && g.leased <= 0) && g.resetAt.After(now):
+		wake := g.resetAt.Sub(now)
+		if g.spentOut && g.rolled && g.pollAt.After(now) {
+			wake = min(wake, g.pollAt.Sub(now))
+		}
+		return wake, true
+	case g.mode == govLimited && g.queued > 0 && g.resetAt.After(now):
+		// Quotas spent: they come back with the window.
 		return g.resetAt.Sub(now), true
 	}
 	return 0, false
 }
 
+// client is name's queue, its weight and quota read afresh when it starts
+// waiting (the clients file may have changed).
+func (g *governor) client(name string) *clientQueue {
+	cq := g.clients[name]
+	if cq == nil {
+		cq = &clientQueue{name: name, weight: 1}
+		g.clients[name] = cq
+		g.readShare(cq)
+	}
+	return cq
+}
+
+func (g *governor) readShare(cq *clientQueue) {
+	cq.weight, cq.quota = 1, 0
+	if g.shareOf != nil {
+		w, q := g.shareOf(cq.name)
+		cq.weight, cq.quota = max(w, 1), max(q, 0)
+	}
+}
+
+// overQuota reports that cq spent its quota of the current window. Quotas
+// count only while Nango limits: without a window there is nothing to share.
+func (g *governor) overQuota(cq *clientQueue) bool {
+	return g.mode == govLimited && cq.quota > 0 && cq.window == g.window && cq.spent >= cq.quota
+}
+
+func (g *governor) enqueue(cq *clientQueue, w *govWaiter) {
+	if len(cq.waiters) == 0 {
+		g.readShare(cq)
+		cq.credit = 0
+		g.ring = append(g.ring, cq)
+	}
+	cq.waiters = append(cq.waiters, w)
+	g.queued++
+}
+
+// leaveRing takes cq, whose line is empty, out of the serving order.
+func (g *governor) leaveRing(cq *clientQueue) {
+	for i, c := range g.ring {
+		if c != cq {
+			continue
+		}
+		copy(g.ring[i:], g.ring[i+1:])
+		g.ring[len(g.ring)-1] = nil
+		g.ring = g.ring[:len(g.ring)-1]
+		if i < g.next {
+			g.next--
+		}
+		cq.credit = 0
+		break
+	}
+	if g.next >= len(g.ring) {
+		g.next = 0
+	}
+}
+
 func (g *governor) remove(w *govWaiter) {
-	for i, q := range g.queue {
-		if q == w {
-			copy(g.queue[i:], g.queue[i+1:])
-			g.queue[len(g.queue)-1] = nil
-			g.queue = g.queue[:len(g.queue)-1]
+	for _, cq := range g.ring {
+		for i, q := range cq.waiters {
+			if q != w {
+				continue
+			}
+			copy(cq.waiters[i:], cq.waiters[i+1:])
+			cq.waiters[len(cq.waiters)-1] = nil
+			cq.waiters = cq.waiters[:len(cq.waiters)-1]
+			g.queued--
+			if len(cq.waiters) == 0 {
+				g.leaveRing(cq)
+			}
 			return
 		}
 	}
@@ -349,6 +607,142 @@ func (g *governor) remove(w *govWaiter) {
 func (g *governor) notify() {
 	close(g.changed)
 	g.changed = make(chan struct{})
+}
+
+// view is what this replica knows of the window, for the fleet.
+func (g *governor) view() Window {
+	w := Window{Limit: g.limit, Remaining: g.remaining}
+	if g.mode == govLimited {
+		if g.rolled {
+			w.After = g.prevReset
+		} else {
+			w.Reset = g.resetT
+		}
+	}
+	return w
+}
+
+// maybeLease asks the fleet for points when calls wait and none are held,
+// or tells it a window just learnt. One lease is out at a time; it runs
+// outside the lock. local reports that points of the local share were
+// granted instead, at once.
+func (g *governor) maybeLease(now time.Time) (local bool) {
+	if g.shared == nil || g.leasing || g.mode == govOpen {
+		return false
+	}
+	need := g.queued > 0 && g.leased <= 0 && g.needsPoints()
+	if !need && !g.tell {
+		return false
+	}
+	if need && g.spentOut && (!g.rolled || now.Before(g.pollAt)) {
+		need = false // the window's end frees points, not the fleet
+		if !g.tell {
+			return false
+		}
+	}
+	if g.fallback {
+		g.tell = false
+		return need && g.takeLocal()
+	}
+	want := 0
+	if need {
+		want = max(g.queued, 1)
+	}
+	g.tell = false
+	g.leasing = true
+	go g.lease(g.view(), want, g.epoch)
+	return false
+}
+
+// takeLocal grants what is left of this epoch's local share of the limit,
+// the fallback while the store is away: the limit divided by the fleet's
+// configured size. granted is false when the share is spent.
+func (g *governor) takeLocal() (granted bool) {
+	if g.mode != govLimited {
+		return false
+	}
+	share := max(g.limit/max(g.replicas, 1), 1)
+	if n := share - g.localTaken; n > 0 {
+		g.localTaken += n
+		g.leased += n
+		g.notify()
+		return true
+	}
+	if !g.spentOut {
+		g.spentOut = true
+		g.notify()
+	}
+	return false
+}
+
+// lease performs one lease and takes in its answer.
+func (g *governor) lease(view Window, want int, epoch uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), govLeaseTimeout)
+	l, err := g.shared.Lease(ctx, view, want)
+	cancel()
+	if bm, ok := g.metrics.(BudgetMetrics); ok && (want > 0 || err != nil) {
+		bm.BudgetLease(l.Points, err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.leasing = false
+	now := g.clock.Now()
+	if err != nil {
+		if !g.storeDown {
+			g.storeDown = true
+			g.log.Warn("shared rate budget unreachable; using this replica's share of Nango's limit until it is back",
+				"replicas", g.replicas, "error", err)
+			if bm, ok := g.metrics.(BudgetMetrics); ok {
+				bm.BudgetMode(BudgetLocal)
+			}
+		}
+		if epoch == g.epoch {
+			g.fallback = true
+		}
+		g.notify()
+		g.dispatch(now)
+		return
+	}
+	if g.storeDown {
+		g.storeDown = false
+		g.log.Info("shared rate budget reachable again")
+		if bm, ok := g.metrics.(BudgetMetrics); ok {
+			bm.BudgetMode(BudgetShared)
+		}
+	}
+	if epoch == g.epoch {
+		g.adopt(now, l.Window)
+		g.leased += l.Points
+		if want > 0 && l.Points == 0 {
+			g.spentOut = true
+			g.pollAt = now.Add(govLeasePoll)
+		}
+	}
+	// Points granted for a window that ended meanwhile lapse unused.
+	g.notify()
+	g.dispatch(now)
+}
+
+// adopt learns the window from the fleet when this replica does not know it
+// yet: at start, or after its window rolled and another replica saw the new
+// one's Reset first.
+func (g *governor) adopt(now time.Time, w Window) {
+	if w.Limit <= 0 || w.Reset <= 0 {
+		return
+	}
+	switch {
+	case g.mode == govUnknown:
+		g.budget = w.Limit
+	case g.mode == govLimited && g.rolled && w.Reset > g.prevReset+1:
+	default:
+		return
+	}
+	g.mode = govLimited
+	g.limit = w.Limit
+	g.resetT = w.Reset
+	g.resetAt = g.holdUntil(now, w.Reset, nil)
+	g.rolled = false
+	g.probing = false
 }
 
 // parseRateLimit reads X-RateLimit-Limit, -Remaining and -Reset; all three
@@ -378,4 +772,11 @@ func (g *governor) waited(ctx context.Context, d time.Duration, admitted bool) {
 		cm.GovernorWaitDone(ctx, d, admitted)
 	}
 	governorEvent(ctx, d, admitted)
+}
+
+// decided reports how a call left the governor, per client.
+func (g *governor) decided(ctx context.Context, outcome string) {
+	if bm, ok := g.metrics.(BudgetMetrics); ok {
+		bm.BudgetDecision(ctx, outcome)
+	}
 }

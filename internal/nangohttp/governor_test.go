@@ -110,7 +110,7 @@ func (h *govHarness) learn(limit, remaining int, resetIn int64) {
 func (h *govHarness) queued() int {
 	h.g.mu.Lock()
 	defer h.g.mu.Unlock()
-	return len(h.g.queue)
+	return h.g.queued
 }
 
 // enqueue starts an acquire that must wait, and waits until it is in line.

@@ -97,5 +97,5 @@ func (c *Client) GovernorQueueLength() int {
 	}
 	c.gov.mu.Lock()
 	defer c.gov.mu.Unlock()
-	return len(c.gov.queue)
+	return c.gov.queued
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/gateway"
 	"github.com/nango-gateway/nango-gateway/internal/middleware"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
+	"github.com/nango-gateway/nango-gateway/internal/ratebudget"
 	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 	"github.com/nango-gateway/nango-gateway/internal/telemetry"
@@ -117,6 +118,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	s.bus = tel.Bus(s.bus)
 	s.closers = append(s.closers, func() { _ = s.bus.Close() })
 
+	guard, err := s.accessGuard()
+	if err != nil {
+		return nil, err
+	}
+	budget, err := s.rateBudget(tel.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	var callerShare func(string) (int, int)
+	if guard != nil {
+		callerShare = guard.RateShare
+	}
 	upstream, err := nangohttp.New(nangohttp.Config{
 		BaseURL:             upstreamURL,
 		SecretKey:           secretKey,
@@ -125,6 +138,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		ActionTimeout:       cfg.UpstreamActionTimeout,
 		AttemptTimeout:      cfg.UpstreamAttemptTimeout,
 		DisableGovernor:     !cfg.UpstreamRateGovernor,
+		SharedBudget:        budget,
+		FallbackReplicas:    cfg.RateBudgetReplicas,
+		Caller:              access.ClientName,
+		CallerShare:         callerShare,
 		MaxIdleConnsPerHost: cfg.UpstreamMaxIdleConns,
 		DialTimeout:         cfg.UpstreamDialTimeout,
 		TLSHandshakeTimeout: cfg.UpstreamTLSHandshakeTimeout,
@@ -140,10 +157,6 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	tel.Metrics.ObserveUpstream(upstream)
 	s.closers = append(s.closers, upstream.CloseIdleConnections)
 
-	guard, err := s.accessGuard()
-	if err != nil {
-		return nil, err
-	}
 	extra := middleware.Extra{
 		StatsHandlers: []stats.Handler{tel.ServerStatsHandler()},
 		OuterUnary:    []grpc.UnaryServerInterceptor{tel.GRPCMetricsUnary()},
@@ -273,6 +286,28 @@ func (s *Server) serverTLS() (*tls.Config, error) {
 		return nil, nil
 	}
 	return certs.ServerConfig(certs.Files{Cert: s.cfg.TLSCertFile, Key: s.cfg.TLSKeyFile, ClientCA: s.cfg.TLSClientCAFile}, s.logger)
+}
+
+// rateBudget opens the fleet's shared rate budget when RATE_BUDGET is shared (nil
+// otherwise: the governor then follows this replica's view of Nango's window).
+func (s *Server) rateBudget(m nangohttp.BudgetMetrics) (nangohttp.SharedBudget, error) {
+	if s.cfg.RateBudget != "shared" || !s.cfg.UpstreamRateGovernor {
+		m.BudgetMode(nangohttp.BudgetLocal)
+		return nil, nil
+	}
+	store, err := ratebudget.Open(ratebudget.Options{
+		URL:      s.cfg.EventBusURL,
+		Bucket:   s.cfg.RateBudgetBucket,
+		Replicas: s.cfg.EventBusStreamReplicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("RATE_BUDGET: %w", err)
+	}
+	s.closers = append(s.closers, store.Close)
+	m.BudgetMode(nangohttp.BudgetShared)
+	s.logger.Info("rate budget shared with the other replicas through NATS", "bucket", s.cfg.RateBudgetBucket,
+		"fallback_replicas", s.cfg.RateBudgetReplicas)
+	return store, nil
 }
 
 // clientsReloadInterval is how often the clients file is reread: a mounted Kubernetes

@@ -367,6 +367,30 @@ func TestRateLimitFixedWindowHeadersAnd429(t *testing.T) {
 	if r.header.Get("X-RateLimit-Remaining") != "2" {
 		t.Fatalf("a new window starts with remaining 2, got %s", r.header.Get("X-RateLimit-Remaining"))
 	}
+	if got := s.RateLimited(); got != 2 {
+		t.Errorf("RateLimited() = %d, want the 2 requests answered 429", got)
+	}
+}
+
+// A short window (for tests of the gateway's governor) behaves as Nango's minute:
+// it opens on the first request after the last one ended and Reset is rounded down.
+func TestRateLimitShortWindow(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 700_000_000, time.UTC)}
+	s := New(Options{RateLimit: 2, Window: 3 * time.Second, Now: clk.now})
+	for _, want := range []int{200, 200, 429} {
+		r := get(t, s, "/environment-variables")
+		if r.status != want {
+			t.Fatalf("status %d, want %d", r.status, want)
+		}
+		if got, reset := r.header.Get("X-RateLimit-Reset"), strconv.FormatInt(clk.t.Unix()+3, 10); got != reset {
+			t.Fatalf("X-RateLimit-Reset = %s, want %s (3.7s rounded down)", got, reset)
+		}
+	}
+	clk.add(3 * time.Second)
+	expectStatus(t, get(t, s, "/environment-variables"), 200)
+	if got := s.RateLimited(); got != 1 {
+		t.Errorf("RateLimited() = %d, want 1", got)
+	}
 }
 
 func TestRateLimitScriptRequestsUseTheirOwnBucket(t *testing.T) {

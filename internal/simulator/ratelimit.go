@@ -73,6 +73,7 @@ func (s *Simulator) rateLimit(w http.ResponseWriter, r *http.Request) bool {
 	if used <= limit {
 		return true
 	}
+	s.limited.Add(1)
 	h.Set("Retry-After", strconv.FormatInt(msBeforeNext/1000, 10))
 	writeJSON(w, http.StatusTooManyRequests, obj{{"error", obj{
 		{"code", "too_many_request"},
@@ -81,3 +82,6 @@ func (s *Simulator) rateLimit(w http.ResponseWriter, r *http.Request) bool {
 	}}})
 	return false
 }
+
+// RateLimited is how many requests the limiter refused with 429 so far.
+func (s *Simulator) RateLimited() int { return int(s.limited.Load()) }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,6 +69,7 @@ type Simulator struct {
 
 	rlMu    sync.Mutex
 	buckets map[string]*rlBucket
+	limited atomic.Int64 // 429s answered by the limiter
 
 	// supportIDs draws the ids of generic errors from its own fixed seed:
 	// identical simulators given identical requests answer identically, and

@@ -37,6 +37,10 @@ type Metrics struct {
 	budgetExhausted    prometheus.Counter
 	governorWaits      *prometheus.HistogramVec
 	rateLimitRemaining prometheus.Gauge
+	budgetCalls        *prometheus.CounterVec
+	budgetMode         *prometheus.GaugeVec
+	budgetLeases       *prometheus.CounterVec
+	budgetLeasedPoints prometheus.Counter
 
 	calls           *prometheus.CounterVec
 	recordsStreamed *prometheus.CounterVec
@@ -76,6 +80,17 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 			[]string{"outcome", "client"}),
 		rateLimitRemaining: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "nango_rate_limit_remaining",
 			Help: "Nango's X-RateLimit-Remaining on its last answer that carried one (a provider's, seen through the proxy, never counts)."}),
+		budgetCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "rate_budget_calls_total",
+			Help: "Attempts to reach Nango through the rate governor (a retry is another), by client and outcome: admitted, or refused (deadline: its turn would come after its deadline; quota: the client's quota of the window is spent; canceled: the caller left)."},
+			[]string{"client", "outcome"}),
+		budgetMode: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "rate_budget_mode",
+			Help: "1 for the rate budget in force: shared (leased from the fleet through NATS) or local (this replica alone, or its share of the limit while NATS is away)."},
+			[]string{"mode"}),
+		budgetLeases: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "rate_budget_leases_total",
+			Help: "Leases of points from the fleet's shared rate window, by result (granted, empty: the window is spent, error: the store was unreachable)."},
+			[]string{"result"}),
+		budgetLeasedPoints: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "rate_budget_leased_points_total",
+			Help: "Points of Nango's rate window leased from the fleet's shared budget."}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "calls_total",
 			Help: "Authenticated gRPC calls (REST /v1 calls included) by full method, code and client."},
 			[]string{"method", "code", "client"}),
@@ -101,6 +116,7 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 		publishLag: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "eventbus_publish_lag_seconds",
 			Help: "Time from a webhook's receipt to its event being stored on the event bus.", Buckets: latencyBuckets}),
 	}
+	reg.MustRegister(m.budgetCalls, m.budgetMode, m.budgetLeases, m.budgetLeasedPoints)
 	reg.MustRegister(m.upstreamRequests, m.attemptDuration, m.retries, m.budgetExhausted, m.governorWaits,
 		m.rateLimitRemaining, m.calls, m.recordsStreamed, m.subscribers, m.deliveryLag, m.webhooksReceived,
 		m.webhooksRejected, m.webhooksPublished, m.publishDuration, m.publishLag)
@@ -108,6 +124,9 @@ func newMetrics(reg prometheus.Registerer) *Metrics {
 	// series before the first event.
 	for _, o := range []string{"admitted", "refused"} {
 		m.governorWaits.WithLabelValues(o, Anonymous)
+	}
+	for _, r := range []string{"granted", "empty", "error"} {
+		m.budgetLeases.WithLabelValues(r)
 	}
 	for _, d := range []string{"false", "true"} {
 		m.webhooksPublished.WithLabelValues(d)
@@ -167,7 +186,37 @@ func (m *Metrics) GovernorWaitDone(ctx context.Context, d time.Duration, admitte
 // RetryBudgetExhausted implements nangohttp.Metrics.
 func (m *Metrics) RetryBudgetExhausted() { m.budgetExhausted.Inc() }
 
+// BudgetDecision implements nangohttp.BudgetMetrics.
+func (m *Metrics) BudgetDecision(ctx context.Context, outcome string) {
+	m.budgetCalls.WithLabelValues(clientLabel(ctx), outcome).Inc()
+}
+
+// BudgetMode implements nangohttp.BudgetMetrics.
+func (m *Metrics) BudgetMode(mode string) {
+	for _, md := range []string{nangohttp.BudgetShared, nangohttp.BudgetLocal} {
+		v := 0.0
+		if md == mode {
+			v = 1
+		}
+		m.budgetMode.WithLabelValues(md).Set(v)
+	}
+}
+
+// BudgetLease implements nangohttp.BudgetMetrics.
+func (m *Metrics) BudgetLease(points int, err error) {
+	switch {
+	case err != nil:
+		m.budgetLeases.WithLabelValues("error").Inc()
+	case points == 0:
+		m.budgetLeases.WithLabelValues("empty").Inc()
+	default:
+		m.budgetLeases.WithLabelValues("granted").Inc()
+		m.budgetLeasedPoints.Add(float64(points))
+	}
+}
+
 var (
-	_ nangohttp.Metrics     = (*Metrics)(nil)
-	_ nangohttp.CallMetrics = (*Metrics)(nil)
+	_ nangohttp.Metrics       = (*Metrics)(nil)
+	_ nangohttp.CallMetrics   = (*Metrics)(nil)
+	_ nangohttp.BudgetMetrics = (*Metrics)(nil)
 )
