@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -59,6 +60,9 @@ type JetStream struct {
 	stream  string
 	subject string
 	subs    registry
+	// background counts the goroutines that read and release consumers; Close waits for
+	// them once the connection is closed, which ends their requests at once.
+	background sync.WaitGroup
 }
 
 var _ Bus = (*JetStream)(nil)
@@ -213,12 +217,21 @@ func (b *JetStream) Subscribe(ctx context.Context, from Start, buffer int) (*Sub
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: consumer: %w", err)
 	}
-	it, err := cons.Messages()
+	it, err := cons.Messages(jetstream.PullHeartbeat(consumerHeartbeat))
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: consume: %w", err)
 	}
-	return b.subs.start(ctx, &jetStreamSource{bus: b, cons: cons, it: it}, after, state.LastSeq, bufferSize(buffer))
+	src := &jetStreamSource{bus: b, cons: cons, it: it, msgs: make(chan nextMsg), stop: make(chan struct{})}
+	b.background.Add(1)
+	go src.read()
+	return b.subs.start(ctx, src, after, state.LastSeq, bufferSize(buffer))
 }
+
+// consumerHeartbeat is how often the server says a subscription's consumer is alive when
+// there is nothing to deliver. Two missed heartbeats recreate the consumer after the last
+// delivered event: with the client's default (5s), a subscriber whose consumer was on a
+// NATS server that went away heard nothing for 10s while its replica took events.
+const consumerHeartbeat = time.Second
 
 // Close implements Bus: it ends the subscriptions, then closes the connection.
 func (b *JetStream) Close() error {
@@ -226,25 +239,56 @@ func (b *JetStream) Close() error {
 		return nil
 	}
 	b.nc.Close()
+	b.background.Wait()
 	return nil
 }
 
+// jetStreamSource reads a consumer in a goroutine of its own. The iterator's Next
+// cannot always be interrupted: while it recreates its consumer (after a NATS server
+// went away) it waits up to 10s per attempt, and meanwhile even Stop blocks. A
+// subscription that ends, or a bus that closes during a shutdown, must not wait for it.
 type jetStreamSource struct {
 	bus  *JetStream
 	cons jetstream.Consumer
 	it   jetstream.MessagesContext
+	msgs chan nextMsg
+	stop chan struct{} // closed by close
+}
+
+type nextMsg struct {
+	msg jetstream.Msg
+	err error
+}
+
+// read hands the iterator's messages to next until the iterator fails or close is called.
+func (s *jetStreamSource) read() {
+	defer s.bus.background.Done()
+	for {
+		msg, err := s.it.Next()
+		select {
+		case s.msgs <- nextMsg{msg, err}:
+		case <-s.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
-	msg, err := s.it.Next(jetstream.NextContext(ctx))
-	if err != nil {
-		if ctx.Err() != nil {
-			return Event{}, ctx.Err()
+	var msg jetstream.Msg
+	select {
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
+	case m := <-s.msgs:
+		if err := m.err; err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
+				return Event{}, ErrClosed
+			}
+			return Event{}, fmt.Errorf("eventbus: receive: %w", err)
 		}
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
-			return Event{}, ErrClosed
-		}
-		return Event{}, fmt.Errorf("eventbus: receive: %w", err)
+		msg = m.msg
 	}
 	meta, err := msg.Metadata()
 	if err != nil {
@@ -262,15 +306,21 @@ func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
 	return ev, nil
 }
 
+// close stops the reader and deletes the consumer in the background (see jetStreamSource).
 func (s *jetStreamSource) close() {
-	s.it.Stop()
-	if s.bus.nc.IsClosed() {
-		return
-	}
-	// Delete the consumer now rather than let it linger until InactiveThreshold.
-	if info := s.cons.CachedInfo(); info != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = s.bus.js.DeleteConsumer(ctx, s.bus.stream, info.Name)
-		cancel()
-	}
+	close(s.stop)
+	s.bus.background.Add(1)
+	go func() {
+		defer s.bus.background.Done()
+		s.it.Stop()
+		if s.bus.nc.IsClosed() {
+			return
+		}
+		// Delete the consumer now rather than let it linger until InactiveThreshold.
+		if info := s.cons.CachedInfo(); info != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = s.bus.js.DeleteConsumer(ctx, s.bus.stream, info.Name)
+			cancel()
+		}
+	}()
 }
