@@ -33,6 +33,7 @@ const (
 	failoverGatewayAt    = 200 // gateway B shuts down
 	failoverNodeReturnAt = 300 // the NATS server comes back
 	failoverStream       = "FAILOVER"
+	failoverGrace        = 3 * time.Second
 )
 
 // Two gateways on a three-node NATS cluster with an R3 stream lose one NATS server (the
@@ -48,7 +49,7 @@ func TestFailoverDeliversEveryAcceptedWebhookOnceToEverySubscriber(t *testing.T)
 	defer upstream.Close()
 	startReplica := func() *failoverReplica {
 		cfg := testConfig(t, upstream.URL, testKey)
-		cfg.ShutdownGrace = 5 * time.Second
+		cfg.ShutdownGrace = failoverGrace
 		cfg.EventBusURL, cfg.EventBusStream, cfg.EventBusStreamReplicas = cluster.URL(), failoverStream, 3
 		srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 		if err != nil {
@@ -106,8 +107,14 @@ func TestFailoverDeliversEveryAcceptedWebhookOnceToEverySubscriber(t *testing.T)
 	waitClosed(t, p.sentAtLeast(failoverGatewayAt), "webhooks to arrive")
 	// Marked down first, so B's subscribers go to A when their streams end.
 	close(b.down)
+	began := time.Now()
 	b.srv.Shutdown()
 	bStopped = true
+	// The grace period bounds a shutdown (the orchestrator kills the process after its
+	// own): not even a subscription whose consumer is being recreated may hold it up.
+	if took := time.Since(began); took > failoverGrace+5*time.Second {
+		t.Errorf("gateway B took %s to shut down, grace %s", took, failoverGrace)
+	}
 
 	waitClosed(t, p.sentAtLeast(failoverNodeReturnAt), "webhooks to arrive")
 	cluster.Restart(t, stopped)
