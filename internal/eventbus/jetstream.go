@@ -167,7 +167,8 @@ func limit(v, def int64) int64 {
 	return v
 }
 
-// Publish implements Bus: the event is stored once the server acknowledges it.
+// Publish implements Bus: the event is stored once the server acknowledges it. An
+// attempt that gets no answer is made again under the same id until ctx ends.
 func (b *JetStream) Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (uint64, bool, error) {
 	if b.subs.isClosed() {
 		return 0, false, ErrClosed
@@ -179,14 +180,42 @@ func (b *JetStream) Publish(ctx context.Context, id string, body []byte, receive
 	if id != "" {
 		opts = append(opts, jetstream.WithMsgID(id))
 	}
-	ack, err := b.js.PublishMsg(ctx, msg, opts...)
-	if err != nil {
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, publishAttemptTimeout)
+		ack, err := b.js.PublishMsg(attemptCtx, msg, opts...)
+		cancel()
+		if err == nil {
+			return ack.Sequence, ack.Duplicate, nil
+		}
 		if errors.Is(err, nats.ErrConnectionClosed) {
 			return 0, false, ErrClosed
 		}
-		return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+		// Without an id a second attempt could store the event twice.
+		if id == "" || ctx.Err() != nil || !unanswered(err) {
+			return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+		case <-time.After(publishRetryPause):
+		}
 	}
-	return ack.Sequence, ack.Duplicate, nil
+}
+
+// publishAttemptTimeout bounds one attempt of a publish. A stream's leader answers in
+// milliseconds; when it stops with a publish in flight the answer never comes, and the
+// servers left elect another in a second or two. Trying again under the same message id
+// then reaches the new leader, which stores the event, or names the sequence it already
+// has (the stream de-duplicates), well within the caller's deadline.
+const publishAttemptTimeout = 2 * time.Second
+
+// publishRetryPause spaces attempts that found no leader at once.
+const publishRetryPause = 100 * time.Millisecond
+
+// unanswered reports a publish that got no answer (the stream had no leader, or lost it
+// with the publish in flight), as opposed to one the stream refused.
+func unanswered(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // Subscribe implements Bus with an ordered consumer, which JetStream recreates from
