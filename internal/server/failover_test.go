@@ -22,23 +22,26 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
 
-// The shape of the failover run: how many webhooks, how often, and when the faults come
-// (counted in webhooks sent, so they fall while webhooks arrive whatever the machine's speed).
+// The shape of the failover run: how often webhooks are sent, and when the faults come,
+// counted in webhooks sent, so they fall while webhooks arrive whatever the machine's
+// speed. The producer goes on until failoverTail webhooks after the last fault.
 const (
-	failoverWebhooks     = 400
-	failoverInterval     = 8 * time.Millisecond
-	failoverResumeAt     = 40  // a subscriber of A disconnects and resumes
-	failoverLateAt       = 80  // a subscriber joins B after a sequence it was given
-	failoverNodeStopAt   = 110 // the NATS server leading the stream stops
-	failoverGatewayAt    = 200 // gateway B shuts down
-	failoverNodeReturnAt = 300 // the NATS server comes back
-	failoverStream       = "FAILOVER"
-	failoverGrace        = 3 * time.Second
+	failoverInterval       = 8 * time.Millisecond
+	failoverResumeAt       = 40  // a subscriber of A disconnects and resumes
+	failoverLateAt         = 80  // a subscriber joins B after a sequence it was given
+	failoverNodeStopAt     = 110 // the NATS server leading the stream stops
+	failoverGatewayAt      = 200 // gateway B shuts down
+	failoverNodeReturnAt   = 260 // that NATS server comes back
+	failoverClientNodeAt   = 320 // the NATS server gateway A is connected to stops
+	failoverTail           = 100
+	failoverStream         = "FAILOVER"
+	failoverGrace          = 3 * time.Second
+	failoverUnlimitedSends = 1 << 30
 )
 
 // Two gateways on a three-node NATS cluster with an R3 stream lose one NATS server (the
-// stream's leader) and then gateway B while webhooks arrive at both and subscribers stream
-// from both. Every webhook answered 2xx reaches every subscriber exactly once past where
+// stream's leader), then gateway B, then — once the first server is back — the NATS
+// server gateway A is connected to, while webhooks arrive and subscribers stream. Every webhook answered 2xx reaches every subscriber exactly once past where
 // it started or resumed — with the sequence its answer named — including the subscriber
 // that disconnects and resumes, the one that starts after a given sequence, and B's
 // subscribers, which resume on A after their last sequence. A webhook answered otherwise
@@ -91,7 +94,7 @@ func TestFailoverDeliversEveryAcceptedWebhookOnceToEverySubscriber(t *testing.T)
 	p := newFailoverProducer(a, b)
 	defer p.client.CloseIdleConnections()
 	go p.run()
-	defer func() { <-p.done }() // also when the test stops early
+	defer func() { p.sendUntil(0); <-p.done }() // also when the test stops early
 
 	waitClosed(t, p.sentAtLeast(failoverResumeAt), "webhooks to arrive")
 	resumer.disconnect()
@@ -118,6 +121,16 @@ func TestFailoverDeliversEveryAcceptedWebhookOnceToEverySubscriber(t *testing.T)
 
 	waitClosed(t, p.sentAtLeast(failoverNodeReturnAt), "webhooks to arrive")
 	cluster.Restart(t, stopped)
+	cluster.WaitReady(t)
+
+	waitClosed(t, p.sentAtLeast(failoverClientNodeAt), "webhooks to arrive")
+	// B is gone: the one client connection left is A's.
+	aNode := cluster.ClientNode()
+	if aNode < 0 {
+		t.Fatal("gateway A has no NATS connection")
+	}
+	cluster.Stop(aNode)
+	p.sendUntil(p.sentCount() + failoverTail)
 
 	waitClosed(t, p.done, "the producer to finish")
 	accepted, refused := p.outcome()
@@ -126,8 +139,8 @@ func TestFailoverDeliversEveryAcceptedWebhookOnceToEverySubscriber(t *testing.T)
 	if p.redeliveries == 0 {
 		t.Error("no delivery failed: the faults came after the webhooks")
 	}
-	if len(accepted) < failoverWebhooks/2 {
-		t.Fatalf("only %d of %d webhooks were answered 2xx: %v", len(accepted), failoverWebhooks, refused)
+	if sent := p.sentCount(); len(accepted) < sent/2 {
+		t.Fatalf("only %d of %d webhooks were answered 2xx: %v", len(accepted), sent, refused)
 	}
 
 	// Each subscriber must end up with every accepted webhook past its start.
@@ -342,6 +355,7 @@ type failoverProducer struct {
 	done     chan struct{}
 
 	mu       sync.Mutex
+	limit    int // webhooks to send
 	sentN    int
 	sentIDs  map[string]bool
 	accepted map[string]uint64 // id → sequence of the 2xx answer
@@ -361,6 +375,7 @@ func newFailoverProducer(replicas ...*failoverReplica) *failoverProducer {
 		replicas: replicas,
 		client:   &http.Client{Timeout: 15 * time.Second},
 		done:     make(chan struct{}),
+		limit:    failoverUnlimitedSends,
 		sentIDs:  map[string]bool{},
 		accepted: map[string]uint64{},
 		refused:  map[string]string{},
@@ -372,12 +387,31 @@ func (p *failoverProducer) run() {
 	var wg sync.WaitGroup
 	tick := time.NewTicker(failoverInterval)
 	defer tick.Stop()
-	for i := range failoverWebhooks {
+	for i := 0; i < p.limitNow(); i++ {
 		<-tick.C
 		wg.Add(1)
 		go func() { defer wg.Done(); p.deliver(i) }()
 	}
 	wg.Wait()
+}
+
+// sendUntil ends the run once n webhooks have been sent (at once if they have).
+func (p *failoverProducer) sendUntil(n int) {
+	p.mu.Lock()
+	p.limit = n
+	p.mu.Unlock()
+}
+
+func (p *failoverProducer) limitNow() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.limit
+}
+
+func (p *failoverProducer) sentCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sentN
 }
 
 // failoverRedeliveries bounds how long a webhook is delivered again.
@@ -387,7 +421,7 @@ const (
 )
 
 func (p *failoverProducer) deliver(i int) {
-	id := fmt.Sprintf("failover-%03d", i)
+	id := fmt.Sprintf("failover-%04d", i)
 	body := []byte(`{"from":"nango","type":"sync","connectionId":"` + id + `","providerConfigKey":"github","syncName":"s","model":"M","success":true}`)
 	p.mu.Lock()
 	p.sentIDs[id] = true

@@ -144,6 +144,17 @@ func (c *Cluster) StreamLeader(stream string) int {
 	return -1
 }
 
+// ClientNode is the index of a running node that has a client connection (a bus
+// connects once), or -1 when none has.
+func (c *Cluster) ClientNode() int {
+	for i, s := range c.nodes {
+		if s.srv != nil && s.srv.NumClients() > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
 // WaitStreamLeader waits until the stream has a leader and returns its index.
 func (c *Cluster) WaitStreamLeader(tb testing.TB, stream string) int {
 	tb.Helper()
