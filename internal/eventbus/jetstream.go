@@ -251,6 +251,9 @@ func (b *JetStream) Subscribe(ctx context.Context, from Start, buffer int) (*Sub
 		return nil, fmt.Errorf("eventbus: consume: %w", err)
 	}
 	src := &jetStreamSource{bus: b, cons: cons, it: it, msgs: make(chan nextMsg), stop: make(chan struct{})}
+	if info := cons.CachedInfo(); info != nil {
+		src.consumers.name = info.Name
+	}
 	b.background.Add(1)
 	go src.read()
 	return b.subs.start(ctx, src, after, state.LastSeq, bufferSize(buffer))
@@ -282,7 +285,30 @@ type jetStreamSource struct {
 	it   jetstream.MessagesContext
 	msgs chan nextMsg
 	stop chan struct{} // closed by close
+
+	consumers consumerRestarts
 }
+
+// consumerRestarts notices that the ordered consumer was recreated (after a reconnection
+// or a lost NATS server: its name changes) and remembers the last sequence the stream
+// then held. Those events were stored while nothing was delivered; they arrive at once,
+// and a reader that kept up must take them at its pace, as it takes the events retained
+// when it subscribed, rather than be cut off as too slow.
+type consumerRestarts struct {
+	name   string
+	stored uint64
+}
+
+// observe records a message's consumer, its stream sequence and the events pending after it.
+func (c *consumerRestarts) observe(consumer string, seq, pending uint64) {
+	if consumer != c.name {
+		c.name = consumer
+		c.stored = max(c.stored, seq+pending)
+	}
+}
+
+// storedAtRestart implements restartingSource.
+func (s *jetStreamSource) storedAtRestart() uint64 { return s.consumers.stored }
 
 type nextMsg struct {
 	msg jetstream.Msg
@@ -323,6 +349,7 @@ func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("eventbus: message metadata: %w", err)
 	}
+	s.consumers.observe(meta.Consumer, meta.Sequence.Stream, meta.NumPending)
 	ev := Event{
 		Sequence:   meta.Sequence.Stream,
 		ID:         msg.Headers().Get(jetstream.MsgIDHeader),
