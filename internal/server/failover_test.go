@@ -43,12 +43,13 @@ const (
 
 // Two gateways on a three-node NATS cluster with an R3 stream lose one NATS server (the
 // stream's leader), then gateway B, then — once the first server is back — the NATS
-// server gateway A is connected to, while webhooks arrive and subscribers stream. Every webhook answered 2xx reaches every subscriber exactly once past where
-// it started or resumed — with the sequence its answer named — including the subscriber
-// that disconnects and resumes, the one that starts after a given sequence, and B's
-// subscribers, which resume on A after their last sequence. None of them, reading as
-// fast as it can, is cut off as too slow when its consumer is recreated. A webhook answered otherwise
-// may be missing (its sender knows and delivers it again), but is never delivered twice.
+// server gateway A is connected to, while webhooks arrive and subscribers stream. Every
+// webhook answered 2xx reaches every subscriber exactly once past where it started or
+// resumed, with the sequence its answer named: the subscriber that disconnects and
+// resumes, the one that starts after a given sequence, and B's subscribers, which resume
+// on A after their last sequence. None of them, reading as fast as it can, is cut off as
+// too slow when its consumer is recreated. A webhook answered otherwise may be missing
+// (its sender knows and delivers it again), but is never delivered twice.
 func TestFailoverDeliversEveryAcceptedWebhookOnceToEverySubscriber(t *testing.T) {
 	cluster := natstest.RunCluster(t, 3, t.TempDir())
 	upstream := httptest.NewServer(simulator.New(simulator.Options{APIKey: testKey}))
