@@ -62,7 +62,41 @@ type JetStream struct {
 	subs    registry
 	// background counts the goroutines that read and release consumers; Close waits for
 	// them once the connection is closed, which ends their requests at once.
-	background sync.WaitGroup
+	background goroutines
+}
+
+// goroutines counts running goroutines. Unlike a WaitGroup it may gain one while wait
+// runs (a Subscribe racing Close), which wait then need not see.
+type goroutines struct {
+	mu   sync.Mutex
+	n    int
+	none *sync.Cond
+}
+
+func (g *goroutines) add() {
+	g.mu.Lock()
+	g.n++
+	g.mu.Unlock()
+}
+
+func (g *goroutines) done() {
+	g.mu.Lock()
+	if g.n--; g.n == 0 && g.none != nil {
+		g.none.Broadcast()
+	}
+	g.mu.Unlock()
+}
+
+// wait returns once none runs.
+func (g *goroutines) wait() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.none == nil {
+		g.none = sync.NewCond(&g.mu)
+	}
+	for g.n > 0 {
+		g.none.Wait()
+	}
 }
 
 var _ Bus = (*JetStream)(nil)
@@ -254,7 +288,7 @@ func (b *JetStream) Subscribe(ctx context.Context, from Start, buffer int) (*Sub
 	if info := cons.CachedInfo(); info != nil {
 		src.consumers.name = info.Name
 	}
-	b.background.Add(1)
+	b.background.add()
 	go src.read()
 	return b.subs.start(ctx, src, after, state.LastSeq, bufferSize(buffer))
 }
@@ -271,7 +305,7 @@ func (b *JetStream) Close() error {
 		return nil
 	}
 	b.nc.Close()
-	b.background.Wait()
+	b.background.wait()
 	return nil
 }
 
@@ -317,7 +351,7 @@ type nextMsg struct {
 
 // read hands the iterator's messages to next until the iterator fails or close is called.
 func (s *jetStreamSource) read() {
-	defer s.bus.background.Done()
+	defer s.bus.background.done()
 	for {
 		msg, err := s.it.Next()
 		select {
@@ -365,9 +399,9 @@ func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
 // close stops the reader and deletes the consumer in the background (see jetStreamSource).
 func (s *jetStreamSource) close() {
 	close(s.stop)
-	s.bus.background.Add(1)
+	s.bus.background.add()
 	go func() {
-		defer s.bus.background.Done()
+		defer s.bus.background.done()
 		s.it.Stop()
 		if s.bus.nc.IsClosed() {
 			return
