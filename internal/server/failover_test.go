@@ -252,6 +252,9 @@ func (s *failoverSubscriber) stream(ctx context.Context, r *failoverReplica, sta
 			}
 			return
 		}
+		if resp.GetSequence() == 0 {
+			continue // no event: sequences start at 1 (a heartbeat, where streams send them)
+		}
 		id := resp.GetEvent().GetRaw().GetFields()["connectionId"].GetStringValue()
 		s.mu.Lock()
 		if seq := resp.GetSequence(); seq <= s.last {
