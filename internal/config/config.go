@@ -130,7 +130,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		{flag: "upstream-tls-handshake-timeout", env: "UPSTREAM_TLS_HANDSHAKE_TIMEOUT", def: "10s", usage: "TLS handshake timeout to Nango"},
 		{flag: "webhook-max-body-bytes", env: "WEBHOOK_MAX_BODY_BYTES", def: strconv.Itoa(1 << 20), usage: "largest webhook body accepted (413 beyond)"},
 		{flag: "webhook-allow-legacy-signature", env: "WEBHOOK_ALLOW_LEGACY_SIGNATURE", def: "false", usage: "also accept the legacy X-Nango-Signature"},
-		{flag: "event-bus-url", env: "EVENT_BUS_URL", usage: "nats://… to share webhook events between replicas over JetStream; empty keeps them in memory"},
+		{flag: "event-bus-url", env: "EVENT_BUS_URL", usage: "nats://… (comma-separated for the servers of a cluster) to share webhook events between replicas over JetStream; empty keeps them in memory"},
 		{flag: "event-bus-stream", env: "EVENT_BUS_STREAM", def: "NANGO_WEBHOOKS", usage: "JetStream stream name"},
 		{flag: "event-bus-stream-replicas", env: "EVENT_BUS_STREAM_REPLICAS", def: "1", usage: "copies of the JetStream stream in a NATS cluster (1 to 5; 3 survives a lost node)"},
 		{flag: "event-retention-max-events", env: "EVENT_RETENTION_MAX_EVENTS", def: "100000", usage: "events kept for subscribers that resume"},
@@ -272,8 +272,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if cfg.TLSClientCAFile != "" && cfg.TLSCertFile == "" {
 		errs = append(errs, errors.New("TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: mutual TLS is TLS first"))
 	}
-	if u := cfg.EventBusURL; u != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
-		errs = append(errs, fmt.Errorf("EVENT_BUS_URL %q is not a nats:// or tls:// URL", u))
+	if cfg.EventBusURL != "" {
+		// A comma-separated list names the servers of a NATS cluster: the client starts
+		// with any of them and moves to another when one goes away.
+		// The URL may hold credentials: it is not repeated in the error.
+		for i, u := range strings.Split(cfg.EventBusURL, ",") {
+			if u = strings.TrimSpace(u); !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+				errs = append(errs, fmt.Errorf("EVENT_BUS_URL: entry %d is not a nats:// or tls:// URL (a comma-separated list names a cluster's servers)", i+1))
+				break
+			}
+		}
 	}
 	switch rb := get("rate-budget").value; {
 	case rb == "auto" && cfg.EventBusURL != "", rb == "shared":

@@ -91,6 +91,15 @@ func TestLoadReadsFlagsEnvAndFilesWithFlagsWinning(t *testing.T) {
 			},
 		},
 		{
+			name: "an event bus URL lists the servers of a NATS cluster",
+			env:  map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_URL": "nats://nats-0:4222, nats://nats-1:4222,tls://nats-2:4222", "EVENT_BUS_STREAM_REPLICAS": "3"},
+			check: func(t *testing.T, c Config) {
+				if c.EventBusURL != "nats://nats-0:4222, nats://nats-1:4222,tls://nats-2:4222" || c.EventBusStreamReplicas != 3 {
+					t.Errorf("event bus = %q R%d", c.EventBusURL, c.EventBusStreamReplicas)
+				}
+			},
+		},
+		{
 			name: "demo needs no key",
 			args: []string{"--demo"},
 			check: func(t *testing.T, c Config) {
@@ -129,6 +138,8 @@ func TestLoadNamesTheBadSettingInOneLine(t *testing.T) {
 		{"bad grace", nil, map[string]string{"NANGO_SECRET_KEY": "k", "SHUTDOWN_GRACE": "soon"}, "SHUTDOWN_GRACE"},
 		{"bad size", nil, map[string]string{"NANGO_SECRET_KEY": "k", "MAX_MESSAGE_BYTES": "-1"}, "MAX_MESSAGE_BYTES"},
 		{"bad event bus url", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_BUS_URL": "redis://x"}, "EVENT_BUS_URL"},
+		{"bad entry in an event bus url list", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_URL": "nats://a:4222,redis://b"}, "EVENT_BUS_URL: entry 2"},
+		{"empty entry in an event bus url list", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_URL": "nats://a:4222,"}, "EVENT_BUS_URL: entry 2"},
 		{"too many stream replicas", nil, map[string]string{"NANGO_SECRET_KEY": "k", "INSECURE_NO_AUTH": "true", "EVENT_BUS_STREAM_REPLICAS": "7"}, "EVENT_BUS_STREAM_REPLICAS"},
 		{"bad retention age", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_AGE": "a day"}, "EVENT_RETENTION_MAX_AGE"},
 		{"bad retention bytes", nil, map[string]string{"NANGO_SECRET_KEY": "k", "EVENT_RETENTION_MAX_BYTES": "lots"}, "EVENT_RETENTION_MAX_BYTES"},

@@ -57,7 +57,8 @@ type Bus interface {
 	// reader falls more than buffer events behind (buffer <= 0 means DefaultBuffer) or,
 	// in memory, behind the retention: its oldest unread event was dropped.
 	// Events retained at subscription time are delivered at the reader's pace; only
-	// events published later can overflow the buffer.
+	// events published later can overflow the buffer (on JetStream, not those stored
+	// while the subscription's consumer was being recreated either).
 	Subscribe(ctx context.Context, from Start, buffer int) (*Subscription, error)
 	// Close ends every subscription with ErrClosed and releases the bus. Publish and
 	// Subscribe fail with ErrClosed afterwards.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -59,6 +60,43 @@ type JetStream struct {
 	stream  string
 	subject string
 	subs    registry
+	// background counts the goroutines that read and release consumers; Close waits for
+	// them once the connection is closed, which ends their requests at once.
+	background goroutines
+}
+
+// goroutines counts running goroutines. Unlike a WaitGroup it may gain one while wait
+// runs (a Subscribe racing Close), which wait then need not see.
+type goroutines struct {
+	mu   sync.Mutex
+	n    int
+	none *sync.Cond
+}
+
+func (g *goroutines) add() {
+	g.mu.Lock()
+	g.n++
+	g.mu.Unlock()
+}
+
+func (g *goroutines) done() {
+	g.mu.Lock()
+	if g.n--; g.n == 0 && g.none != nil {
+		g.none.Broadcast()
+	}
+	g.mu.Unlock()
+}
+
+// wait returns once none runs.
+func (g *goroutines) wait() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.none == nil {
+		g.none = sync.NewCond(&g.mu)
+	}
+	for g.n > 0 {
+		g.none.Wait()
+	}
 }
 
 var _ Bus = (*JetStream)(nil)
@@ -163,7 +201,8 @@ func limit(v, def int64) int64 {
 	return v
 }
 
-// Publish implements Bus: the event is stored once the server acknowledges it.
+// Publish implements Bus: the event is stored once the server acknowledges it. An
+// attempt that gets no answer is made again under the same id until ctx ends.
 func (b *JetStream) Publish(ctx context.Context, id string, body []byte, receivedAt time.Time) (uint64, bool, error) {
 	if b.subs.isClosed() {
 		return 0, false, ErrClosed
@@ -175,14 +214,42 @@ func (b *JetStream) Publish(ctx context.Context, id string, body []byte, receive
 	if id != "" {
 		opts = append(opts, jetstream.WithMsgID(id))
 	}
-	ack, err := b.js.PublishMsg(ctx, msg, opts...)
-	if err != nil {
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, publishAttemptTimeout)
+		ack, err := b.js.PublishMsg(attemptCtx, msg, opts...)
+		cancel()
+		if err == nil {
+			return ack.Sequence, ack.Duplicate, nil
+		}
 		if errors.Is(err, nats.ErrConnectionClosed) {
 			return 0, false, ErrClosed
 		}
-		return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+		// Without an id a second attempt could store the event twice.
+		if id == "" || ctx.Err() != nil || !unanswered(err) {
+			return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false, fmt.Errorf("eventbus: publish: %w", err)
+		case <-time.After(publishRetryPause):
+		}
 	}
-	return ack.Sequence, ack.Duplicate, nil
+}
+
+// publishAttemptTimeout bounds one attempt of a publish. A stream's leader answers in
+// milliseconds; when it stops with a publish in flight the answer never comes, and the
+// servers left elect another in a second or two. Trying again under the same message id
+// then reaches the new leader, which stores the event, or names the sequence it already
+// has (the stream de-duplicates), well within the caller's deadline.
+const publishAttemptTimeout = 2 * time.Second
+
+// publishRetryPause spaces attempts that found no leader at once.
+const publishRetryPause = 100 * time.Millisecond
+
+// unanswered reports a publish that got no answer (the stream had no leader, or lost it
+// with the publish in flight), as opposed to one the stream refused.
+func unanswered(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // Subscribe implements Bus with an ordered consumer, which JetStream recreates from
@@ -213,12 +280,24 @@ func (b *JetStream) Subscribe(ctx context.Context, from Start, buffer int) (*Sub
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: consumer: %w", err)
 	}
-	it, err := cons.Messages()
+	it, err := cons.Messages(jetstream.PullHeartbeat(consumerHeartbeat))
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: consume: %w", err)
 	}
-	return b.subs.start(ctx, &jetStreamSource{bus: b, cons: cons, it: it}, after, state.LastSeq, bufferSize(buffer))
+	src := &jetStreamSource{bus: b, cons: cons, it: it, msgs: make(chan nextMsg), stop: make(chan struct{})}
+	if info := cons.CachedInfo(); info != nil {
+		src.consumers.name = info.Name
+	}
+	b.background.add()
+	go src.read()
+	return b.subs.start(ctx, src, after, state.LastSeq, bufferSize(buffer))
 }
+
+// consumerHeartbeat is how often the server says a subscription's consumer is alive when
+// there is nothing to deliver. Two missed heartbeats recreate the consumer after the last
+// delivered event: with the client's default (5s), a subscriber whose consumer was on a
+// NATS server that went away heard nothing for 10s while its replica took events.
+const consumerHeartbeat = time.Second
 
 // Close implements Bus: it ends the subscriptions, then closes the connection.
 func (b *JetStream) Close() error {
@@ -226,30 +305,85 @@ func (b *JetStream) Close() error {
 		return nil
 	}
 	b.nc.Close()
+	b.background.wait()
 	return nil
 }
 
+// jetStreamSource reads a consumer in a goroutine of its own. The iterator's Next
+// cannot always be interrupted: while it recreates its consumer (after a NATS server
+// went away) it waits up to 10s per attempt, and meanwhile even Stop blocks. A
+// subscription that ends, or a bus that closes during a shutdown, must not wait for it.
 type jetStreamSource struct {
 	bus  *JetStream
 	cons jetstream.Consumer
 	it   jetstream.MessagesContext
+	msgs chan nextMsg
+	stop chan struct{} // closed by close
+
+	consumers consumerRestarts
+}
+
+// consumerRestarts notices that the ordered consumer was recreated (after a reconnection
+// or a lost NATS server: its name changes) and remembers the last sequence the stream
+// then held. Those events were stored while nothing was delivered; they arrive at once,
+// and a reader that kept up must take them at its pace, as it takes the events retained
+// when it subscribed, rather than be cut off as too slow.
+type consumerRestarts struct {
+	name   string
+	stored uint64
+}
+
+// observe records a message's consumer, its stream sequence and the events pending after it.
+func (c *consumerRestarts) observe(consumer string, seq, pending uint64) {
+	if consumer != c.name {
+		c.name = consumer
+		c.stored = max(c.stored, seq+pending)
+	}
+}
+
+// storedAtRestart implements restartingSource.
+func (s *jetStreamSource) storedAtRestart() uint64 { return s.consumers.stored }
+
+type nextMsg struct {
+	msg jetstream.Msg
+	err error
+}
+
+// read hands the iterator's messages to next until the iterator fails or close is called.
+func (s *jetStreamSource) read() {
+	defer s.bus.background.done()
+	for {
+		msg, err := s.it.Next()
+		select {
+		case s.msgs <- nextMsg{msg, err}:
+		case <-s.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
-	msg, err := s.it.Next(jetstream.NextContext(ctx))
-	if err != nil {
-		if ctx.Err() != nil {
-			return Event{}, ctx.Err()
+	var msg jetstream.Msg
+	select {
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
+	case m := <-s.msgs:
+		if err := m.err; err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
+				return Event{}, ErrClosed
+			}
+			return Event{}, fmt.Errorf("eventbus: receive: %w", err)
 		}
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
-			return Event{}, ErrClosed
-		}
-		return Event{}, fmt.Errorf("eventbus: receive: %w", err)
+		msg = m.msg
 	}
 	meta, err := msg.Metadata()
 	if err != nil {
 		return Event{}, fmt.Errorf("eventbus: message metadata: %w", err)
 	}
+	s.consumers.observe(meta.Consumer, meta.Sequence.Stream, meta.NumPending)
 	ev := Event{
 		Sequence:   meta.Sequence.Stream,
 		ID:         msg.Headers().Get(jetstream.MsgIDHeader),
@@ -262,15 +396,21 @@ func (s *jetStreamSource) next(ctx context.Context) (Event, error) {
 	return ev, nil
 }
 
+// close stops the reader and deletes the consumer in the background (see jetStreamSource).
 func (s *jetStreamSource) close() {
-	s.it.Stop()
-	if s.bus.nc.IsClosed() {
-		return
-	}
-	// Delete the consumer now rather than let it linger until InactiveThreshold.
-	if info := s.cons.CachedInfo(); info != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = s.bus.js.DeleteConsumer(ctx, s.bus.stream, info.Name)
-		cancel()
-	}
+	close(s.stop)
+	s.bus.background.add()
+	go func() {
+		defer s.bus.background.done()
+		s.it.Stop()
+		if s.bus.nc.IsClosed() {
+			return
+		}
+		// Delete the consumer now rather than let it linger until InactiveThreshold.
+		if info := s.cons.CachedInfo(); info != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = s.bus.js.DeleteConsumer(ctx, s.bus.stream, info.Name)
+			cancel()
+		}
+	}()
 }

@@ -14,6 +14,14 @@ type source interface {
 	close()
 }
 
+// restartingSource is a source that can start again (a JetStream consumer recreated
+// after a reconnection): storedAtRestart is the last sequence the bus held when it last
+// did, 0 if it never did. Those events are handed over at the reader's pace, like the
+// ones retained at subscription time.
+type restartingSource interface {
+	storedAtRestart() uint64
+}
+
 // Subscription is a stream of events. Read Events until it is closed, then Err says why.
 type Subscription struct {
 	events chan Event
@@ -80,6 +88,9 @@ func (s *Subscription) pump(ctx context.Context, src source, last, backlog uint6
 		}
 		if ev.Sequence <= last {
 			continue // already delivered
+		}
+		if r, ok := src.(restartingSource); ok {
+			backlog = max(backlog, r.storedAtRestart())
 		}
 		if ev.Sequence <= backlog {
 			select {
