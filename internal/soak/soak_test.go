@@ -1,0 +1,366 @@
+package soak
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/config"
+	"github.com/nango-gateway/nango-gateway/internal/server"
+	"github.com/nango-gateway/nango-gateway/internal/simulator"
+)
+
+const (
+	secretKey  = "soak-secret-key"
+	signingKey = "soak-webhook-signing-key"
+
+	// defaultDuration keeps plain `go test ./...` quick; make test and make soak set
+	// SOAK_DURATION.
+	defaultDuration = 20 * time.Second
+	// defaultRate is calls started per second: enough to exercise every path many
+	// times per sample on a shared two-core machine without saturating it.
+	defaultRate = 50
+	// retainedEvents caps the event bus low, so its retention fills during warm-up and
+	// eviction runs throughout: what it holds is then steady, not a slow climb to the
+	// production default.
+	retainedEvents = 200
+)
+
+// settings reads SOAK_DURATION and SOAK_RATE.
+func settings(t *testing.T) (time.Duration, int) {
+	t.Helper()
+	d, rate := defaultDuration, defaultRate
+	if v := os.Getenv("SOAK_DURATION"); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil || d < 5*time.Second {
+			t.Fatalf("SOAK_DURATION %q: want a Go duration of at least 5s", v)
+		}
+	}
+	if v := os.Getenv("SOAK_RATE"); v != "" {
+		var err error
+		if rate, err = strconv.Atoi(v); err != nil || rate < 1 || rate > 10000 {
+			t.Fatalf("SOAK_RATE %q: want calls per second, 1 to 10000", v)
+		}
+	}
+	// Shutdown, the leak check and the wait for the last webhooks need time after the load.
+	if dl, ok := t.Deadline(); ok && time.Until(dl) < d+2*time.Minute {
+		t.Fatalf("SOAK_DURATION %v does not fit in go test's -timeout (%v left): raise -timeout", d, time.Until(dl).Round(time.Second))
+	}
+	return d, rate
+}
+
+// sampleInterval gives about thirty samples per run, at most five seconds apart.
+func sampleInterval(d time.Duration) time.Duration {
+	return min(max(d/30, 500*time.Millisecond), 5*time.Second)
+}
+
+// TestSoakHoldsSteadyUnderMixedTraffic runs the whole gateway under a fixed rate of
+// mixed traffic for SOAK_DURATION and proves it holds: every call answers as it should,
+// no handler panics, every accepted webhook reaches a subscriber that stayed for the
+// whole run, goroutines, live heap and RSS are flat after warm-up, Nango only ever sees
+// the gateway's key, and nothing outlives shutdown.
+func TestSoakHoldsSteadyUnderMixedTraffic(t *testing.T) {
+	duration, rate := settings(t)
+
+	sim := simulator.New(simulator.Options{APIKey: secretKey, Seed: true, RateLimit: -1}) // the soak measures the gateway, not rate-limit waits
+	upstream := httptest.NewServer(sim)
+	env := map[string]string{
+		"NANGO_HOST": upstream.URL, "NANGO_SECRET_KEY": secretKey, "NANGO_WEBHOOK_SIGNING_KEY": signingKey,
+		"EVENT_RETENTION_MAX_EVENTS": strconv.Itoa(retainedEvents), "SHUTDOWN_GRACE": "10s",
+	}
+	cfg, err := config.Load([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--insecure-no-auth=true"},
+		func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logWatch{}
+	srv, err := server.New(context.Background(), cfg, slog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
+	var stopOnce sync.Once
+	stopAll := func() {
+		stopOnce.Do(func() {
+			srv.Shutdown()
+			_ = conn.Close()
+			httpClient.CloseIdleConnections()
+			upstream.Close()
+			sim.Close()
+		})
+	}
+	t.Cleanup(stopAll) // also on an early failure
+
+	tr := &traffic{conn: conn, http: httpClient, base: "http://" + srv.HTTPAddr(), signingKey: signingKey, accepted: map[[32]byte]struct{}{}}
+
+	// One subscriber stays for the whole run and must see every webhook the gateway accepts.
+	loyalCtx, stopLoyal := context.WithCancel(context.Background())
+	defer stopLoyal()
+	loyal, err := gatewayv1.NewWebhooksServiceClient(conn).StreamWebhookEvents(loyalCtx, &gatewayv1.StreamWebhookEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loyal.Header(); err != nil { // the subscription stands once headers arrive
+		t.Fatal(err)
+	}
+	var loyalSeen atomic.Int64
+	loyalNews := make(chan struct{}, 1) // a nudge after each event
+	loyalDone := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := loyal.Recv(); err != nil {
+				loyalDone <- err
+				return
+			}
+			loyalSeen.Add(1)
+			select {
+			case loyalNews <- struct{}{}:
+			default:
+			}
+		}
+	}()
+
+	// Sampling, and the upstream check, every interval while the load runs.
+	interval := sampleInterval(duration)
+	start := time.Now()
+	startSample := takeSample(start)
+	var (
+		samples      []sample
+		upstreamSeen int
+		upstreamBad  []string
+	)
+	loadCtx, stopLoad := context.WithTimeout(context.Background(), duration)
+	defer stopLoad()
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-loadCtx.Done():
+				return
+			case <-tick.C:
+			}
+			samples = append(samples, takeSample(start))
+			// Reading then forgetting keeps the simulator's record of requests small;
+			// the few that land in between go unchecked.
+			reqs := sim.Requests()
+			sim.ResetRequests()
+			n, bad := upstreamCheck(reqs, secretKey)
+			upstreamSeen += n
+			upstreamBad = append(upstreamBad, bad...)
+		}
+	}()
+
+	tl := newTally()
+	due := tr.drive(loadCtx, rate, tl)
+	<-sampled
+	loaded := time.Since(start)
+
+	// Every accepted webhook reaches the subscriber that stayed (events arrive in order,
+	// so a count is enough).
+	lastCall := time.NewTimer(30 * time.Second)
+	defer lastCall.Stop()
+waitLoyal:
+	for loyalSeen.Load() < tr.acceptedEvents() {
+		select {
+		case <-loyalNews:
+		case <-lastCall.C:
+			break waitLoyal
+		case err := <-loyalDone:
+			loyalDone <- err
+			break waitLoyal
+		}
+	}
+	seen := loyalSeen.Load()
+
+	endSample := takeSample(start)
+	stopLoyal()
+	loyalErr := <-loyalDone
+	stopAll()
+	leakErr := goleak.Find()
+
+	// The summary first, whatever failed.
+	var out strings.Builder
+	writeSummary(&out, summary{
+		load: duration, duration: loaded, rate: rate, due: due, tally: tl, start: startSample, end: endSample, samples: samples,
+		upstream: upstreamSeen, posts: tr.posts, accepted: tr.acceptedEvents(), loyal: seen, events: tr.events.Load(), logs: logs,
+	})
+	t.Log("\n" + out.String())
+
+	tl.mu.Lock()
+	for _, k := range sortedKeys(tl.errors) {
+		t.Errorf("unexpected answers: %s × %d", k, tl.errors[k])
+	}
+	for _, m := range tl.first {
+		t.Errorf("  e.g. %s", m)
+	}
+	tl.mu.Unlock()
+	if panics, errs, _, first := logs.counts(); panics > 0 || errs > 0 {
+		t.Errorf("the gateway logged %d panics and %d errors, first: %q", panics, errs, first)
+	}
+	if seen != tr.acceptedEvents() {
+		t.Errorf("the subscriber that stayed saw %d events, the gateway accepted %d distinct webhooks", seen, tr.acceptedEvents())
+	}
+	if loyalErr != nil && status.Code(loyalErr) != codes.Canceled {
+		t.Errorf("the subscriber that stayed was cut off: %v", loyalErr)
+	}
+	if tr.acceptedEvents() == 0 || tr.events.Load() == 0 {
+		t.Errorf("no webhook traffic: %d accepted, %d events to short-lived subscribers", tr.acceptedEvents(), tr.events.Load())
+	}
+	if upstreamSeen == 0 {
+		t.Error("no request reached the simulator")
+	}
+	for _, b := range upstreamBad {
+		t.Errorf("a request reached Nango %s", b)
+	}
+	for _, c := range flatChecks(samples) {
+		if c.err != nil {
+			t.Errorf("%s: %v", c.name, c.err)
+		} else if !c.v.flat {
+			t.Errorf("%s grew: last third %s, middle third %s, limit %s", c.name, c.format(c.v.last), c.format(c.v.mid), c.format(c.v.limit))
+		}
+	}
+	if leakErr != nil {
+		t.Errorf("goroutines outlived shutdown: %v", leakErr)
+	}
+}
+
+// flatCheck is one of the series judged flat.
+type flatCheck struct {
+	name   string
+	v      verdict
+	err    error
+	format func(float64) string
+}
+
+func flatChecks(samples []sample) []flatCheck {
+	count := func(f float64) string { return strconv.Itoa(int(f)) }
+	var checks []flatCheck
+	add := func(name string, f func(sample) float64, a allowance, format func(float64) string) {
+		v, err := judgeFlat(series(samples, f), a)
+		checks = append(checks, flatCheck{name: name, v: v, err: err, format: format})
+	}
+	add("goroutines", func(s sample) float64 { return float64(s.goroutines) }, goroutineAllowance, count)
+	add("live heap", func(s sample) float64 { return float64(s.heap) }, memoryAllowance, mib)
+	if len(samples) > 0 && samples[0].rss > 0 { // no /proc: no RSS
+		add("RSS", func(s sample) float64 { return float64(s.rss) }, memoryAllowance, mib)
+	}
+	return checks
+}
+
+type summary struct {
+	load       time.Duration // SOAK_DURATION
+	duration   time.Duration // until the last call ended
+	rate, due  int
+	tally      *tally
+	start, end sample
+	samples    []sample
+	upstream   int
+	posts      int
+	accepted   int64
+	loyal      int64
+	events     int64
+	logs       *logWatch
+}
+
+// writeSummary prints what the run did and how the process held up.
+func writeSummary(w io.Writer, s summary) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	s.tally.mu.Lock()
+	total, errs := 0, 0
+	for _, n := range s.tally.byKind {
+		total += n
+	}
+	for _, n := range s.tally.errors {
+		errs += n
+	}
+	fmt.Fprintf(tw, "duration\t%v of load at %d calls/s, then %v for the last calls to end\n",
+		s.load, s.rate, (s.duration - s.load).Round(100*time.Millisecond))
+	fmt.Fprintf(tw, "calls\t%d made (%.1f/s) of %d due; %d skipped for want of a free slot\n",
+		total, float64(total)/s.load.Seconds(), s.due, s.tally.skipped.Load())
+	for _, k := range kindsInOrder(s.tally.byKind) {
+		fmt.Fprintf(tw, "  %s\t%d\n", k, s.tally.byKind[k])
+	}
+	fmt.Fprintf(tw, "unexpected answers\t%d\n", errs)
+	for _, k := range sortedKeys(s.tally.errors) {
+		fmt.Fprintf(tw, "  %s\t%d\n", k, s.tally.errors[k])
+	}
+	s.tally.mu.Unlock()
+	fmt.Fprintf(tw, "webhooks\t%d accepted (%d distinct, the rest redelivered); %d seen by the subscriber that stayed; %d events to short-lived ones\n",
+		s.posts, s.accepted, s.loyal, s.events)
+	fmt.Fprintf(tw, "upstream\t%d requests checked, each with the gateway's key only\n", s.upstream)
+	panics, logErrs, warns, _ := s.logs.counts()
+	fmt.Fprintf(tw, "gateway logs\t%d panics, %d errors, %d warnings\n", panics, logErrs, warns)
+	tw.Flush()
+	msgs := s.logs.byMessage()
+	for _, k := range sortedKeys(msgs) {
+		fmt.Fprintf(w, "  %5d × %s\n", msgs[k], k)
+	}
+
+	third := len(s.samples) / 3
+	mid := func(f func(sample) float64) float64 {
+		if third == 0 {
+			return 0
+		}
+		return median(series(s.samples[third:2*third], f))
+	}
+	peak := func(f func(sample) float64) float64 {
+		p := 0.0
+		for _, x := range s.samples {
+			p = max(p, f(x))
+		}
+		return p
+	}
+	g := func(x sample) float64 { return float64(x.goroutines) }
+	h := func(x sample) float64 { return float64(x.heap) }
+	r := func(x sample) float64 { return float64(x.rss) }
+	fmt.Fprintf(w, "\n%d samples, every %v; the first third is warm-up\n", len(s.samples), sampleInterval(s.load).Round(time.Millisecond))
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tstart\tmiddle third\tlast third\tlimit\tpeak\tend, load over\t\n")
+	checks := map[string]flatCheck{}
+	for _, c := range flatChecks(s.samples) {
+		checks[c.name] = c
+	}
+	row := func(name string, f func(sample) float64, format func(float64) string) {
+		c := checks[name]
+		last, limit := "-", "-"
+		if c.err == nil {
+			last, limit = format(c.v.last), format(c.v.limit)
+			if !c.v.flat {
+				last += " GREW"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, format(f(s.start)), format(mid(f)), last, limit, format(peak(f)), format(f(s.end)))
+	}
+	row("goroutines", g, func(f float64) string { return strconv.Itoa(int(f)) })
+	row("live heap", h, mib)
+	if s.start.rss > 0 {
+		row("RSS", r, mib)
+	}
+	tw.Flush()
+}
