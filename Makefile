@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF := tools/node_modules/.bin/buf
 GO ?= go
 
-.PHONY: run test fuzz race generate check-generated lint tools bench build image clean client-deps generate-clients
+.PHONY: run test soak fuzz race generate check-generated lint tools bench build image clean client-deps generate-clients
 
 run: ## the gateway with its built-in Nango simulator (no account needed)
 	$(GO) run ./cmd/server --demo
@@ -11,10 +11,17 @@ run: ## the gateway with its built-in Nango simulator (no account needed)
 build:
 	$(GO) build -o bin/nango-gateway ./cmd/server
 
-test: check-generated ## every test, after checking gen/ is fresh, and a short run of each fuzz target
+test: check-generated ## every test, after checking gen/ is fresh, a one-minute soak and a short run of each fuzz target
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 10m ./...
+	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v '/internal/soak$$')
+	$(MAKE) soak SOAK_DURATION=1m
 	FUZZTIME=3s scripts/fuzz.sh
+
+# The soak runs alone, after the other tests, so their load does not blur its samples.
+SOAK_DURATION ?= 10m
+SOAK_TIMEOUT ?= 3h
+soak: ## the gateway under mixed traffic for SOAK_DURATION (default 10m); prints a summary table
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout $(SOAK_TIMEOUT) ./internal/soak
 
 fuzz: ## every fuzz target for FUZZTIME each (default 5s)
 	scripts/fuzz.sh

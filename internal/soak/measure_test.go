@@ -22,6 +22,10 @@ type sample struct {
 	goroutines int
 	heap       uint64 // live heap after the last GC: what the program holds, not what awaits collection
 	rss        uint64 // 0 where /proc is missing
+	fds        int    // open file descriptors; 0 where /proc is missing
+	calls      int    // calls still under way when the sample was taken (normally none)
+	subs       int    // subscribers alive then
+	held       time.Duration
 }
 
 const heapLiveMetric = "/gc/heap/live:bytes"
@@ -31,7 +35,7 @@ const heapLiveMetric = "/gc/heap/live:bytes"
 func takeSample(since time.Time) sample {
 	m := []metrics.Sample{{Name: heapLiveMetric}}
 	metrics.Read(m)
-	s := sample{at: time.Since(since), goroutines: runtime.NumGoroutine(), rss: readRSS()}
+	s := sample{at: time.Since(since), goroutines: runtime.NumGoroutine(), rss: readRSS(), fds: countFDs()}
 	if m[0].Value.Kind() == metrics.KindUint64 {
 		s.heap = m[0].Value.Uint64()
 	}
@@ -59,6 +63,15 @@ func readRSS() uint64 {
 		}
 	}
 	return 0
+}
+
+// countFDs is how many file descriptors the process holds open (sockets included).
+func countFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	return len(entries)
 }
 
 // allowance is how far the last third of a run may sit above the middle third and still

@@ -37,11 +37,20 @@ const (
 	defaultDuration = 20 * time.Second
 	// defaultRate is calls started per second: enough to exercise every path many
 	// times per sample on a shared two-core machine without saturating it.
-	defaultRate = 50
+	defaultRate = 100
 	// retainedEvents caps the event bus low, so its retention fills during warm-up and
 	// eviction runs throughout: what it holds is then steady, not a slow climb to the
 	// production default.
 	retainedEvents = 200
+	// idleConns caps the keep-alive pools, the gateway's to the simulator and the
+	// driver's to the gateway. A pool keeps as many connections (and their goroutines)
+	// as the largest burst so far needed, for minutes: a burst late in the run, when the
+	// shared machine stalls, would pass for growth. Beyond the cap connections close and
+	// open again, which the soak then exercises too.
+	idleConns = 8
+	// holdLimit bounds the wait for calls under way at each sample; a call that takes
+	// longer is counted in the sample (the summary shows how many).
+	holdLimit = 5 * time.Second
 )
 
 // settings reads SOAK_DURATION and SOAK_RATE.
@@ -85,6 +94,7 @@ func TestSoakHoldsSteadyUnderMixedTraffic(t *testing.T) {
 	env := map[string]string{
 		"NANGO_HOST": upstream.URL, "NANGO_SECRET_KEY": secretKey, "NANGO_WEBHOOK_SIGNING_KEY": signingKey,
 		"EVENT_RETENTION_MAX_EVENTS": strconv.Itoa(retainedEvents), "SHUTDOWN_GRACE": "10s",
+		"UPSTREAM_MAX_IDLE_CONNS": strconv.Itoa(idleConns),
 	}
 	cfg, err := config.Load([]string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--insecure-no-auth=true"},
 		func(k string) string { return env[k] })
@@ -101,7 +111,7 @@ func TestSoakHoldsSteadyUnderMixedTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: idleConns}}
 	var stopOnce sync.Once
 	stopAll := func() {
 		stopOnce.Do(func() {
@@ -165,7 +175,12 @@ func TestSoakHoldsSteadyUnderMixedTraffic(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			samples = append(samples, takeSample(start))
+			heldAt := time.Now()
+			calls, subs := tr.gate.hold(holdLimit)
+			smp := takeSample(start)
+			tr.gate.release()
+			smp.calls, smp.subs, smp.held = calls, subs, time.Since(heldAt)
+			samples = append(samples, smp)
 			// Reading then forgetting keeps the simulator's record of requests small;
 			// the few that land in between go unchecked.
 			reqs := sim.Requests()
@@ -267,8 +282,9 @@ func flatChecks(samples []sample) []flatCheck {
 	}
 	add("goroutines", func(s sample) float64 { return float64(s.goroutines) }, goroutineAllowance, count)
 	add("live heap", func(s sample) float64 { return float64(s.heap) }, memoryAllowance, mib)
-	if len(samples) > 0 && samples[0].rss > 0 { // no /proc: no RSS
+	if len(samples) > 0 && samples[0].rss > 0 { // no /proc: no RSS, no descriptors
 		add("RSS", func(s sample) float64 { return float64(s.rss) }, memoryAllowance, mib)
+		add("open files", func(s sample) float64 { return float64(s.fds) }, goroutineAllowance, count)
 	}
 	return checks
 }
@@ -339,7 +355,13 @@ func writeSummary(w io.Writer, s summary) {
 	g := func(x sample) float64 { return float64(x.goroutines) }
 	h := func(x sample) float64 { return float64(x.heap) }
 	r := func(x sample) float64 { return float64(x.rss) }
-	fmt.Fprintf(w, "\n%d samples, every %v; the first third is warm-up\n", len(s.samples), sampleInterval(s.load).Round(time.Millisecond))
+	var held, longest time.Duration
+	for _, x := range s.samples {
+		held += x.held
+		longest = max(longest, x.held)
+	}
+	fmt.Fprintf(w, "\n%d samples, every %v, each at rest (new calls held %v in all, at most %v); the first third is warm-up\n",
+		len(s.samples), sampleInterval(s.load).Round(time.Millisecond), held.Round(time.Millisecond), longest.Round(time.Millisecond))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tstart\tmiddle third\tlast third\tlimit\tpeak\tend, load over\t\n")
 	checks := map[string]flatCheck{}
@@ -347,20 +369,26 @@ func writeSummary(w io.Writer, s summary) {
 		checks[c.name] = c
 	}
 	row := func(name string, f func(sample) float64, format func(float64) string) {
-		c := checks[name]
 		last, limit := "-", "-"
-		if c.err == nil {
-			last, limit = format(c.v.last), format(c.v.limit)
+		if third > 0 {
+			last = format(median(series(s.samples[2*third:], f)))
+		}
+		if c, ok := checks[name]; ok && c.err == nil {
+			limit = format(c.v.limit)
 			if !c.v.flat {
 				last += " GREW"
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, format(f(s.start)), format(mid(f)), last, limit, format(peak(f)), format(f(s.end)))
 	}
-	row("goroutines", g, func(f float64) string { return strconv.Itoa(int(f)) })
+	count := func(f float64) string { return strconv.Itoa(int(f)) }
+	row("goroutines", g, count)
 	row("live heap", h, mib)
 	if s.start.rss > 0 {
 		row("RSS", r, mib)
+		row("open files", func(x sample) float64 { return float64(x.fds) }, count)
 	}
+	row("calls under way", func(x sample) float64 { return float64(x.calls) }, count)
+	row("subscribers", func(x sample) float64 { return float64(x.subs) }, count)
 	tw.Flush()
 }

@@ -131,6 +131,7 @@ type traffic struct {
 	http       *http.Client
 	base       string // http://host:port of the gateway's HTTP face
 	signingKey string
+	gate       gate
 	lastSeq    atomic.Uint64 // the newest sequence any subscriber saw, to resume after
 	events     atomic.Int64  // events the short-lived subscribers received
 
@@ -607,13 +608,13 @@ func schedule(ops []*op) []*op {
 // due with no free slot is skipped and counted: the gateway fell behind the rate.
 const (
 	maxInFlight    = 64
-	maxSubscribers = 8
+	maxSubscribers = 16
 	callTimeout    = 30 * time.Second
 )
 
 // drive starts rate calls a second until ctx ends, then waits for every call. The
-// schedule follows the clock, not the ticks: after a stall of the machine the calls due
-// start at once, so the rate holds over the run.
+// schedule follows the clock, not the ticks: after a stall of the machine, or while the
+// sampler holds new calls, the calls due start at once, so the rate holds over the run.
 func (tr *traffic) drive(ctx context.Context, rate int, t *tally) int {
 	cycle := schedule(tr.ops())
 	calls := make(chan struct{}, maxInFlight)
@@ -630,7 +631,7 @@ func (tr *traffic) drive(ctx context.Context, rate int, t *tally) int {
 			return i
 		case <-tick.C:
 		}
-		for due := int(time.Since(start).Seconds() * float64(rate)); i < due; i++ {
+		for due := int(time.Since(start).Seconds() * float64(rate)); i < due && !tr.gate.held(); i++ {
 			o, n := cycle[i%len(cycle)], i
 			slots := calls
 			if o.long {
@@ -642,8 +643,9 @@ func (tr *traffic) drive(ctx context.Context, rate int, t *tally) int {
 				t.skipped.Add(1)
 				continue
 			}
+			tr.gate.begin(o.long)
 			wg.Go(func() {
-				defer func() { <-slots }()
+				defer func() { tr.gate.end(o.long); <-slots }()
 				// Calls end on their own: the load stopping does not cut them short.
 				callCtx, cancel := context.WithTimeout(context.Background(), callTimeout)
 				defer cancel()
@@ -651,6 +653,79 @@ func (tr *traffic) drive(ctx context.Context, rate int, t *tally) int {
 			})
 		}
 	}
+}
+
+// gate lets the sampler read the process at rest: it holds new calls and waits for those
+// under way to end, so a sample counts what the gateway keeps, not what the calls of that
+// moment hold (goroutines, connections, buffers), which grows whenever the shared machine
+// slows down. Subscribers run on: they live for seconds, and as many come as go.
+type gate struct {
+	mu      sync.Mutex
+	holding bool
+	calls   int
+	subs    int
+	idle    chan struct{} // closed when calls reaches 0 while holding
+}
+
+func (g *gate) held() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.holding
+}
+
+func (g *gate) begin(long bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if long {
+		g.subs++
+	} else {
+		g.calls++
+	}
+}
+
+func (g *gate) end(long bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if long {
+		g.subs--
+		return
+	}
+	g.calls--
+	if g.calls == 0 && g.idle != nil {
+		close(g.idle)
+		g.idle = nil
+	}
+}
+
+// hold stops new calls and waits, at most limit, for the calls under way to end; it
+// returns how many calls and subscribers are still under way.
+func (g *gate) hold(limit time.Duration) (calls, subs int) {
+	g.mu.Lock()
+	g.holding = true
+	var idle chan struct{}
+	if g.calls > 0 {
+		g.idle = make(chan struct{})
+		idle = g.idle
+	}
+	g.mu.Unlock()
+	if idle != nil {
+		t := time.NewTimer(limit)
+		select {
+		case <-idle:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.calls, g.subs
+}
+
+func (g *gate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.holding = false
+	g.idle = nil
 }
 
 // kindsInOrder lists the kinds for the summary.
