@@ -18,24 +18,23 @@ import (
 
 // sample is one reading of the process.
 type sample struct {
-	at         time.Duration // since the load started
 	goroutines int
-	heap       uint64 // live heap after the last GC: what the program holds, not what awaits collection
-	rss        uint64 // 0 where /proc is missing
-	fds        int    // open file descriptors; 0 where /proc is missing
-	calls      int    // calls still under way when the sample was taken (normally none)
-	subs       int    // subscribers alive then
-	held       time.Duration
+	heap       uint64        // live heap after the last GC: what the program holds, not what awaits collection
+	rss        uint64        // 0 where /proc is missing
+	fds        int           // open file descriptors; 0 where /proc is missing
+	calls      int           // calls still under way when the sample was taken (normally none)
+	subs       int           // subscribers alive then
+	held       time.Duration // how long new calls were held for this reading
 }
 
 const heapLiveMetric = "/gc/heap/live:bytes"
 
 // takeSample reads the process without stopping the world for long: no forced GC, which
 // would change what is measured.
-func takeSample(since time.Time) sample {
+func takeSample() sample {
 	m := []metrics.Sample{{Name: heapLiveMetric}}
 	metrics.Read(m)
-	s := sample{at: time.Since(since), goroutines: runtime.NumGoroutine(), rss: readRSS(), fds: countFDs()}
+	s := sample{goroutines: runtime.NumGoroutine(), rss: readRSS(), fds: countFDs()}
 	if m[0].Value.Kind() == metrics.KindUint64 {
 		s.heap = m[0].Value.Uint64()
 	}

@@ -94,11 +94,11 @@ func TestSoakHoldsSteadyUnderMixedTraffic(t *testing.T) {
 	loyal := subscribeForTheWholeRun(t, h.conn)
 
 	start := time.Now()
-	startSample := takeSample(start)
+	startSample := takeSample()
 	loadCtx, stopLoad := context.WithTimeout(context.Background(), duration)
 	defer stopLoad()
 	readings := make(chan readings, 1)
-	go func() { readings <- sampleWhileLoading(loadCtx, start, sampleInterval(duration), tr, h.sim) }()
+	go func() { readings <- sampleWhileLoading(loadCtx, sampleInterval(duration), tr, h.sim) }()
 	tl := newTally()
 	due := tr.drive(loadCtx, rate, tl)
 	r := <-readings
@@ -106,7 +106,7 @@ func TestSoakHoldsSteadyUnderMixedTraffic(t *testing.T) {
 
 	// Events reach a subscriber in order, so a count is enough.
 	seen := loyal.waitFor(tr.acceptedEvents(), 30*time.Second)
-	endSample := takeSample(start)
+	endSample := takeSample()
 	loyalErr := loyal.stop()
 	h.stop()
 	leakErr := goleak.Find()
@@ -285,7 +285,7 @@ type readings struct {
 
 // sampleWhileLoading reads the process at rest every interval until ctx ends, and
 // checks the requests that reached the simulator since the last sample.
-func sampleWhileLoading(ctx context.Context, start time.Time, interval time.Duration, tr *traffic, sim *simulator.Simulator) readings {
+func sampleWhileLoading(ctx context.Context, interval time.Duration, tr *traffic, sim *simulator.Simulator) readings {
 	var r readings
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -297,7 +297,7 @@ func sampleWhileLoading(ctx context.Context, start time.Time, interval time.Dura
 		}
 		heldAt := time.Now()
 		calls, subs := tr.gate.hold(holdLimit)
-		smp := takeSample(start)
+		smp := takeSample()
 		tr.gate.release()
 		smp.calls, smp.subs, smp.held = calls, subs, time.Since(heldAt)
 		r.samples = append(r.samples, smp)
