@@ -551,6 +551,9 @@ func (tr *traffic) restSubscriber(ctx context.Context, i int) error {
 			} `json:"result"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || line.Result == nil {
+			if ctx.Err() != nil {
+				return nil // the part of a line read when the subscriber left
+			}
 			return &wrongAnswer{"stream error line", sc.Text()}
 		}
 		tr.events.Add(1)
