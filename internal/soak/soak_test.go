@@ -369,6 +369,7 @@ func writeSummary(w io.Writer, s summary) {
 	for _, k := range kindsInOrder(s.tally.byKind) {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, s.tally.byKind[k])
 	}
+	fmt.Fprintf(tw, "subscribers cut off\t%d, as too slow, told where to resume (allowed: see errCutOff)\n", s.tally.cutOff)
 	fmt.Fprintf(tw, "unexpected answers\t%d\n", errs)
 	for _, k := range sortedKeys(s.tally.errors) {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, s.tally.errors[k])

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -25,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
@@ -86,7 +88,15 @@ type tally struct {
 	errors  map[string]int // "op: code"
 	first   []string       // the first few error messages
 	skipped atomic.Int64   // calls due with no free slot: the gateway fell behind the rate
+	cutOff  int            // short-lived subscribers ended as too slow (errCutOff)
 }
+
+// errCutOff is a short-lived subscriber ended by the gateway because it fell behind, with
+// where to resume: the documented answer to a reader that stalls, which on a shared
+// machine any reader can. Over a retention of 200 events, a subscriber replaying from the
+// oldest loses its unread events to eviction within a fraction of a second. It is
+// counted, not failed; the subscriber that stays the whole run must never see it.
+var errCutOff = errors.New("cut off as too slow, told where to resume")
 
 func newTally() *tally { return &tally{byKind: map[string]int{}, errors: map[string]int{}} }
 
@@ -94,6 +104,10 @@ func (t *tally) add(o *op, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.byKind[o.kind]++
+	if errors.Is(err, errCutOff) {
+		t.cutOff++
+		return
+	}
 	if err != nil {
 		t.errors[o.name+": "+errorCode(err)]++
 		if len(t.first) < 10 {
@@ -517,6 +531,9 @@ func (tr *traffic) grpcSubscriber(ctx context.Context, i int) error {
 	for {
 		ev, err := stream.Recv()
 		if err != nil {
+			if tooSlow(err) {
+				return errCutOff
+			}
 			return endedByUs(ctx, err)
 		}
 		tr.events.Add(1)
@@ -545,14 +562,13 @@ func (tr *traffic) restSubscriber(ctx context.Context, i int) error {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
-		var line struct {
-			Result *struct {
-				Sequence uint64 `json:"sequence,string"`
-			} `json:"result"`
-		}
+		var line eventLine
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || line.Result == nil {
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
 				return nil // the part of a line read when the subscriber left
+			case line.tooSlow():
+				return errCutOff
 			}
 			return &wrongAnswer{"stream error line", sc.Text()}
 		}
@@ -562,6 +578,33 @@ func (tr *traffic) restSubscriber(ctx context.Context, i int) error {
 	return endedByUs(ctx, sc.Err())
 }
 
+// eventLine is one line of /v1/webhooks/events: an event, or the error that ended the
+// stream.
+type eventLine struct {
+	Result *struct {
+		Sequence uint64 `json:"sequence,string"`
+	} `json:"result"`
+	Error *struct {
+		Code    int `json:"code"`
+		Details []struct {
+			Reason string `json:"reason"`
+		} `json:"details"`
+	} `json:"error"`
+}
+
+// tooSlow reports whether the line ends the stream for falling behind.
+func (l *eventLine) tooSlow() bool {
+	if l.Error == nil || l.Error.Code != int(codes.ResourceExhausted) {
+		return false
+	}
+	for _, d := range l.Error.Details {
+		if d.Reason == service.ReasonSubscriberTooSlow {
+			return true
+		}
+	}
+	return false
+}
+
 func (tr *traffic) noteSequence(seq uint64) {
 	for {
 		cur := tr.lastSeq.Load()
@@ -569,6 +612,22 @@ func (tr *traffic) noteSequence(seq uint64) {
 			return
 		}
 	}
+}
+
+// tooSlow reports whether a gRPC subscriber was ended for falling behind, told where to
+// resume.
+func tooSlow(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return false
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == service.ReasonSubscriberTooSlow &&
+			info.GetMetadata()["last_delivered_sequence"] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // endedByUs is nil when a subscriber's stream ended because its own life was over.
