@@ -536,6 +536,9 @@ func (tr *traffic) grpcSubscriber(ctx context.Context, i int) error {
 			}
 			return endedByUs(ctx, err)
 		}
+		if ev.GetSequence() == 0 {
+			continue // a heartbeat, not an event
+		}
 		tr.events.Add(1)
 		tr.noteSequence(ev.GetSequence())
 	}
@@ -571,6 +574,9 @@ func (tr *traffic) restSubscriber(ctx context.Context, i int) error {
 				return errCutOff
 			}
 			return &wrongAnswer{"stream error line", sc.Text()}
+		}
+		if line.Result.Sequence == 0 {
+			continue // a heartbeat, not an event
 		}
 		tr.events.Add(1)
 		tr.noteSequence(line.Result.Sequence)
