@@ -57,21 +57,29 @@ var (
 	resultSuffix = []byte("}\n")
 )
 
+// streamRequest reads a stream's request from the query, as the generated handler
+// would, and names the call in ctx for the interceptors.
+func streamRequest(ctx context.Context, mux *runtime.ServeMux, r *http.Request, method, pattern string, req proto.Message) (context.Context, error) {
+	ctx, err := runtime.AnnotateContext(ctx, mux, r, method, runtime.WithHTTPPathPattern(pattern))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	if err := runtime.PopulateQueryParameters(req, r.Form, &utilities.DoubleArray{}); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return ctx, nil
+}
+
 func (h *recordStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ctx, err := runtime.AnnotateContext(ctx, h.mux, r, "/nango.gateway.v1.RecordsService/StreamRecords", runtime.WithHTTPPathPattern(recordStreamPath))
+	var req gatewayv1.StreamRecordsRequest
+	ctx, err := streamRequest(ctx, h.mux, r, "/nango.gateway.v1.RecordsService/StreamRecords", recordStreamPath, &req)
 	if err != nil {
 		writeError(w, r, recordStreamPath, err)
-		return
-	}
-	var req gatewayv1.StreamRecordsRequest
-	if err := r.ParseForm(); err != nil {
-		writeError(w, r, recordStreamPath, status.Error(codes.InvalidArgument, err.Error()))
-		return
-	}
-	if err := runtime.PopulateQueryParameters(&req, r.Form, &utilities.DoubleArray{}); err != nil {
-		writeError(w, r, recordStreamPath, status.Error(codes.InvalidArgument, err.Error()))
 		return
 	}
 	if req.GetRecordsPerMessage() == 0 && !req.GetAsStruct() {

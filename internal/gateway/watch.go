@@ -7,9 +7,6 @@ import (
 	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
@@ -36,18 +33,10 @@ var (
 func (h *recordWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ctx, err := runtime.AnnotateContext(ctx, h.mux, r, "/nango.gateway.v1.RecordsService/WatchRecords", runtime.WithHTTPPathPattern(recordWatchPath))
+	var req gatewayv1.WatchRecordsRequest
+	ctx, err := streamRequest(ctx, h.mux, r, "/nango.gateway.v1.RecordsService/WatchRecords", recordWatchPath, &req)
 	if err != nil {
 		writeError(w, r, recordWatchPath, err)
-		return
-	}
-	var req gatewayv1.WatchRecordsRequest
-	if err := r.ParseForm(); err != nil {
-		writeError(w, r, recordWatchPath, status.Error(codes.InvalidArgument, err.Error()))
-		return
-	}
-	if err := runtime.PopulateQueryParameters(&req, r.Form, &utilities.DoubleArray{}); err != nil {
-		writeError(w, r, recordWatchPath, status.Error(codes.InvalidArgument, err.Error()))
 		return
 	}
 	if req.GetRecordsPerMessage() == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -19,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus/natstest"
 	"github.com/nango-gateway/nango-gateway/internal/service"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
@@ -111,19 +111,11 @@ func TestTriggerActionAndWaitHearsTheWebhookThroughAnotherReplica(t *testing.T) 
 	upstream := httptest.NewServer(sim)
 	defer upstream.Close()
 	start := func() *Server {
-		cfg := testConfig(t, upstream.URL, testKey)
-		cfg.ShutdownGrace = 2 * time.Second
-		cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_ACTION_WAIT"
-		srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.Start()
-		return srv
+		return startConfiguredGateway(t, upstream.URL, func(cfg *config.Config) {
+			cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_ACTION_WAIT"
+		})
 	}
 	a, b := start(), start()
-	defer a.Shutdown()
-	defer b.Shutdown()
 	hookTarget.Store(&url.URL{Scheme: "http", Host: b.HTTPAddr()})
 
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)

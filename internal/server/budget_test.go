@@ -42,19 +42,13 @@ func startSharedBudgetFleet(t *testing.T, sim *simulator.Simulator, n int, edit 
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
 	for range n {
-		cfg := testConfig(t, upstream.URL, testKey)
-		cfg.ShutdownGrace = 2 * time.Second
-		cfg.EventBusURL, cfg.EventBusStream = f.nats.URL(), "TEST_EVENTS"
-		cfg.RateBudget, cfg.RateBudgetBucket, cfg.RateBudgetReplicas = "shared", "TEST_BUDGET", n
-		if edit != nil {
-			edit(&cfg)
-		}
-		srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.Start()
-		t.Cleanup(srv.Shutdown)
+		srv := startConfiguredGateway(t, upstream.URL, func(cfg *config.Config) {
+			cfg.EventBusURL, cfg.EventBusStream = f.nats.URL(), "TEST_EVENTS"
+			cfg.RateBudget, cfg.RateBudgetBucket, cfg.RateBudgetReplicas = "shared", "TEST_BUDGET", n
+			if edit != nil {
+				edit(cfg)
+			}
+		})
 		f.conns = append(f.conns, dial(t, srv))
 		f.httpAddrs = append(f.httpAddrs, srv.HTTPAddr())
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/config"
 	"github.com/nango-gateway/nango-gateway/internal/eventbus/natstest"
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
@@ -22,19 +22,11 @@ func TestReplicasShareWebhookEventsThroughJetStream(t *testing.T) {
 	upstream := httptest.NewServer(simulator.New(simulator.Options{APIKey: testKey}))
 	defer upstream.Close()
 	start := func() *Server {
-		cfg := testConfig(t, upstream.URL, testKey)
-		cfg.ShutdownGrace = 2 * time.Second
-		cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_EVENTS"
-		srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.Start()
-		return srv
+		return startConfiguredGateway(t, upstream.URL, func(cfg *config.Config) {
+			cfg.EventBusURL, cfg.EventBusStream = nats.URL(), "TEST_EVENTS"
+		})
 	}
 	a, b := start(), start()
-	defer a.Shutdown()
-	defer b.Shutdown()
 
 	body := `{"from":"nango","type":"async_action","connectionId":"c1","providerConfigKey":"github","payload":{"id":"00000000-0000-4000-8000-000000000001","statusUrl":"/action/00000000-0000-4000-8000-000000000001"}}`
 	for _, srv := range []*Server{a, b} { // Nango retrying on the other replica

@@ -48,6 +48,24 @@ func startGateway(t *testing.T, sim *simulator.Simulator, grace time.Duration) (
 	return srv, dial(t, srv)
 }
 
+// startConfiguredGateway runs a gateway in front of the upstream at upstreamURL, with
+// testConfig edited by edit (nil for none), until the test ends.
+func startConfiguredGateway(t *testing.T, upstreamURL string, edit func(*config.Config)) *Server {
+	t.Helper()
+	cfg := testConfig(t, upstreamURL, testKey)
+	cfg.ShutdownGrace = 2 * time.Second
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
 // testConfig is the gateway's default configuration, as config.Load gives it, on free
 // loopback ports in front of the upstream at nangoHost, without access control
 // (access_test.go adds a clients file).

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,23 +18,6 @@ import (
 	"github.com/nango-gateway/nango-gateway/internal/simulator"
 	"github.com/nango-gateway/nango-gateway/internal/webhooks"
 )
-
-// startWatchGateway runs a gateway in front of sim, its configuration edited by edit.
-func startWatchGateway(t *testing.T, upstreamURL string, edit func(*config.Config)) *Server {
-	t.Helper()
-	cfg := testConfig(t, upstreamURL, testKey)
-	cfg.ShutdownGrace = 2 * time.Second
-	if edit != nil {
-		edit(&cfg)
-	}
-	srv, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(srv.Shutdown)
-	return srv
-}
 
 // changeAndPostWebhook changes GithubRepo on conn-github-1 as a sync run would and posts
 // the signed sync webhook to srv, as Nango would.
@@ -92,8 +74,8 @@ func TestWatchRecordsAcrossReplicasWithResume(t *testing.T) {
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
 	shared := func(c *config.Config) { c.EventBusURL, c.EventBusStream = nats.URL(), "WATCH_EVENTS" }
-	a := startWatchGateway(t, upstream.URL, shared)
-	b := startWatchGateway(t, upstream.URL, shared)
+	a := startConfiguredGateway(t, upstream.URL, shared)
+	b := startConfiguredGateway(t, upstream.URL, shared)
 	records := gatewayv1.NewRecordsServiceClient(dial(t, b))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -170,7 +152,7 @@ func TestRESTWatchRecordsIsNDJSONOfRecordsAndCaughtUpLines(t *testing.T) {
 	sim := simulator.New(simulator.Options{APIKey: testKey, Seed: true})
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
-	srv := startWatchGateway(t, upstream.URL, nil)
+	srv := startConfiguredGateway(t, upstream.URL, nil)
 
 	refused, _ := http.NewRequest(http.MethodGet, "http://"+srv.HTTPAddr()+"/v1/records/watch?model=lowercase&heartbeat_interval=5s", nil)
 	refused.Header.Set("Connection-Id", simulator.SeedConnectionGitHub)
