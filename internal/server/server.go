@@ -187,6 +187,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	}
 	s.grpcServer = grpc.NewServer(append(chain,
 		grpc.Creds(access.ServerCredentials(remoteCreds)),
+		// A request that is not its message's bytes is the caller's mistake: InvalidArgument,
+		// not grpc-go's Internal (with DecodeErrorsAsInvalidArgument below).
+		grpc.ForceServerCodecV2(middleware.RequestCodec()),
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.GRPCMaxConcurrentStreams)),
@@ -201,7 +204,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		// dropped the flow) are found and their streams released.
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 	)...)
-	service.RegisterAll(s.grpcServer, service.Deps{
+	service.RegisterAll(middleware.DecodeErrorsAsInvalidArgument(s.grpcServer), service.Deps{
 		Upstream:                  upstream,
 		Logger:                    logger,
 		MaxProxyBodyBytes:         cfg.ProxyMaxBodyBytes,
