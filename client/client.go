@@ -12,10 +12,11 @@ import (
 
 // DefaultServiceConfig retries UNAVAILABLE with exponential backoff. RESOURCE_EXHAUSTED is
 // deliberately absent: the gateway already waited as long as the caller's deadline allowed,
-// and its RetryInfo says how long to wait before trying again. Calls that act on the world are
-// never retried (TriggerAction, TriggerActionAsync, TriggerActionAndWait, and Proxy, whose
+// and its RetryInfo says how long to wait before trying again. Calls whose repeat does harm
+// are never retried (TriggerAction, TriggerActionAsync, TriggerActionAndWait, and Proxy, whose
 // method may be a POST): an UNAVAILABLE may come after Nango ran the action or the provider
-// took the request, and a retry would do it twice.
+// took the request, and a retry would do it twice. Other writes are retried: their repeat is
+// refused as a duplicate, sets the same state again, or at worst starts one more sync run.
 const DefaultServiceConfig = `{
   "methodConfig": [{
     "name": [{"service": "nango.gateway.v1.ProvidersService"}, {"service": "nango.gateway.v1.IntegrationsService"},

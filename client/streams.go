@@ -136,8 +136,12 @@ func StreamRecords(ctx context.Context, c gatewayv1.RecordsServiceClient, req *g
 				s.queue = append(s.queue, msg)
 				return
 			}
-			for _, r := range msg.GetRecords() {
-				s.queue = append(s.queue, &gatewayv1.StreamRecordsResponse{Json: r.GetJson(), Id: r.GetId(), Metadata: r.GetMetadata(), Payload: r.GetPayload()})
+			// One allocation per batch for the flat views, not one per record.
+			flat := make([]gatewayv1.StreamRecordsResponse, len(msg.GetRecords()))
+			for i, r := range msg.GetRecords() {
+				f := &flat[i]
+				f.Json, f.Id, f.Metadata, f.Payload = r.GetJson(), r.GetId(), r.GetMetadata(), r.GetPayload()
+				s.queue = append(s.queue, f)
 			}
 		},
 	}

@@ -65,6 +65,10 @@ type JetStream struct {
 	background goroutines
 }
 
+// Conn is the bus's NATS connection, for other state the replicas share (the rate
+// budget) on the same connection. It closes with the bus.
+func (b *JetStream) Conn() *nats.Conn { return b.nc }
+
 // goroutines counts running goroutines. Unlike a WaitGroup it may gain one while wait
 // runs (a Subscribe racing Close), which wait then need not see.
 type goroutines struct {

@@ -30,8 +30,8 @@ type MemoryOptions struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// StartAfter is the sequence the first event follows; 0 numbers events from 1. The
-	// gateway passes EpochBase(time.Now()), so that after a restart no sequence repeats
-	// and one given before it is recognised (StaleSequenceError).
+	// gateway passes EpochBase(time.Now()), so that after a restart (see EpochBase for the
+	// bounds) no sequence repeats and one given before it is recognised (StaleSequenceError).
 	StartAfter uint64
 }
 
@@ -105,8 +105,9 @@ func NewMemory(opts MemoryOptions) *Memory {
 
 // EpochBase is where a memory bus started at now numbers from: its start time in
 // seconds, shifted so that each second leaves room for 65,536 events. A gateway that
-// restarts continues above every sequence its previous process gave, so a sequence from
-// before the restart is never mistaken for one of this process, and is recognised.
+// restarts in a later second continues above every sequence its previous process gave,
+// unless that process averaged more than 65,536 events a second, so a sequence from
+// before the restart is not mistaken for one of this process, and is recognised.
 func EpochBase(now time.Time) uint64 {
 	return uint64(max(now.Unix(), 1)) << 16
 }

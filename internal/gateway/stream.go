@@ -263,24 +263,25 @@ func jsonField(b []byte) ([]byte, bool) {
 // batchWriter buffers lines and sends them when the buffer fills, or at the latest
 // recordFlushInterval after they were written: a record is not held back while the
 // stream waits for the next page, and a busy stream makes one write per buffer, not one
-// per record.
+// per record. The flush timer runs only while something waits in the buffer, so a quiet
+// stream (a watch between changes) costs nothing.
 type batchWriter struct {
-	mu    sync.Mutex
-	buf   *bufio.Writer
-	rc    *http.ResponseController
-	dirty bool
-	err   error
-	stop  chan struct{}
-	done  chan struct{}
+	mu     sync.Mutex
+	buf    *bufio.Writer
+	rc     *http.ResponseController
+	timer  *time.Timer
+	dirty  bool // written since the last flush; the timer is armed
+	closed bool
+	err    error
 }
 
 func newBatchWriter(w http.ResponseWriter) *batchWriter {
 	b := &batchWriter{
-		buf:  bufio.NewWriterSize(w, recordBufferBytes),
-		rc:   http.NewResponseController(w), // reaches the Flusher behind wrappers
-		stop: make(chan struct{}), done: make(chan struct{}),
+		buf: bufio.NewWriterSize(w, recordBufferBytes),
+		rc:  http.NewResponseController(w), // reaches the Flusher behind wrappers
 	}
-	go b.flushLoop()
+	b.timer = time.AfterFunc(time.Hour, b.flushDue)
+	b.timer.Stop()
 	return b
 }
 
@@ -293,25 +294,19 @@ func (b *batchWriter) write(parts ...[]byte) error {
 		}
 		_, b.err = b.buf.Write(p)
 	}
-	b.dirty = true
+	if !b.dirty {
+		b.dirty = true
+		b.timer.Reset(recordFlushInterval)
+	}
 	return b.err
 }
 
-func (b *batchWriter) flushLoop() {
-	defer close(b.done)
-	t := time.NewTicker(recordFlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-			b.mu.Lock()
-			if b.dirty && b.err == nil {
-				b.flushLocked()
-			}
-			b.mu.Unlock()
-		}
+// flushDue runs on the timer: it sends what waited recordFlushInterval.
+func (b *batchWriter) flushDue() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dirty && !b.closed && b.err == nil {
+		b.flushLocked()
 	}
 }
 
@@ -322,13 +317,13 @@ func (b *batchWriter) flushLocked() {
 	}
 }
 
-// close stops the flush loop and sends what is left; the handler must not use the
-// ResponseWriter after it returns, so the loop is stopped first.
+// close sends what is left; the handler must not use the ResponseWriter after it
+// returns, so a timer that fires later finds the writer closed and does nothing.
 func (b *batchWriter) close() {
-	close(b.stop)
-	<-b.done
+	b.timer.Stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.closed = true
 	if b.err == nil {
 		b.flushLocked()
 	}

@@ -61,7 +61,7 @@ func ServerOptions(logger *slog.Logger, extra Extra) ([]grpc.ServerOption, error
 		logging.UnaryServerInterceptor(loggerAdapter, logOpts...),
 	)
 	unary = append(unary, extra.Unary...)
-	unary = append(unary, grpcprotovalidate.UnaryServerInterceptor(validator))
+	unary = append(unary, decodedUnary, grpcprotovalidate.UnaryServerInterceptor(validator))
 
 	stream := append([]grpc.StreamServerInterceptor{}, extra.OuterStream...)
 	stream = append(stream,
@@ -69,13 +69,15 @@ func ServerOptions(logger *slog.Logger, extra Extra) ([]grpc.ServerOption, error
 		logging.StreamServerInterceptor(loggerAdapter, logOpts...),
 	)
 	stream = append(stream, extra.Stream...)
-	stream = append(stream, grpcprotovalidate.StreamServerInterceptor(validator))
+	stream = append(stream, decodedStream, grpcprotovalidate.StreamServerInterceptor(validator))
 
-	opts := make([]grpc.ServerOption, 0, len(extra.StatsHandlers)+2)
+	opts := make([]grpc.ServerOption, 0, len(extra.StatsHandlers)+3)
 	for _, h := range extra.StatsHandlers {
 		opts = append(opts, grpc.StatsHandler(h))
 	}
 	return append(opts,
+		// With decodedUnary and decodedStream: an undecodable request is InvalidArgument.
+		grpc.ForceServerCodecV2(RequestCodec()),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	), nil

@@ -16,11 +16,11 @@ import (
 
 // A request that cannot be decoded (bytes that are not the message, or a message nested
 // past protobuf's recursion limit) is the caller's mistake, but grpc-go answers a codec
-// error Internal, on the wire at once, before any handler or interceptor runs. So for the
-// gateway's own API the server's codec does not fail: it hands over an empty message
-// marked with the reason, and the handlers of the services registered through
-// DecodeErrorsAsInvalidArgument answer a marked request InvalidArgument. Requests of other
-// services (health, reflection) fail as grpc-go makes them fail.
+// error Internal, on the wire at once, before any interceptor runs. So for the gateway's
+// own API the server's codec does not fail: it hands over an empty message marked with
+// the reason, and the chain's decode interceptors answer a marked request InvalidArgument,
+// where logging and metrics see it. Requests of other services (health, reflection) fail
+// as grpc-go makes them fail.
 
 // apiPackage is the proto package whose requests are marked rather than refused.
 const apiPackage = "nango.gateway.v1."
@@ -66,47 +66,32 @@ func undecodable(m any) (string, bool) {
 	return string(cause), true
 }
 
-// requestError answers a request the codec marked as undecodable with InvalidArgument and
-// leaves every other outcome as it is.
-func requestError(m any, err error) error {
-	if err != nil {
-		return err
-	}
+// requestError is InvalidArgument for a request the codec marked as undecodable.
+func requestError(m any) error {
 	if cause, ok := undecodable(m); ok {
 		return status.Errorf(codes.InvalidArgument, "request: not a valid message of its type: %s", cause)
 	}
 	return nil
 }
 
-// DecodeErrorsAsInvalidArgument registers services on r with handlers that answer an
-// undecodable request InvalidArgument.
-func DecodeErrorsAsInvalidArgument(r grpc.ServiceRegistrar) grpc.ServiceRegistrar {
-	return decodeRegistrar{r}
+// decodedUnary refuses a unary request the codec could not decode.
+func decodedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := requestError(req); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
 }
 
-type decodeRegistrar struct{ grpc.ServiceRegistrar }
-
-func (r decodeRegistrar) RegisterService(desc *grpc.ServiceDesc, impl any) {
-	wrapped := *desc
-	wrapped.Methods = make([]grpc.MethodDesc, len(desc.Methods))
-	for i, md := range desc.Methods {
-		handler := md.Handler
-		md.Handler = func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
-			return handler(srv, ctx, func(m any) error { return requestError(m, dec(m)) }, interceptor)
-		}
-		wrapped.Methods[i] = md
-	}
-	wrapped.Streams = make([]grpc.StreamDesc, len(desc.Streams))
-	for i, sd := range desc.Streams {
-		handler := sd.Handler
-		sd.Handler = func(srv any, stream grpc.ServerStream) error {
-			return handler(srv, decodeStream{stream})
-		}
-		wrapped.Streams[i] = sd
-	}
-	r.ServiceRegistrar.RegisterService(&wrapped, impl)
+// decodedStream refuses a stream's request the codec could not decode.
+func decodedStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, decodeStream{ss})
 }
 
 type decodeStream struct{ grpc.ServerStream }
 
-func (s decodeStream) RecvMsg(m any) error { return requestError(m, s.ServerStream.RecvMsg(m)) }
+func (s decodeStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return requestError(m)
+}

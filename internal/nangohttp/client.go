@@ -444,7 +444,8 @@ func (c *Client) send(ctx context.Context, out *outgoing) (*Response, error) {
 	if !out.hasBody {
 		// Go's transport resends a bodiless GET or HEAD by itself when a kept-alive
 		// connection breaks before the answer, behind the retry policy's back. A body it
-		// cannot replay stops that; empty, it sends no bytes and no length header.
+		// cannot replay stops that. Empty, it sends no bytes on HTTP/1.1 (net/http probes
+		// it once per request) and an empty DATA frame on HTTP/2.
 		hreq.Body = noReplay{}
 	}
 	u := out.url

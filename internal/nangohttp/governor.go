@@ -123,7 +123,7 @@ type ticket struct {
 }
 
 type govWaiter struct {
-	ctx         context.Context
+	cq          *clientQueue // the line it waits in
 	deadline    time.Time
 	hasDeadline bool
 	ready       chan struct{} // closed once done
@@ -167,7 +167,7 @@ func (g *governor) acquire(ctx context.Context) (ticket, error) {
 		g.log.DebugContext(ctx, "nango rate limit window resets after the deadline, call not sent", "wait", wait, "reason", outcome)
 		return ticket{}, rateLimitWaitError(wait)
 	}
-	w := &govWaiter{ctx: ctx, deadline: deadline, hasDeadline: hasDeadline, ready: make(chan struct{})}
+	w := &govWaiter{cq: cq, deadline: deadline, hasDeadline: hasDeadline, ready: make(chan struct{})}
 	g.enqueue(cq, w)
 	g.dispatch(start)
 	g.mu.Unlock()
@@ -442,11 +442,19 @@ func (g *governor) serve(now time.Time) {
 }
 
 // sweep refuses the queued calls whose deadline comes before their turn can.
+// Only a spent window, or a client's spent quota, makes a call hopeless: with
+// neither, there is nothing to look at.
 func (g *governor) sweep(now time.Time) {
 	if g.queued == 0 {
 		return
 	}
-	for _, cq := range append([]*clientQueue(nil), g.ring...) {
+	_, spent := g.knownWait(now)
+	// Backwards, so that leaveRing shifts only clients already looked at.
+	for i := len(g.ring) - 1; i >= 0; i-- {
+		cq := g.ring[i]
+		if !spent && !g.overQuota(cq) {
+			continue
+		}
 		kept := cq.waiters[:0]
 		for _, w := range cq.waiters {
 			if wait, outcome, ok := g.hopeless(now, cq, w.deadline, w.hasDeadline); ok {
@@ -587,20 +595,19 @@ func (g *governor) leaveRing(cq *clientQueue) {
 }
 
 func (g *governor) remove(w *govWaiter) {
-	for _, cq := range g.ring {
-		for i, q := range cq.waiters {
-			if q != w {
-				continue
-			}
-			copy(cq.waiters[i:], cq.waiters[i+1:])
-			cq.waiters[len(cq.waiters)-1] = nil
-			cq.waiters = cq.waiters[:len(cq.waiters)-1]
-			g.queued--
-			if len(cq.waiters) == 0 {
-				g.leaveRing(cq)
-			}
-			return
+	cq := w.cq
+	for i, q := range cq.waiters {
+		if q != w {
+			continue
 		}
+		copy(cq.waiters[i:], cq.waiters[i+1:])
+		cq.waiters[len(cq.waiters)-1] = nil
+		cq.waiters = cq.waiters[:len(cq.waiters)-1]
+		g.queued--
+		if len(cq.waiters) == 0 {
+			g.leaveRing(cq)
+		}
+		return
 	}
 }
 
@@ -650,7 +657,7 @@ func (g *governor) maybeLease(now time.Time) (local bool) {
 	}
 	g.tell = false
 	g.leasing = true
-	go g.lease(g.view(), want, g.epoch)
+	go g.lease(g.view(), want, g.epoch, g.window)
 	return false
 }
 
@@ -675,8 +682,10 @@ func (g *governor) takeLocal() (granted bool) {
 	return false
 }
 
-// lease performs one lease and takes in its answer.
-func (g *governor) lease(view Window, want int, epoch uint64) {
+// lease performs one lease and takes in its answer. Points belong to the
+// window they were asked in: if this replica's window turned meanwhile (a new
+// epoch, or a new window learnt from Nango's headers), they lapse unused.
+func (g *governor) lease(view Window, want int, epoch, window uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), govLeaseTimeout)
 	l, err := g.shared.Lease(ctx, view, want)
 	cancel()
@@ -710,7 +719,7 @@ func (g *governor) lease(view Window, want int, epoch uint64) {
 			bm.BudgetMode(BudgetShared)
 		}
 	}
-	if epoch == g.epoch {
+	if epoch == g.epoch && window == g.window {
 		g.adopt(now, l.Window)
 		g.leased += l.Points
 		if want > 0 && l.Points == 0 {
@@ -756,6 +765,17 @@ func parseRateLimit(h http.Header) (limit, remaining int, reset int64, ok bool) 
 		return 0, 0, 0, false
 	}
 	return l, r, t, true
+}
+
+// rateLimitRemaining reads X-RateLimit-Remaining alone, without allocating
+// when it is absent (a proxied provider's answer, an upstream without limits).
+func rateLimitRemaining(h http.Header) (int, bool) {
+	v := first(h["X-Ratelimit-Remaining"])
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil
 }
 
 func first(vs []string) string {

@@ -96,10 +96,8 @@ func (c *Client) observeAttempt(ctx context.Context, span trace.Span, route, met
 	if resp != nil {
 		a.Status = resp.Status
 		span.SetAttributes(attribute.Int("http.response.status_code", resp.Status))
-		if remaining := resp.Header.Get("X-RateLimit-Remaining"); nangoOwn && remaining != "" {
-			if n, perr := strconv.Atoi(strings.TrimSpace(remaining)); perr == nil {
-				a.RateLimitRemaining, a.HasRateLimitRemaining = n, true
-			}
+		if nangoOwn {
+			a.RateLimitRemaining, a.HasRateLimitRemaining = rateLimitRemaining(resp.Header)
 		}
 	}
 	switch {

@@ -28,16 +28,16 @@ const (
 	maxWindow = 61 * time.Second
 )
 
-// Options configures Open.
+// Options configures Open and New.
 type Options struct {
-	// URL is the NATS server list, as EVENT_BUS_URL.
+	// URL is the NATS server list, as EVENT_BUS_URL; Open only.
 	URL string
 	// Bucket is the key-value bucket's name; default DefaultBucket. Gateways
 	// in front of different Nango accounts need different buckets.
 	Bucket string
 	// Replicas is the bucket's replica count in a NATS cluster; default 1.
 	Replicas int
-	// ConnectOptions are added to the connection's options.
+	// ConnectOptions are added to the connection's options; Open only.
 	ConnectOptions []nats.Option
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -46,6 +46,7 @@ type Options struct {
 // Store is a nangohttp.SharedBudget on a JetStream key-value bucket.
 type Store struct {
 	nc     *nats.Conn
+	owned  bool // Open made nc, so Close closes it
 	js     jetstream.JetStream
 	bucket jetstream.KeyValueConfig
 	now    func() time.Time
@@ -62,12 +63,6 @@ func Open(opts Options) (*Store, error) {
 	if opts.URL == "" {
 		return nil, errors.New("ratebudget: a NATS URL is required")
 	}
-	if opts.Bucket == "" {
-		opts.Bucket = DefaultBucket
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	connect := append([]nats.Option{
 		nats.Name("nango-gateway rate budget"),
 		nats.MaxReconnects(-1),
@@ -78,9 +73,26 @@ func Open(opts Options) (*Store, error) {
 		// The URL may hold credentials: it is not repeated here.
 		return nil, fmt.Errorf("ratebudget: connect to NATS: %w", err)
 	}
-	js, err := jetstream.New(nc)
+	s, err := New(nc, opts)
 	if err != nil {
 		nc.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// New keeps the budget on a connection the caller already holds (the event bus's):
+// one connection, one reconnect loop per replica. Closing the Store leaves nc open.
+func New(nc *nats.Conn, opts Options) (*Store, error) {
+	if opts.Bucket == "" {
+		opts.Bucket = DefaultBucket
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
 		return nil, fmt.Errorf("ratebudget: JetStream: %w", err)
 	}
 	return &Store{nc: nc, js: js, now: opts.Now, bucket: jetstream.KeyValueConfig{
@@ -94,8 +106,12 @@ func Open(opts Options) (*Store, error) {
 	}}, nil
 }
 
-// Close closes the connection.
-func (s *Store) Close() { s.nc.Close() }
+// Close closes the connection Open made.
+func (s *Store) Close() {
+	if s.owned {
+		s.nc.Close()
+	}
+}
 
 // errDisconnected fails a lease at once while NATS is away, instead of
 // letting it wait for its deadline in the reconnect buffer.
@@ -141,7 +157,7 @@ func (s *Store) Lease(ctx context.Context, w nangohttp.Window, want int) (nangoh
 			return nangohttp.Lease{}, fmt.Errorf("ratebudget: read the window: %w", err)
 		}
 		next, grant := decide(cur, w, want, s.now())
-		if next == nil || cur != nil && *next == *cur {
+		if cur != nil && *next == *cur {
 			return nangohttp.Lease{Points: grant, Window: next.window()}, nil
 		}
 		b, _ := json.Marshal(next)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -115,6 +116,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if s.bus, err = newEventBus(ctx, cfg); err != nil {
 		return nil, err
 	}
+	var natsConn *nats.Conn // the bus's, which the rate budget shares
+	if js, ok := s.bus.(*eventbus.JetStream); ok {
+		natsConn = js.Conn()
+	}
 	s.bus = tel.Bus(s.bus)
 	s.closers = append(s.closers, func() { _ = s.bus.Close() })
 
@@ -122,7 +127,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	if err != nil {
 		return nil, err
 	}
-	budget, err := s.rateBudget(tel.Metrics)
+	budget, err := s.rateBudget(tel.Metrics, natsConn)
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +192,6 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 	}
 	s.grpcServer = grpc.NewServer(append(chain,
 		grpc.Creds(access.ServerCredentials(remoteCreds)),
-		// A request that is not its message's bytes is the caller's mistake: InvalidArgument,
-		// not grpc-go's Internal (with DecodeErrorsAsInvalidArgument below).
-		grpc.ForceServerCodecV2(middleware.RequestCodec()),
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxSendMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.GRPCMaxConcurrentStreams)),
@@ -204,7 +206,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *Server
 		// dropped the flow) are found and their streams released.
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 	)...)
-	service.RegisterAll(middleware.DecodeErrorsAsInvalidArgument(s.grpcServer), service.Deps{
+	service.RegisterAll(s.grpcServer, service.Deps{
 		Upstream:                  upstream,
 		Logger:                    logger,
 		MaxProxyBodyBytes:         cfg.ProxyMaxBodyBytes,
@@ -292,17 +294,25 @@ func (s *Server) serverTLS() (*tls.Config, error) {
 }
 
 // rateBudget opens the fleet's shared rate budget when RATE_BUDGET is shared (nil
-// otherwise: the governor then follows this replica's view of Nango's window).
-func (s *Server) rateBudget(m nangohttp.BudgetMetrics) (nangohttp.SharedBudget, error) {
+// otherwise: the governor then follows this replica's view of Nango's window), on the
+// event bus's NATS connection when there is one.
+func (s *Server) rateBudget(m nangohttp.BudgetMetrics, conn *nats.Conn) (nangohttp.SharedBudget, error) {
 	if s.cfg.RateBudget != "shared" || !s.cfg.UpstreamRateGovernor {
 		m.BudgetMode(nangohttp.BudgetLocal)
 		return nil, nil
 	}
-	store, err := ratebudget.Open(ratebudget.Options{
+	opts := ratebudget.Options{
 		URL:      s.cfg.EventBusURL,
 		Bucket:   s.cfg.RateBudgetBucket,
 		Replicas: s.cfg.EventBusStreamReplicas,
-	})
+	}
+	var store *ratebudget.Store
+	var err error
+	if conn != nil {
+		store, err = ratebudget.New(conn, opts)
+	} else {
+		store, err = ratebudget.Open(opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("RATE_BUDGET: %w", err)
 	}

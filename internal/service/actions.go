@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -226,21 +224,16 @@ func (s *actionsService) TriggerActionAndWait(ctx context.Context, req *gatewayv
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
 		defer cancel()
 	}
-	up, err := actionTriggerRequest(req.GetProviderConfigKey(), req.GetConnectionId(), req.GetActionName(), req.GetInput())
-	if err != nil {
-		return nil, err
-	}
-	up.Header.Set("X-Async", "true")
-	if req.MaxRetries != nil {
-		up.Header.Set("X-Max-Retries", strconv.Itoa(int(req.GetMaxRetries())))
-	}
-
+	// Subscribed before the trigger, so that a webhook faster than Nango's answer is heard.
 	sub := s.subscribeActionWebhooks(ctx)
 	if sub != nil {
 		defer sub.Close()
 	}
-	queued := &gatewayv1.TriggerActionAsyncResponse{}
-	if _, err := doJSON(ctx, s.deps.Upstream, up, queued); err != nil {
+	queued, err := s.TriggerActionAsync(ctx, &gatewayv1.TriggerActionAsyncRequest{
+		ProviderConfigKey: req.GetProviderConfigKey(), ConnectionId: req.GetConnectionId(),
+		ActionName: req.GetActionName(), Input: req.GetInput(), MaxRetries: req.MaxRetries,
+	})
+	if err != nil {
 		return nil, err
 	}
 	id := queued.GetId()
@@ -251,7 +244,7 @@ func (s *actionsService) TriggerActionAndWait(ctx context.Context, req *gatewayv
 	// Headers now: a caller whose deadline passes while the action runs still learns
 	// the id. The trailer repeats it for clients that read only trailers.
 	if err := grpc.SendHeader(ctx, md); err != nil {
-		s.logger().WarnContext(ctx, "trigger action and wait: cannot send the action id header", "action_id", id, "error", err)
+		s.deps.Logger.WarnContext(ctx, "trigger action and wait: cannot send the action id header", "action_id", id, "error", err)
 	}
 	_ = grpc.SetTrailer(ctx, md)
 
@@ -277,23 +270,16 @@ func (s *actionsService) actionWaitMax() time.Duration {
 	return DefaultActionWaitMax
 }
 
-func (s *actionsService) logger() *slog.Logger {
-	if s.deps.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.deps.Logger
-}
-
 // subscribeActionWebhooks subscribes to the events published from now on, or returns nil
 // when no webhook can arrive (no bus, or no signing key to verify one) or the bus refuses:
 // then the wait polls from the start, which finds the result all the same.
 func (s *actionsService) subscribeActionWebhooks(ctx context.Context) *eventbus.Subscription {
-	if s.deps.Bus == nil || (s.deps.WebhookSigningKey == "" && s.deps.WebhookSigningKeyPrevious == "") {
+	if !s.deps.webhooksArrive() {
 		return nil
 	}
 	sub, err := s.deps.Bus.Subscribe(ctx, eventbus.FromNow(), actionWaitBuffer)
 	if err != nil {
-		s.logger().WarnContext(ctx, "trigger action and wait: cannot subscribe to the event bus, polling only", "error", err)
+		s.deps.Logger.WarnContext(ctx, "trigger action and wait: cannot subscribe to the event bus, polling only", "error", err)
 		return nil
 	}
 	return sub
@@ -338,7 +324,7 @@ func (w *actionWait) run(ctx context.Context, sub *eventbus.Subscription) (*stru
 					return nil, w.shuttingDown()
 				}
 				// Fell behind: polling alone still finds the result.
-				w.s.logger().WarnContext(ctx, "trigger action and wait: event subscription ended, polling only",
+				w.s.deps.Logger.WarnContext(ctx, "trigger action and wait: event subscription ended, polling only",
 					"action_id", w.id, "error", sub.Err())
 				events = nil
 				continue
@@ -353,7 +339,7 @@ func (w *actionWait) run(ctx context.Context, sub *eventbus.Subscription) (*stru
 		}
 		resp, err := w.s.deps.Upstream.Do(ctx, &nangohttp.Request{Method: http.MethodGet, Path: w.path})
 		backoff = min(2*backoff, maxInterval)
-		next := max(jittered(backoff), w.interval)
+		next := max(jitter(backoff), w.interval)
 		switch {
 		case err == nil:
 			return actionOutput(resp.Body)
@@ -367,7 +353,7 @@ func (w *actionWait) run(ctx context.Context, sub *eventbus.Subscription) (*stru
 			if d, ok := nangohttp.RetryDelayFromError(err); ok && d > next {
 				next = d
 			}
-			w.s.logger().WarnContext(ctx, "trigger action and wait: transient upstream error, polling again",
+			w.s.deps.Logger.WarnContext(ctx, "trigger action and wait: transient upstream error, polling again",
 				"action_id", w.id, "code", status.Code(err).String(), "retry_in", next)
 		default:
 			// The action failed: Nango's error, as GetAsyncActionResult gives it.
@@ -396,15 +382,6 @@ func (w *actionWait) isItsWebhook(ev eventbus.Event) bool {
 func isPending(err error) bool {
 	httpStatus, ok := nangohttp.HTTPStatusFromError(err)
 	return ok && httpStatus == http.StatusNotFound && status.Code(err) == codes.NotFound
-}
-
-// jittered spreads d over [d/2, d] so that waiters started together do not poll together.
-func jittered(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(half+1)
 }
 
 // shuttingDown is the error of a wait cut short by the gateway's shutdown.

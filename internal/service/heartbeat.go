@@ -35,22 +35,27 @@ func heartbeat(d Deps) *gatewayv1.Heartbeat {
 	return &gatewayv1.Heartbeat{SentAt: timestamppb.New(now())}
 }
 
-// silenceTimer fires once a stream has sent nothing for its interval. The zero interval
+// silenceTimer fires once a stream has sent nothing for its interval. A message only
+// notes the time: the timer is not restarted per message (a busy stream pays a clock read),
+// but when it fires early it is set again for the rest of the silence. The zero interval
 // never fires.
 type silenceTimer struct {
 	interval time.Duration
 	t        *time.Timer
+	last     time.Time // the last message, heartbeats included
 }
 
 func newSilenceTimer(interval time.Duration) *silenceTimer {
 	s := &silenceTimer{interval: interval}
 	if interval > 0 {
 		s.t = time.NewTimer(interval)
+		s.last = time.Now()
 	}
 	return s
 }
 
-// C fires after a silent interval; it is nil (never ready) when heartbeats are off.
+// C fires when a silent interval may have passed; it is nil (never ready) when
+// heartbeats are off.
 func (s *silenceTimer) C() <-chan time.Time {
 	if s.t == nil {
 		return nil
@@ -58,10 +63,23 @@ func (s *silenceTimer) C() <-chan time.Time {
 	return s.t.C
 }
 
-// sent restarts the interval: the stream just sent a message.
+// due tells, when C fired, whether the stream has been silent for its interval; if so the
+// caller sends a heartbeat, which starts the next interval.
+func (s *silenceTimer) due() bool {
+	now := time.Now()
+	if quiet := now.Sub(s.last); quiet < s.interval {
+		s.t.Reset(s.interval - quiet)
+		return false
+	}
+	s.last = now
+	s.t.Reset(s.interval)
+	return true
+}
+
+// sent notes a message other than a heartbeat.
 func (s *silenceTimer) sent() {
 	if s.t != nil {
-		s.t.Reset(s.interval) // since Go 1.23 no stale tick survives a Reset
+		s.last = time.Now()
 	}
 }
 

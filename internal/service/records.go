@@ -31,6 +31,7 @@ func NewRecordsService(d Deps) *recordsService {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	d.events = d.preparedEvents()
 	return &recordsService{deps: d, pages: newSharedPages()}
 }
 

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -53,7 +52,7 @@ func (s *recordsService) WatchRecords(req *gatewayv1.WatchRecordsRequest, stream
 	}
 	w.cursor, w.hasCursor = req.GetCursor(), req.Cursor != nil
 	ctx := stream.Context()
-	if s.deps.Bus == nil || (s.deps.WebhookSigningKey == "" && s.deps.WebhookSigningKeyPrevious == "") {
+	if !s.deps.webhooksArrive() {
 		// No webhook can arrive: poll instead.
 		if err := stream.SendHeader(metadata.MD{}); err != nil {
 			return err
@@ -111,15 +110,17 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
 		case <-beat.C():
+			if !beat.due() {
+				continue
+			}
 			if err := w.heartbeat(); err != nil {
 				return err
 			}
-			beat.sent()
 			continue
 		case ev, ok := <-sub.Events():
 			if !ok {
 				if _, overflow := eventbus.AsOverflow(sub.Err()); !overflow || ctx.Err() != nil {
-					return subscriptionError(ctx, sub.Err())
+					return subscriptionError(ctx, sub.Err(), watchResume)
 				}
 				// Fallen behind the bus: only "something changed" matters here, so start
 				// again from now and fetch once.
@@ -128,7 +129,7 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 				next, err := w.deps.Bus.Subscribe(ctx, eventbus.FromNow(), w.deps.SubscriberBuffer)
 				if err != nil {
 					sub = nil
-					return subscriptionError(ctx, err)
+					return subscriptionError(ctx, err, watchResume)
 				}
 				sub = next
 				if err := w.catchUp(ctx, freshness{since: since}); err != nil {
@@ -137,7 +138,7 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 				beat.sent()
 				continue
 			}
-			if w.matches(ev.Body) {
+			if w.matches(ev) {
 				pending, need = true, ev.Sequence
 			}
 		}
@@ -147,7 +148,7 @@ func (w *watcher) runWebhooks(ctx context.Context, sendHeader func() error) erro
 			case ev, ok := <-sub.Events():
 				if !ok {
 					drained = true
-				} else if w.matches(ev.Body) {
+				} else if w.matches(ev) {
 					pending, need = true, ev.Sequence
 				}
 			default:
@@ -181,10 +182,12 @@ func (w *watcher) runPolling(ctx context.Context) error {
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
 		case <-beat.C():
+			if !beat.due() {
+				continue
+			}
 			if err := w.heartbeat(); err != nil {
 				return err
 			}
-			beat.sent()
 			continue
 		case <-pollTimer.C:
 		}
@@ -210,8 +213,11 @@ func nextPollWait(last, interval time.Duration, found bool) time.Duration {
 	return min(2*last, maxPollBackoff*interval)
 }
 
-// jitter spreads polls over [d/2, d] so that watchers started together do not poll
-// together for ever.
+// watchResume is how a watcher goes on after the gateway shut its stream.
+const watchResume = "reconnect with the last cursor received"
+
+// jitter spreads polls over [d/2, d] so that those started together (watchers, action
+// waits) do not poll together for ever.
 func jitter(d time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
@@ -303,26 +309,18 @@ func (w *watcher) pageKey() pageKey {
 }
 
 // syncHook is what a webhook must say for a watcher to fetch.
-type syncHook struct {
-	Type              string `json:"type"`
-	ProviderConfigKey string `json:"providerConfigKey"`
-	ConnectionID      string `json:"connectionId"`
-	Model             string `json:"model"`
-	SyncVariant       string `json:"syncVariant"`
-	Success           *bool  `json:"success"`
-}
-
 // matches reports whether body is a successful sync webhook for the watched model: a
 // failed run changed nothing, and other models and connections are not watched. A
 // webhook that names no variant matches every variant.
-func (w *watcher) matches(body []byte) bool {
-	var h syncHook
-	if json.Unmarshal(body, &h) != nil {
+func (w *watcher) matches(ev eventbus.Event) bool {
+	p := w.deps.events.get(ev)
+	if !p.parse() {
 		return false
 	}
-	return h.Type == "sync" && h.Success != nil && *h.Success &&
-		h.ProviderConfigKey == w.req.GetProviderConfigKey() && h.ConnectionID == w.req.GetConnectionId() &&
-		h.Model == w.req.GetModel() && (h.SyncVariant == "" || baseVariant(h.SyncVariant) == w.variant)
+	k := p.keys
+	return k.typ == "sync" && k.syncSucceeded &&
+		k.providerConfigKey == w.req.GetProviderConfigKey() && k.connectionID == w.req.GetConnectionId() &&
+		k.model == w.req.GetModel() && (k.syncVariant == "" || baseVariant(k.syncVariant) == w.variant)
 }
 
 // baseVariant is Nango's name of a variant: "" is the base sync.

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	gatewayv1 "github.com/nango-gateway/nango-gateway/gen/nango/gateway/v1"
+	"github.com/nango-gateway/nango-gateway/internal/eventbus"
 	"github.com/nango-gateway/nango-gateway/internal/nangohttp"
 )
 
@@ -40,8 +41,8 @@ func TestWatcherFetchesOnlyForSuccessfulSyncsOfItsModel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := &watcher{req: tt.req, variant: baseVariant(tt.req.GetVariant())}
-			if got := w.matches([]byte(tt.body)); got != tt.want {
+			w := &watcher{deps: Deps{events: newPreparedEvents(preparedMaxEvents, preparedMaxBytes)}, req: tt.req, variant: baseVariant(tt.req.GetVariant())}
+			if got := w.matches(eventbus.Event{Sequence: 1, Body: []byte(tt.body)}); got != tt.want {
 				t.Errorf("matches = %t, want %t", got, tt.want)
 			}
 		})

@@ -45,6 +45,10 @@ type Deps struct {
 	// SubscriberBuffer is each StreamWebhookEvents subscriber's buffer in events; 0 means
 	// eventbus.DefaultBuffer. A subscriber further behind is ended with ResourceExhausted.
 	SubscriberBuffer int
+
+	// events is the one parse of each bus event that StreamWebhookEvents subscribers and
+	// WatchRecords watchers share; set by RegisterAll.
+	events *preparedEvents
 	// ActionWaitMax bounds a TriggerActionAndWait whose caller set no deadline; 0 means
 	// DefaultActionWaitMax.
 	ActionWaitMax time.Duration
@@ -56,6 +60,12 @@ type Deps struct {
 	WatchPollInterval time.Duration
 }
 
+// webhooksArrive reports whether Nango's webhooks can reach the services: a bus carries
+// them and a signing key lets the gateway verify them. Without, waits poll.
+func (d Deps) webhooksArrive() bool {
+	return d.Bus != nil && (d.WebhookSigningKey != "" || d.WebhookSigningKeyPrevious != "")
+}
+
 // RegisterAll registers every service on the gRPC server.
 func RegisterAll(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
@@ -64,6 +74,7 @@ func RegisterAll(s grpc.ServiceRegistrar, d Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	d.events = d.preparedEvents()
 	gatewayv1.RegisterProvidersServiceServer(s, NewProvidersService(d))
 	gatewayv1.RegisterIntegrationsServiceServer(s, NewIntegrationsService(d))
 	gatewayv1.RegisterConnectionsServiceServer(s, NewConnectionsService(d))

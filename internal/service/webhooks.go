@@ -27,6 +27,10 @@ import (
 // because its reader fell behind; metadata "last_delivered_sequence" is where to resume.
 const ReasonSubscriberTooSlow = "subscriber_too_slow"
 
+// ReasonStaleSequence is the ErrorInfo reason of a resume from a sequence the event bus no
+// longer knows (it restarted); metadata "first_sequence" is where its events start now.
+const ReasonStaleSequence = "stale_sequence"
+
 // webhooksService implements gatewayv1.WebhooksServiceServer.
 type webhooksService struct {
 	gatewayv1.UnimplementedWebhooksServiceServer
@@ -39,7 +43,7 @@ func NewWebhooksService(d Deps) *webhooksService {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &webhooksService{deps: d, prepared: newPreparedEvents(preparedMaxEvents, preparedMaxBytes)}
+	return &webhooksService{deps: d, prepared: d.preparedEvents()}
 }
 
 // StreamWebhookEvents subscribes to the event bus and sends the events that pass the
@@ -71,7 +75,7 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 		if errors.As(err, &stale) {
 			// Resuming cannot recover what a restart lost: say so, and how to go on.
 			st, _ := status.New(codes.FailedPrecondition, stale.Error()).WithDetails(&errdetails.ErrorInfo{
-				Reason: "stale_sequence", Domain: "nango-gateway",
+				Reason: ReasonStaleSequence, Domain: nangohttp.Domain,
 				Metadata: map[string]string{"first_sequence": strconv.FormatUint(stale.First, 10)},
 			})
 			return st.Err()
@@ -97,14 +101,16 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 		var ev eventbus.Event
 		select {
 		case <-silence.C():
+			if !silence.due() {
+				continue
+			}
 			if err := stream.Send(&gatewayv1.StreamWebhookEventsResponse{Heartbeat: heartbeat(s.deps)}); err != nil {
 				return err
 			}
-			silence.sent()
 			continue
 		case e, ok := <-events:
 			if !ok {
-				return subscriptionError(ctx, sub.Err())
+				return subscriptionError(ctx, sub.Err(), "resume with after_sequence")
 			}
 			ev = e
 		}
@@ -131,8 +137,9 @@ func (s *webhooksService) StreamWebhookEvents(req *gatewayv1.StreamWebhookEvents
 	}
 }
 
-// subscriptionError maps why a subscription ended to the stream's status.
-func subscriptionError(ctx context.Context, err error) error {
+// subscriptionError maps why a subscription ended to the stream's status; resume says
+// how the caller goes on after a shutdown.
+func subscriptionError(ctx context.Context, err error, resume string) error {
 	if o, ok := eventbus.AsOverflow(err); ok {
 		st := status.New(codes.ResourceExhausted, "the subscriber fell more than "+strconv.Itoa(o.Buffer)+
 			" events behind; resume with after_sequence="+strconv.FormatUint(o.LastDelivered, 10))
@@ -149,7 +156,7 @@ func subscriptionError(ctx context.Context, err error) error {
 		return status.FromContextError(ctx.Err()).Err()
 	}
 	if errors.Is(err, eventbus.ErrClosed) {
-		return status.Error(codes.Unavailable, "the event bus is shutting down; resume with after_sequence")
+		return status.Error(codes.Unavailable, "the event bus is shutting down; "+resume)
 	}
 	if err == nil {
 		return nil
@@ -189,6 +196,9 @@ type eventKeys struct {
 	forward                         bool
 	providerConfigKey, connectionID string
 	syncName, model                 string
+	// Of sync webhooks, for WatchRecords.
+	syncSucceeded bool
+	syncVariant   string
 }
 
 func keysOf(ev *gatewayv1.WebhookEvent) eventKeys {
@@ -199,6 +209,8 @@ func keysOf(ev *gatewayv1.WebhookEvent) eventKeys {
 		connectionID:      eventField(ev, "connectionId"),
 		syncName:          eventField(ev, "syncName"),
 		model:             eventField(ev, "model"),
+		syncSucceeded:     ev.GetSync().GetSuccess(),
+		syncVariant:       ev.GetSync().GetSyncVariant(),
 	}
 }
 
@@ -252,6 +264,15 @@ const (
 	preparedMaxEvents       = 256
 	preparedMaxBytes  int64 = 16 << 20
 )
+
+// preparedEvents is the process's cache of prepared events, shared by every service that
+// reads the bus (RegisterAll sets it); a service made alone gets its own.
+func (d Deps) preparedEvents() *preparedEvents {
+	if d.events != nil {
+		return d.events
+	}
+	return newPreparedEvents(preparedMaxEvents, preparedMaxBytes)
+}
 
 // preparedEvents keeps the latest events prepared for sending, by sequence, so that every
 // subscriber of this process shares one parse and one encoding of each event.

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -187,7 +188,7 @@ func (s *Simulator) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	case f.RecordPages != nil:
 		records, next := f.RecordPages(f.n)
-		writeRaw(w, cmpOr(f.Status, http.StatusOK), "application/json; charset=utf-8", faultRecordsPage(f.n, records, next))
+		writeRaw(w, cmp.Or(f.Status, http.StatusOK), "application/json; charset=utf-8", faultRecordsPage(f.n, records, next))
 		return true
 	case f.Malformed:
 		status := f.Status
@@ -215,13 +216,6 @@ func (s *Simulator) applyFault(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-func cmpOr(status, def int) int {
-	if status == 0 {
-		return def
-	}
-	return status
-}
-
 // writeSlowBody trickles f.Body and then stalls; see Fault.SlowBody.
 func writeSlowBody(w http.ResponseWriter, r *http.Request, f Fault) {
 	body := f.Body
@@ -232,7 +226,7 @@ func writeSlowBody(w http.ResponseWriter, r *http.Request, f Fault) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
 	rc := http.NewResponseController(w)
-	w.WriteHeader(cmpOr(f.Status, http.StatusOK))
+	w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
 	_ = rc.Flush()
 	for i := range body {
 		if _, err := w.Write(body[i : i+1]); err != nil || rc.Flush() != nil {
@@ -250,7 +244,7 @@ func writeHugeBody(w http.ResponseWriter, f Fault) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
-	w.WriteHeader(cmpOr(f.Status, http.StatusOK))
+	w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
 	pad := strings.Repeat("x", 4096)
 	written := int64(0)
 	write := func(s string) bool {

@@ -90,9 +90,6 @@ func (c *Cluster) URLs() []string {
 // URL is the comma-separated server list a NATS client is given (EVENT_BUS_URL).
 func (c *Cluster) URL() string { return strings.Join(c.URLs(), ",") }
 
-// Node is the i-th server (from 0).
-func (c *Cluster) Node(i int) *Server { return c.nodes[i] }
-
 // Stop shuts node i down and waits until it has stopped; its store stays for Restart.
 func (c *Cluster) Stop(i int) { c.nodes[i].Shutdown() }
 
